@@ -1,0 +1,212 @@
+"""Video links: finding them in chat text, and naming each video once however it was spelled.
+
+The key decides whether a video was seen before (its transcript is stored under it), so every
+spelling of one YouTube or Vimeo video must give the same key, and tracking junk in any other
+URL must not make the same page look new.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import NamedTuple
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
+
+from .errors import NotAVideoLink
+
+_LINK = re.compile(
+    r"""
+      <(?P<angled>https?://[^\s<>|]+)(?:\|[^<>]*)?>  # Slack <url|label>, <url>; Discord <url>
+    | <(?!https?://)[^\s<>|]+(?:\|[^<>]*)?>          # Slack <@U1>, <#C1|x>, <!here>, <mailto:..>
+    | \[[^\]]*\]\(\s*<?(?P<masked>https?://(?:[^\s()<>]|\([^\s()<>]*\))+)>?\s*\)  # [label](url)
+    | (?P<bare>https?://[^\s<>"`|]+)
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+# Closing punctuation that ends a sentence or a quotation rather than the URL.
+_TRAILING = set(".,;:!?'\"*~>\u2026\u00bb\u201d\u2019")
+_CLOSERS = {")": "(", "]": "[", "}": "{"}
+# Slack escapes exactly these three in message text; a full HTML unescape would turn a real
+# "&copy=1" query into "©=1".
+_SLACK_ESCAPES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_TRACKING = {
+    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "igshid",
+    "igsh", "mc_cid", "mc_eid", "_ga", "_gl", "si", "ref", "ref_src", "ref_url", "spm",
+}
+
+_YOUTUBE_HOSTS = {"youtube.com", "youtube-nocookie.com", "youtu.be"}
+_YOUTUBE_PATHS = {"shorts", "embed", "live", "v", "e"}  # /<kind>/<id>
+_YOUTUBE_CHANNEL_PATHS = {"channel", "c", "user"}
+# An id may be followed by junk pasted with it ("ID&t=10" typed without a "?").
+_YOUTUBE_ID = re.compile(r"^([A-Za-z0-9_-]{11})(?![A-Za-z0-9_-])")
+_VIMEO_HASH = re.compile(r"^[0-9a-f]{8,}$")  # the secret part of an unlisted video's link
+
+
+class _Target(NamedTuple):
+    kind: str  # "youtube", "vimeo" or "url"
+    ident: str  # video id, or the hash of the normalised URL
+    url: str  # what to fetch
+
+
+def find_links(text: str) -> list[str]:
+    """The http(s) URLs in a chat message, in order, each once, as the sender meant them."""
+    found: list[str] = []
+    for match in _LINK.finditer(text):
+        raw = match.group("angled") or match.group("masked") or match.group("bare")
+        if not raw:
+            continue  # a mention, channel, broadcast or mailto token
+        url = _unescape_slack(raw)
+        if match.group("bare"):
+            url = _trim(url)
+        if urlsplit(url).hostname and url not in found:
+            found.append(url)
+    return found
+
+
+def video_key(url: str) -> str:
+    """`youtube:<id>`, `vimeo:<id>` or `url:<hash>`: one key per video, however it was linked."""
+    target = _identify(url)
+    return f"{target.kind}:{target.ident}"
+
+
+def canonical_url(url: str) -> str:
+    """The one URL to fetch for this video."""
+    return _identify(url).url
+
+
+def deep_link(url: str, seconds: float) -> str:
+    """A link that opens the video at `seconds`, or "" when there is no web page to link to."""
+    try:
+        target = _identify(url)
+    except NotAVideoLink:
+        return ""  # a local file, or a page that is not one video: nothing to click
+    at = max(0, int(seconds))
+    if target.kind == "youtube":
+        return f"{target.url}&t={at}s"
+    if target.kind == "vimeo":
+        return f"{target.url}#t={at}s"
+    return f"{target.url}#t={at}"  # W3C media fragment: what browsers' players understand
+
+
+# --- finding ---------------------------------------------------------------------------------
+
+
+def _trim(url: str) -> str:
+    """Drop trailing punctuation that belongs to the sentence: "(see https://x/a_(b))." keeps
+    the balanced ")" of the URL and loses the one that closes the remark."""
+    while url:
+        last = url[-1]
+        if last in _TRAILING:
+            url = url[:-1]
+        elif last in _CLOSERS and url.count(last) > url.count(_CLOSERS[last]):
+            url = url[:-1]
+        else:
+            break
+    return url
+
+
+def _unescape_slack(url: str) -> str:
+    for escaped, plain in _SLACK_ESCAPES:
+        url = url.replace(escaped, plain)
+    return url
+
+
+# --- identifying -----------------------------------------------------------------------------
+
+
+def _identify(url: str) -> _Target:
+    parts = _web_parts(url)
+    host = _bare_host(parts.hostname or "")
+    if host in _YOUTUBE_HOSTS or host.endswith(".youtube.com"):
+        video_id = _youtube_id(host, parts)
+        return _Target("youtube", video_id, f"https://www.youtube.com/watch?v={video_id}")
+    if host == "vimeo.com" or host.endswith(".vimeo.com"):
+        vimeo = _vimeo_id(parts)
+        if vimeo is not None:
+            video_id, secret = vimeo
+            path = f"{video_id}/{secret}" if secret else video_id
+            return _Target("vimeo", video_id, f"https://vimeo.com/{path}")
+    normalised = _normalised(parts)
+    digest = hashlib.sha256(normalised.encode()).hexdigest()[:16]
+    return _Target("url", digest, normalised)
+
+
+def _web_parts(url: str) -> SplitResult:
+    refusal = NotAVideoLink("that is not a web link; paste an http(s) link to a video")
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise refusal from None
+    if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
+        raise refusal
+    return parts
+
+
+def _bare_host(host: str) -> str:
+    host = host.rstrip(".")
+    return host.removeprefix("www.")
+
+
+def _youtube_id(host: str, parts: SplitResult) -> str:
+    steps = [step for step in parts.path.split("/") if step]
+    query = dict(parse_qsl(parts.query))
+    if host == "youtu.be":
+        candidate = steps[0] if steps else ""
+    elif steps[:1] == ["watch"] and query.get("v"):
+        candidate = query["v"]
+    elif len(steps) >= 2 and steps[0] in _YOUTUBE_PATHS and steps[1] != "videoseries":
+        candidate = steps[1]
+    elif "list" in query or steps[:1] == ["playlist"] or steps[1:2] == ["videoseries"]:
+        # Summarising a whole playlist is not what one pasted link should start.
+        raise NotAVideoLink("that is a playlist; paste a link to one video")
+    elif steps and (steps[0].startswith("@") or steps[0] in _YOUTUBE_CHANNEL_PATHS):
+        raise NotAVideoLink("that is a YouTube channel; paste a link to one of its videos")
+    else:
+        raise NotAVideoLink("that YouTube page is not a video; paste a link to one video")
+    match = _YOUTUBE_ID.match(candidate)
+    if match is None:
+        raise NotAVideoLink("that YouTube link has no valid video id; copy it again from the video")
+    return match.group(1)
+
+
+def _vimeo_id(parts: SplitResult) -> tuple[str, str | None] | None:
+    """(id, unlisted hash) for a Vimeo video page or player, None for other Vimeo pages."""
+    steps = [step for step in parts.path.split("/") if step]
+    secret = dict(parse_qsl(parts.query)).get("h")  # player.vimeo.com/video/ID?h=HASH
+    for i, step in enumerate(steps[:-1]):
+        # /video/ID (player), /videos/ID (groups, manage), /album/x/video/ID, /showcase/x/video/ID
+        if step in ("video", "videos") and steps[i + 1].isdigit():
+            return steps[i + 1], secret
+    if steps and steps[0].isdigit():
+        if len(steps) > 1 and _VIMEO_HASH.match(steps[1]):
+            secret = steps[1]  # vimeo.com/ID/HASH: unlisted, unfetchable without the hash
+        return steps[0], secret
+    if len(steps) >= 3 and steps[0] == "channels" and steps[2].isdigit():
+        return steps[2], secret
+    return None
+
+
+def _normalised(parts: SplitResult) -> str:
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").rstrip(".")  # .hostname is already lower case
+    if ":" in host:
+        host = f"[{host}]"  # IPv6 literal
+    if parts.port is not None and parts.port != _DEFAULT_PORTS[scheme]:
+        host = f"{host}:{parts.port}"
+    if parts.username is not None:
+        credentials = parts.username + (f":{parts.password}" if parts.password is not None else "")
+        host = f"{credentials}@{host}"
+    kept = [
+        (name, value)
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        if not _is_tracking(name)
+    ]
+    return urlunsplit((scheme, host, parts.path or "/", urlencode(sorted(kept)), ""))
+
+
+def _is_tracking(name: str) -> bool:
+    name = name.lower()
+    return name.startswith("utm_") or name in _TRACKING
