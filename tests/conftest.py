@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.mediaserver import MediaServer
+
+
+@pytest.fixture(scope="session")
+def media_server_session() -> Iterator[MediaServer]:
+    """One server for the whole run, serving tests/fixtures."""
+    with MediaServer() as server:
+        yield server
+
+
+@pytest.fixture
+def media_server(media_server_session: MediaServer) -> Iterator[MediaServer]:
+    """The shared server, with no recorded requests and no extra routes at the start of a test."""
+    media_server_session.reset()
+    yield media_server_session
+    media_server_session.reset()
+
+
+from tests.support.databases import database_url, postgres_url, store  # noqa: E402,F401  (shared fixtures)
