@@ -1,0 +1,56 @@
+"""The composition root: the one place that turns settings into concrete implementations."""
+
+from __future__ import annotations
+
+from summarizer.errors import NotConfigured
+from summarizer.extractive import ExtractiveWriter
+from summarizer.pipeline import Summarizer
+from summarizer.transcriber import CaptionsOnlyTranscriber, Transcriber, WhisperTranscriber
+from summarizer.writer import Writer
+
+from .service import RecapService
+from .settings import Settings
+from .store import Store
+
+
+def build_service(settings: Settings) -> RecapService:
+    writer = build_writer(settings)
+    return RecapService(Store.open(settings.database_url), writer.name,
+                        lambda: build_summarizer(settings, writer))
+
+
+def build_summarizer(settings: Settings, writer: Writer) -> Summarizer:
+    return Summarizer(fetcher=build_fetcher(settings), transcriber=build_transcriber(settings), writer=writer)
+
+
+def build_fetcher(settings: Settings):
+    from summarizer.fetcher import FetchSettings, YtDlpFetcher  # yt-dlp is slow to import; see RecapService
+
+    return YtDlpFetcher(FetchSettings(
+        max_duration_s=settings.max_duration_minutes * 60,
+        max_filesize_mb=settings.max_filesize_mb,
+        cookies_file=settings.cookies_file,
+        proxy=settings.proxy,
+        policy=address_policy(settings),
+    ))
+
+
+def address_policy(settings: Settings):
+    from summarizer.netguard import AddressPolicy
+
+    return AddressPolicy(allow_private=settings.allow_private_networks)
+
+
+def build_transcriber(settings: Settings) -> Transcriber:
+    if settings.transcriber == "captions-only":
+        return CaptionsOnlyTranscriber()
+    return WhisperTranscriber(model=settings.whisper_model, device=settings.whisper_device,
+                              compute_type=settings.whisper_compute_type, cpu_threads=settings.whisper_threads,
+                              download=settings.whisper_download)
+
+
+def build_writer(settings: Settings) -> Writer:
+    if settings.writer == "claude":
+        raise NotConfigured("The Claude writer is not available in this version; set RECAP_WRITER=extractive.")
+    return ExtractiveWriter()
+

@@ -1,0 +1,119 @@
+"""`recap`: digests and answers in the terminal, no chat platform needed.
+
+Exit status: 0 done, 1 a failure (network, site, media), 2 bad input (link, file, question),
+130 interrupted. Tracebacks only with --debug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import uuid
+
+from pydantic import ValidationError
+from rich.console import Console
+
+from summarizer.errors import RecapError
+
+from .render import answer_view, digest_view
+from .terminal import ProgressReporter
+
+log = logging.getLogger("recap")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="recap", description="Grounded digests of videos, and answers about them.")
+    p.add_argument("--debug", action="store_true", help="verbose logs and tracebacks on stderr")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("summarize", help="print a digest of a video link or a local media file")
+    s.add_argument("target", metavar="URL", help="video link or path of a media file")
+    s.add_argument("--json", action="store_true", help="print the digest as JSON (shared/digest.schema.json)")
+
+    a = sub.add_parser("ask", help="answer a question from a video's transcript, with timestamps")
+    a.add_argument("target", metavar="URL")
+    a.add_argument("question")
+    a.add_argument("--json", action="store_true", help="print the answer as JSON")
+    a.add_argument("--conversation", metavar="ID", help="continue a conversation: earlier questions give context")
+
+    c = sub.add_parser("chat", help="a digest, then follow-up questions until an empty line or Ctrl-D")
+    c.add_argument("target", metavar="URL")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    err = Console(stderr=True, highlight=False)
+    out = Console(highlight=False)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        from .app import build_service
+        from .settings import Settings
+
+        service = build_service(Settings())
+        return COMMANDS[args.command](service, args, out, err)
+    except RecapError as exc:
+        if args.debug:
+            log.exception("failed")
+        err.print(f"recap: {exc}", markup=False)
+        return exc.exit_code
+    except ValidationError as exc:
+        err.print(f"recap: a setting is invalid: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}", markup=False)
+        return 2
+    except KeyboardInterrupt:
+        err.print("recap: interrupted")
+        return 130
+    except Exception as exc:  # the last line of defence: one line, not a traceback
+        if args.debug:
+            raise
+        err.print(f"recap: unexpected error: {type(exc).__name__}: {exc} (run with --debug for details)", markup=False)
+        return 1
+
+
+def summarize(service, args, out: Console, err: Console) -> int:
+    with ProgressReporter(err) as progress:
+        digest = service.digest(args.target, progress)
+    if args.json:
+        print(json.dumps(digest.model_dump(mode="json", exclude={"video": {"is_live"}}), ensure_ascii=False, indent=2))
+    else:
+        out.print(digest_view(digest))
+    return 0
+
+
+def ask(service, args, out: Console, err: Console) -> int:
+    if not args.question.strip():
+        err.print("recap: the question is empty; ask something about the video.")
+        return 2
+    with ProgressReporter(err) as progress:
+        answer = service.ask(args.target, args.question, args.conversation, progress)
+    if args.json:
+        print(json.dumps(answer.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    else:
+        out.print(answer_view(answer))
+    return 0
+
+
+def chat(service, args, out: Console, err: Console) -> int:
+    with ProgressReporter(err) as progress:
+        digest = service.digest(args.target, progress)
+    out.print(digest_view(digest))
+    conversation = f"cli:{uuid.uuid4()}"
+    out.print("\nAsk about the video (empty line or Ctrl-D to leave).")
+    while True:
+        try:
+            question = input("? ").strip()
+        except EOFError:
+            break
+        if not question:
+            break
+        out.print(answer_view(service.ask(args.target, question, conversation)))
+    return 0
+
+
+COMMANDS = {"summarize": summarize, "ask": ask, "chat": chat}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""What recap does for anyone who asks — the command line today, chat threads next — with the store
+in front of the pipeline: a video is fetched and transcribed once, whatever link spelling or thread
+asks for it again."""
+
+from __future__ import annotations
+
+import logging
+from functools import cached_property
+from typing import Callable
+
+from summarizer.models import Answer, Digest, Transcript, Video
+from summarizer.pipeline import ProgressFn, Summarizer, key_of, quiet
+
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+
+class RecapService:
+    def __init__(self, store: Store, writer: str, summarizer: Callable[[], Summarizer]):
+        self.store = store
+        self.writer = writer  # stored digests are per writer: a Claude digest is not an extractive one
+        self._build = summarizer
+
+    @cached_property
+    def summarizer(self) -> Summarizer:
+        # Built on first use: a digest served from the store never pays for importing yt-dlp.
+        return self._build()
+
+    def transcript(self, target: str, progress: ProgressFn = quiet) -> tuple[Video, Transcript]:
+        key = key_of(target)
+        stored = self.store.transcript(key)
+        if stored:
+            log.info("transcript of %s served from the store", key)
+            return stored
+        video, transcript = self.summarizer.transcript(target, progress)
+        self.store.save_transcript(video, transcript)
+        return video, transcript
+
+    def digest(self, target: str, progress: ProgressFn = quiet) -> Digest:
+        key = key_of(target)
+        cached = self.store.digest(key, self.writer)
+        if cached:
+            log.info("digest of %s served from the store", key)
+            return cached
+        video, transcript = self.transcript(target, progress)
+        digest = self.summarizer.digest(video, transcript, progress)
+        self.store.save_digest(digest)
+        return digest
+
+    def ask(self, target: str, question: str, conversation: str | None = None,
+            progress: ProgressFn = quiet) -> Answer:
+        """Answer from the video's transcript; with a conversation id, earlier turns are context."""
+        video, transcript = self.transcript(target, progress)
+        turns = self.store.turns(conversation) if conversation else []
+        answer = self.summarizer.answer(video, transcript, question, turns)
+        if conversation:
+            self.store.add_turn(conversation, video.key, answer)
+        return answer

@@ -1,0 +1,45 @@
+"""Every knob recap has, read from the environment (prefix RECAP_) or a .env file, in one place.
+
+Only the composition root (`bot.app`) reads these; everything below it receives plain values.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from platformdirs import user_data_dir
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_database_url() -> str:
+    folder = Path(user_data_dir("recap", appauthor=False))
+    return f"sqlite:///{folder / 'recap.sqlite3'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RECAP_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(default_factory=default_database_url)
+    anthropic_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("ANTHROPIC_API_KEY", "RECAP_ANTHROPIC_API_KEY")
+    )
+    # auto: Claude when an API key is set, else the offline extractive writer.
+    writer: Literal["auto", "extractive", "claude"] = "auto"
+    # captions-only never downloads or transcribes audio (front ends of a scale-out deployment).
+    transcriber: Literal["whisper", "captions-only"] = "whisper"
+    whisper_model: str = "tiny.en"
+    whisper_device: str = "auto"
+    whisper_compute_type: str = "int8"
+    whisper_threads: int = 0
+    # Try to download a whisper model that is not in the local cache before falling back to tiny.en.
+    whisper_download: bool = True
+
+    max_duration_minutes: float = 240
+    max_filesize_mb: float = 1024
+    cookies_file: Path | None = None
+    proxy: str | None = None
+    allow_private_networks: bool = False
+
+    log_level: str = "WARNING"

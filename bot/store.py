@@ -1,0 +1,119 @@
+"""Storage of videos, transcripts, digests and conversations, on SQLite or PostgreSQL.
+
+Each save is one transaction: a crash mid-way leaves the store as it was, never half a video.
+The schema is brought up to date (alembic) when the store opens.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import event, inspect, text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, create_engine, select
+
+from summarizer.models import Answer, Digest, Segment, Transcript, Turn, Video
+
+from .tables import ConversationRow, DigestRow, TranscriptRow, TurnRow, VideoRow
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+# The newest revision in migrations/versions; a test keeps the two in step.
+HEAD = "0001"
+
+
+def open_engine(url: str) -> Engine:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers (the chat front end) never wait for a writer
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def migrate(engine: Engine) -> None:
+    """Create or upgrade the schema to the newest revision, keeping every row."""
+    with engine.begin() as connection:
+        if _revision(connection) == HEAD:
+            return  # the common case: alembic costs a fifth of a second to import, so skip it
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def _revision(connection) -> str | None:
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+class Store:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> "Store":
+        engine = open_engine(url)
+        migrate(engine)
+        return cls(engine)
+
+    def transcript(self, key: str) -> tuple[Video, Transcript] | None:
+        with Session(self.engine) as s:
+            row = s.get(TranscriptRow, key)
+            if row is None:
+                return None
+            video = _video(s.get(VideoRow, key))
+            segments = [Segment(start=a, end=b, text=t) for a, b, t in json.loads(row.segments_json)]
+            return video, Transcript(segments=segments, source=row.source, language=row.language)
+
+    def save_transcript(self, video: Video, transcript: Transcript) -> None:
+        # Segments as [start, end, text] triples: a third of the size of a list of objects.
+        segments = json.dumps([[x.start, x.end, x.text] for x in transcript.segments], ensure_ascii=False)
+        with Session(self.engine) as s, s.begin():
+            s.merge(VideoRow(key=video.key, url=video.url, title=video.title, channel=video.channel,
+                             duration_s=video.duration_s, language=video.language))
+            s.merge(TranscriptRow(video_key=video.key, source=transcript.source, language=transcript.language,
+                                  segments_json=segments))
+
+    def digest(self, key: str, writer: str) -> Digest | None:
+        with Session(self.engine) as s:
+            row = s.exec(select(DigestRow).where(DigestRow.video_key == key, DigestRow.writer == writer)).first()
+            return Digest.model_validate_json(row.digest_json) if row else None
+
+    def save_digest(self, digest: Digest) -> None:
+        with Session(self.engine) as s, s.begin():
+            row = s.exec(select(DigestRow).where(DigestRow.video_key == digest.video.key,
+                                                 DigestRow.writer == digest.writer)).first()
+            row = row or DigestRow(video_key=digest.video.key, writer=digest.writer, digest_json="")
+            row.digest_json = digest.model_dump_json()
+            s.add(row)
+
+    def turns(self, conversation_id: str) -> list[Turn]:
+        with Session(self.engine) as s:
+            rows = s.exec(select(TurnRow).where(TurnRow.conversation_id == conversation_id).order_by(TurnRow.id))
+            return [Turn(question=r.question, answer=Answer.model_validate_json(r.answer_json).answer) for r in rows]
+
+    def add_turn(self, conversation_id: str, video_key: str, answer: Answer) -> None:
+        with Session(self.engine) as s, s.begin():
+            if s.get(ConversationRow, conversation_id) is None:
+                s.add(ConversationRow(id=conversation_id, video_key=video_key))
+                s.flush()
+            s.add(TurnRow(conversation_id=conversation_id, question=answer.question,
+                          answer_json=answer.model_dump_json()))
+
+
+def _video(row: VideoRow) -> Video:
+    return Video(key=row.key, url=row.url, title=row.title, channel=row.channel, duration_s=row.duration_s,
+                 language=row.language)

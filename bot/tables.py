@@ -1,0 +1,64 @@
+"""The database tables. Values are stored as the JSON of their pydantic models: the schema of a
+digest evolves with the product, the tables only index it by video and writer."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class VideoRow(SQLModel, table=True):
+    __tablename__ = "videos"
+
+    key: str = Field(primary_key=True, max_length=128)
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    channel: str | None = Field(default=None, sa_column=Column(Text))
+    duration_s: float = 0.0
+    language: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(default_factory=now)
+
+
+class TranscriptRow(SQLModel, table=True):
+    __tablename__ = "transcripts"
+
+    video_key: str = Field(primary_key=True, foreign_key="videos.key", max_length=128)
+    source: str = Field(max_length=32)
+    language: str | None = Field(default=None, max_length=32)
+    segments_json: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=now)
+
+
+class DigestRow(SQLModel, table=True):
+    __tablename__ = "digests"
+    __table_args__ = (UniqueConstraint("video_key", "writer"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    video_key: str = Field(foreign_key="videos.key", index=True, max_length=128)
+    writer: str = Field(max_length=64)
+    digest_json: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=now)
+
+
+class ConversationRow(SQLModel, table=True):
+    __tablename__ = "conversations"
+
+    id: str = Field(primary_key=True, max_length=255)
+    video_key: str = Field(foreign_key="videos.key", index=True, max_length=128)
+    created_at: datetime = Field(default_factory=now)
+
+
+class TurnRow(SQLModel, table=True):
+    __tablename__ = "turns"
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: str = Field(foreign_key="conversations.id", index=True, max_length=255)
+    question: str = Field(sa_column=Column(Text, nullable=False))
+    answer_json: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=now)

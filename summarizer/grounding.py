@@ -1,0 +1,159 @@
+"""Grounding: what a writer produced is checked against the transcript before anyone sees it.
+
+Every timestamp is snapped to the start of the real segment it falls in, or dropped; every
+quotation must occur in the transcript (compared without case or punctuation) and takes the
+timestamp of the segment where it occurs. Writers may be wrong; the digest may not be.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+from .errors import RecapError
+from .links import deep_link
+from .models import Answer, Digest, Moment, QA, Section, Transcript
+from .text import word_count
+
+# Reading speed for the "reading time" figure: a typical adult reads 200-250 words a minute.
+WORDS_PER_MINUTE = 230
+# A timestamp this close after a segment's end still belongs to it (speech gaps, rounding).
+SLACK_S = 1.5
+
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+class UngroundedOutput(RecapError):
+    """The writer produced nothing that the transcript supports."""
+
+
+class TranscriptText:
+    """The transcript as one normalised string, with the segment behind every character."""
+
+    def __init__(self, transcript: Transcript):
+        self.segments = transcript.segments
+        self._starts = [s.start for s in self.segments]
+        chars, owners = [], []
+        for i, seg in enumerate(self.segments):
+            norm = _normalise(seg.text)
+            if norm:
+                chars.append(norm + " ")
+                owners.extend([i] * (len(norm) + 1))
+        self.text = "".join(chars)
+        self._owner = owners
+
+    def snap(self, t: float | None) -> float | None:
+        """The start of the segment that `t` falls in, or None when no segment holds it."""
+        if t is None or not self.segments:
+            return None
+        i = bisect.bisect_right(self._starts, t + 0.05) - 1
+        if i < 0:
+            return self.segments[0].start if t >= self.segments[0].start - SLACK_S else None
+        return self.segments[i].start if t <= self.segments[i].end + SLACK_S else None
+
+    def locate(self, quote: str, near: float | None = None) -> tuple[float, float] | None:
+        """(start of first segment, end of last segment) of `quote`, nearest to `near` if repeated."""
+        needle = _normalise(quote)
+        if not needle:
+            return None
+        found = [m.start() for m in re.finditer(re.escape(needle), self.text)]
+        if not found:
+            return None
+        at = min(found, key=lambda p: abs(self.segments[self._owner[p]].start - near)) if near is not None else found[0]
+        first, last = self._owner[at], self._owner[at + len(needle) - 1]
+        return self.segments[first].start, self.segments[last].end
+
+
+def _normalise(text: str) -> str:
+    return _NON_WORD.sub(" ", text.lower()).strip()
+
+
+def ground_digest(digest: Digest, transcript: Transcript) -> Digest:
+    tt = TranscriptText(transcript)
+    highlights = [m for m in (_moment(tt, h) for h in digest.highlights) if m]
+    sections = [s for s in (_section(tt, s, transcript.end) for s in digest.sections) if s]
+    if not highlights or not sections:
+        raise UngroundedOutput(
+            f"The {digest.writer} writer's digest did not match the transcript; nothing was stored. Try again."
+        )
+    return digest.model_copy(update={
+        "highlights": highlights,
+        "sections": sorted(sections, key=lambda s: s.start_s),
+        "qa": [_qa(tt, q) for q in digest.qa],
+    })
+
+
+def _moment(tt: TranscriptText, m: Moment | None, quoted: bool = False) -> Moment | None:
+    if m is None:
+        return None
+    if quoted:
+        where = tt.locate(m.text, near=m.start_s)
+        return m.model_copy(update={"start_s": where[0]}) if where else None
+    start = tt.snap(m.start_s)
+    return m.model_copy(update={"start_s": start}) if start is not None else None
+
+
+def _section(tt: TranscriptText, s: Section, end: float) -> Section | None:
+    start = tt.snap(s.start_s)
+    if start is None:
+        return None
+    return s.model_copy(update={
+        "start_s": start,
+        "end_s": min(max(s.end_s, start), end),
+        "quote": _moment(tt, s.quote, quoted=True),
+        "deeper": [_qa(tt, q) for q in s.deeper],
+    })
+
+
+def _qa(tt: TranscriptText, q: QA) -> QA:
+    # A Q&A pair is commentary; an unplaceable timestamp loses its link, not the pair.
+    return q.model_copy(update={"start_s": tt.snap(q.start_s)})
+
+
+def ground_answer(answer: Answer, transcript: Transcript) -> Answer:
+    """Keep the citations whose words occur in the transcript, with their true times."""
+    tt = TranscriptText(transcript)
+    cited = []
+    for c in answer.citations:
+        where = tt.locate(c.text, near=c.start_s)
+        if where:
+            cited.append(c.model_copy(update={"start_s": where[0], "end_s": where[1]}))
+    if answer.grounded and not cited:
+        return Answer(
+            question=answer.question, grounded=False, citations=[],
+            answer="I could not find the passage of the video that would support an answer, so I won't guess.",
+        )
+    return answer.model_copy(update={"citations": cited})
+
+
+def finish_digest(digest: Digest, url: str) -> Digest:
+    """Deep links for every moment and the reading / watching / saved minutes."""
+    def link(m: Moment | None) -> Moment | None:
+        return m.model_copy(update={"url": deep_link(url, m.start_s) or None}) if m else None
+
+    sections = [s.model_copy(update={"quote": link(s.quote)}) for s in digest.sections]
+    d = digest.model_copy(update={"highlights": [link(h) for h in digest.highlights], "sections": sections})
+    reading = round(word_count(digest_text(d)) / WORDS_PER_MINUTE, 1)
+    watch = round((d.video.duration_s or d.transcript.covered_s) / 60, 1)
+    return d.model_copy(update={
+        "reading_minutes": reading,
+        "watch_minutes": watch,
+        "saved_minutes": max(0.0, round(watch - reading)),
+    })
+
+
+def finish_answer(answer: Answer, url: str) -> Answer:
+    return answer.model_copy(update={
+        "citations": [c.model_copy(update={"url": deep_link(url, c.start_s) or None}) for c in answer.citations]
+    })
+
+
+def digest_text(d: Digest) -> str:
+    """Everything a reader reads in a digest, for the reading-time estimate."""
+    parts = [d.hook, d.core_question, *(h.text for h in d.highlights), *d.takeaways]
+    for s in d.sections:
+        parts += [s.title, s.summary, s.quote.text if s.quote else ""]
+        parts += [x for q in s.deeper for x in (q.question, q.answer)]
+    parts += [x for q in d.qa for x in (q.question, q.answer)]
+    return " ".join(parts)
+

