@@ -45,7 +45,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    err = Console(stderr=True, highlight=False)
+    # soft_wrap: an error is one line however narrow the terminal, so logs and scripts can grep it.
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
     out = Console(highlight=False)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")

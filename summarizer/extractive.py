@@ -31,9 +31,13 @@ class ExtractiveWriter:
         parts = [us[a:b] for a, b in zip(starts, starts[1:] + [len(us)])]
         sections = [self._section(part, us, score) for part in parts]
         used = {q.answer for s in sections for q in s.deeper}
-        ranked = _diverse(sorted(us, key=lambda u: -score[u.index]), limit=min(6, max(3, len(us) // 4)))
+        # Every section's best moment first, so the highlights span the talk, then the best of the rest.
+        leaders = [max(part, key=lambda u: score[u.index]) for part in parts]
+        others = sorted((u for u in us if u not in leaders), key=lambda u: -score[u.index])
+        ranked = _diverse(leaders + others, limit=min(6, max(3, len(us) // 3)))
         highlights = [Moment(text=u.text, start_s=u.start) for u in sorted(ranked, key=lambda u: u.index)]
-        takeaways = [max(part, key=lambda u: score[u.index]).text for part in parts]
+        # A takeaway per section, preferring what the highlights have not already said.
+        takeaways = [max(part, key=lambda u: (u not in ranked, score[u.index])).text for part in parts]
         topics = keywords(us, us, k=3)
         return Digest(
             video=video,
@@ -85,14 +89,20 @@ class ExtractiveWriter:
 
 
 def _centrality(us: list[Unit]) -> dict[int, float]:
-    """Similarity of each unit to the talk as a whole, damped for fragments and run-ons."""
+    """How worth reading each unit is: central to the talk, yet specific, and of readable length.
+
+    Centrality alone favours sentences made of the talk's commonest words ("bees", "honey"),
+    which say little; the mean weight of a unit's words rewards the specific facts.
+    """
     bags = tf_idf(us)
     centroid = sum(bags, Counter())
+    specific = {u.index: sum(bag.values()) / max(1, len(bag)) for u, bag in zip(us, bags)}
+    top = max(specific.values(), default=0) or 1.0
     out = {}
     for u, bag in zip(us, bags):
         n = word_count(u.text)
         length = 1.0 if 8 <= n <= 35 else 0.6
-        out[u.index] = cosine(bag, centroid) * length
+        out[u.index] = (0.5 * cosine(bag, centroid) + 0.5 * specific[u.index] / top) * length
     return out
 
 

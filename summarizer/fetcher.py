@@ -20,7 +20,7 @@ from yt_dlp.utils import DownloadError
 
 from . import netguard
 from .captions import caption_format, parse_captions
-from .errors import NotAllowed, NotAVideoLink, NotConfigured
+from .errors import FetchFailed, NotAllowed, NotAVideoLink, NotConfigured
 from .links import canonical_url, video_key
 from .models import Transcript, Video, clock
 from .ytdlp_errors import explain
@@ -113,29 +113,29 @@ class YtDlpFetcher:
 
         def hook(d: dict[str, Any]) -> None:
             done = d.get("downloaded_bytes") or 0
-            if done > limit:  # servers that send no Content-Length escape yt-dlp's own check
-                raise _TooLarge()
             total = d.get("total_bytes") or d.get("total_bytes_estimate")
+            # The announced size stops it at the first chunk; the running count catches servers
+            # that announce none.
+            if done > limit or (d.get("total_bytes") or 0) > limit:
+                raise _TooLarge()
             if total and d.get("status") == "downloading":
                 progress(min(1.0, done / total))
 
         options = {
             "format": "worstaudio/bestaudio/worst",
             "outtmpl": str(dest / "media.%(ext)s"),
-            "max_filesize": limit,
             "progress_hooks": [hook],
             "skip_download": False,
         }
         try:
-            result = self._with_backoff(lambda ydl: ydl.process_ie_result(dict(probe.info), download=True), options)
+            self._with_backoff(lambda ydl: ydl.process_ie_result(dict(probe.info), download=True), options)
         except _TooLarge:
-            result = None
-        files = [p for p in dest.iterdir() if p.is_file() and not p.name.endswith((".part", ".ytdl"))]
-        if not files:
             raise NotAllowed(
                 f"The media is larger than the {self.settings.max_filesize_mb:g} MB limit (RECAP_MAX_FILESIZE_MB)."
-                if result is None or not result.get("requested_downloads") else "The media could not be downloaded."
-            )
+            ) from None
+        files = [p for p in dest.iterdir() if p.is_file() and not p.name.endswith((".part", ".ytdl"))]
+        if not files:
+            raise FetchFailed("The media could not be downloaded; try again in a minute.")
         progress(1.0)
         return max(files, key=lambda p: p.stat().st_size)
 

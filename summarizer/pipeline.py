@@ -62,7 +62,10 @@ class Summarizer:
                 progress("downloading", 0.0)
                 audio = self.fetcher.download_audio(probe, Path(tmp), lambda f: progress("downloading", f))
                 transcript = self._transcribe(audio, probe.video, progress)
-        return probe.video, _checked(transcript)
+        video = probe.video
+        if not video.duration_s:  # pages with a bare <audio> element do not say how long they are
+            video = video.model_copy(update={"duration_s": round(transcript.end, 2)})
+        return video, _checked(transcript)
 
     def _transcribe(self, audio: Path, video: Video, progress: ProgressFn) -> Transcript:
         progress("transcribing", 0.0)

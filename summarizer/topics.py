@@ -17,7 +17,7 @@ from .text import Unit, stem, tokens
 MIN_UNITS_PER_SECTION = 2
 MAX_SECTIONS = 6
 # How much an unusually long pause adds to a gap's depth (depths run 0..~0.5).
-PAUSE_WEIGHT = 0.1
+PAUSE_WEIGHT = 0.15
 # Spoken numbers are facts, not subjects: never a section title.
 NUMBER_WORDS = frozenset(stem(w) for w in (
     "zero one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty sixty "

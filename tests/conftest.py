@@ -7,6 +7,17 @@ import pytest
 from tests.support.mediaserver import MediaServer
 
 
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch, tmp_path):
+    """No RECAP_* or Anthropic variable and no .env file of the developer's leaks into a test."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(("RECAP_", "ANTHROPIC_", "SLACK_", "DISCORD_")):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture(scope="session")
 def media_server_session() -> Iterator[MediaServer]:
     """One server for the whole run, serving tests/fixtures."""

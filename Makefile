@@ -1,0 +1,29 @@
+# Two entry points, both self-contained on a fresh machine with Python 3.11+:
+#   make demo   set up .venv and summarise the bundled sample talk (offline, SQLite, bundled whisper)
+#   make test   set up .venv with the test tools and run the whole suite
+PYTHON ?= python3
+VENV   ?= .venv
+SAMPLE ?= tests/fixtures/media/lighthouses.opus
+
+.PHONY: demo test setup setup-test bench clean
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "recap needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+setup: $(VENV)/.installed
+
+demo: setup
+	$(VENV)/bin/recap summarize $(SAMPLE)
+
+test: setup
+	$(VENV)/bin/python -m pytest -q
+
+bench: setup
+	$(VENV)/bin/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache bench/out
