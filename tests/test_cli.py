@@ -115,3 +115,11 @@ def test_console_script_summarises_a_local_file_offline(tmp_path):
     digest = json.loads(done.stdout)
     assert digest["transcript"]["source"] == "captions"  # bees.en.vtt lies beside the media
     assert digest["video"]["key"].startswith("file:")
+
+
+def test_schema_copy_matches_the_contract():
+    from tests.support.recap import SCHEMA_PATH, SHARED_SCHEMA
+
+    if not SHARED_SCHEMA.exists():
+        pytest.skip(f"no shared contract at {SHARED_SCHEMA} to compare with")
+    assert json.loads(SCHEMA_PATH.read_text()) == json.loads(SHARED_SCHEMA.read_text())

@@ -11,7 +11,10 @@ from bot.settings import Settings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 TALKS = {t["name"]: t for t in json.loads((FIXTURES / "talks.json").read_text())["talks"]}
-SCHEMA_PATH = Path(__file__).resolve().parents[3] / "shared" / "digest.schema.json"
+# The contract lives in the shared folder beside the checkout; the copy here keeps a clone that has
+# no such folder testable, and test_schema_copy_matches_the_contract keeps the two the same.
+SHARED_SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "digest.schema.json"
+SCHEMA_PATH = FIXTURES / "digest.schema.json"
 
 
 def make_service(database_url: str, **settings) -> RecapService:
