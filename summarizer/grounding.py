@@ -12,6 +12,7 @@ import re
 
 from .errors import RecapError
 from .links import deep_link
+from .sanitize import defang_model
 from .models import Answer, Digest, Moment, QA, Section, Transcript
 from .text import word_count
 
@@ -127,7 +128,7 @@ def ground_answer(answer: Answer, transcript: Transcript) -> Answer:
 
 
 def finish_digest(digest: Digest, url: str) -> Digest:
-    """Deep links for every moment and the reading / watching / saved minutes."""
+    """Deep links for every moment, the reading / watching / saved minutes, no mention that pings."""
     def link(m: Moment | None) -> Moment | None:
         return m.model_copy(update={"url": deep_link(url, m.start_s) or None}) if m else None
 
@@ -135,17 +136,17 @@ def finish_digest(digest: Digest, url: str) -> Digest:
     d = digest.model_copy(update={"highlights": [link(h) for h in digest.highlights], "sections": sections})
     reading = round(word_count(digest_text(d)) / WORDS_PER_MINUTE, 1)
     watch = round((d.video.duration_s or d.transcript.covered_s) / 60, 1)
-    return d.model_copy(update={
+    return defang_model(d.model_copy(update={
         "reading_minutes": reading,
         "watch_minutes": watch,
         "saved_minutes": max(0.0, round(watch - reading)),
-    })
+    }))
 
 
 def finish_answer(answer: Answer, url: str) -> Answer:
-    return answer.model_copy(update={
+    return defang_model(answer.model_copy(update={
         "citations": [c.model_copy(update={"url": deep_link(url, c.start_s) or None}) for c in answer.citations]
-    })
+    }))
 
 
 def digest_text(d: Digest) -> str:
