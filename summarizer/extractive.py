@@ -30,6 +30,8 @@ class ExtractiveWriter:
         starts = boundaries(us)
         parts = [us[a:b] for a, b in zip(starts, starts[1:] + [len(us)])]
         sections = [self._section(part, us, score) for part in parts]
+        for a, b in zip(sections, sections[1:]):  # a topic can change mid-segment; sections must not overlap
+            a.end_s = min(a.end_s, b.start_s)
         used = {q.answer for s in sections for q in s.deeper}
         # Every section's best moment first, so the highlights span the talk, then the best of the rest.
         leaders = [max(part, key=lambda u: score[u.index]) for part in parts]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 
 from .errors import RecapError
 from .links import deep_link
@@ -21,7 +22,7 @@ WORDS_PER_MINUTE = 230
 # A timestamp this close after a segment's end still belongs to it (speech gaps, rounding).
 SLACK_S = 1.5
 
-_NON_WORD = re.compile(r"[^a-z0-9]+")
+_NON_WORD = re.compile(r"[\W_]+")
 
 
 class UngroundedOutput(RecapError):
@@ -48,6 +49,12 @@ class TranscriptText:
         if t is None or not self.segments:
             return None
         i = bisect.bisect_right(self._starts, t + 0.05) - 1
+        if i >= 0 and abs(self._starts[i] - t) <= 0.05:
+            return self._starts[i]
+        # Writers see whole-second stamps ([0:15] for 15.445): a segment starting within the second
+        # named is the one meant, not the one still running at its top.
+        if i + 1 < len(self._starts) and self._starts[i + 1] < int(t) + 1:
+            return self._starts[i + 1]
         if i < 0:
             return self.segments[0].start if t >= self.segments[0].start - SLACK_S else None
         return self.segments[i].start if t <= self.segments[i].end + SLACK_S else None
@@ -57,7 +64,7 @@ class TranscriptText:
         needle = _normalise(quote)
         if not needle:
             return None
-        found = [m.start() for m in re.finditer(re.escape(needle), self.text)]
+        found = [m.start() for m in re.finditer(rf"(?<!\w){re.escape(needle)}(?!\w)", self.text)]
         if not found:
             return None
         at = min(found, key=lambda p: abs(self.segments[self._owner[p]].start - near)) if near is not None else found[0]
@@ -66,7 +73,8 @@ class TranscriptText:
 
 
 def _normalise(text: str) -> str:
-    return _NON_WORD.sub(" ", text.lower()).strip()
+    """Case, punctuation and Unicode forms aside, in any script."""
+    return _NON_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
 
 
 def ground_digest(digest: Digest, transcript: Transcript) -> Digest:
@@ -139,7 +147,7 @@ def finish_digest(digest: Digest, url: str) -> Digest:
     return defang_model(d.model_copy(update={
         "reading_minutes": reading,
         "watch_minutes": watch,
-        "saved_minutes": max(0.0, round(watch - reading)),
+        "saved_minutes": max(0.0, round(watch - reading, 1)),
     }))
 
 

@@ -54,12 +54,15 @@ class PassageIndex:
             return []
         k = min(k, len(self.units))
         docs, scores = self._bm25.retrieve([known], k=k, show_progress=False)
+        # A follow-up like "when did that happen?" has no words of its own in the video: judge it by
+        # the words it borrowed from the earlier question.
+        judged = terms if extra_terms and not any(t in self._df for t in q) else q
         hits = []
         for i, score in zip(docs[0], scores[0]):
             if score <= 0:
                 continue
             unit = self.units[int(i)]
-            hits.append(Hit(unit, float(score), self.coverage(q, self._tokens[int(i)])))
+            hits.append(Hit(unit, float(score), self.coverage(judged, self._tokens[int(i)])))
         return hits
 
     def coverage(self, query_terms: list[str], unit_terms: list[str]) -> float:

@@ -45,20 +45,27 @@ class Unit:
     index: int  # position among the units, for "in order of speaking"
 
 
+_SUFFIXES = ("'s", "ies", "sses", "ness", "ing", "ed", "es", "s")
+
+
 def stem(word: str) -> str:
-    """A deliberately light suffix stripper: enough to match 'bees'/'bee', 'lives'/'live'."""
-    for suffix, keep in (("'s", 0), ("ies", 1), ("sses", 2), ("ness", 0), ("ing", 0), ("ed", 0), ("es", 0), ("s", 0)):
+    """A deliberately light stemmer: enough to match 'bees'/'bee', 'lived'/'lives', 'carried'/'carry'."""
+    for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            base = word[: len(word) - len(suffix)]
+            base = word[: -len(suffix)]
             if suffix == "ies":
-                return base + "y"
-            if suffix == "sses":
-                return base + "ss"
-            if suffix == "es" and not base.endswith(("s", "x", "z", "ch", "sh")):
-                return base + "e"
-            if suffix == "s" and base.endswith(("s", "u", "i")):
-                return word
-            return base
+                base += "y"
+            elif suffix == "sses":
+                base += "ss"
+            elif suffix == "s" and base.endswith(("s", "u", "i")):
+                base = word  # 'glass', 'virus', 'analysis' are not plurals
+            word = base
+            break
+    # One stem for both spellings of an ending: 'replace'/'replac(ed)', 'carry'/'carri(ed)'.
+    if len(word) > 3 and word.endswith("e"):
+        word = word[:-1]
+    if len(word) > 3 and word.endswith("y"):
+        word = word[:-1] + "i"
     return word
 
 
@@ -92,7 +99,10 @@ def units(segments: list[Segment]) -> list[Unit]:
         first = _segment_at(offsets, begin)
         last = _segment_at(offsets, cursor - 1)
         if word_count(piece) > MAX_UNIT_WORDS and last > first:
-            out.extend(_windows(segments[first : last + 1]))
+            # Only this run's own words: its first and last segments may hold neighbours' too.
+            clipped = [(segments[j], parts[j][max(begin - offsets[j], 0): max(cursor - offsets[j], 0)].strip())
+                       for j in range(first, last + 1)]
+            out.extend(_windows([(seg, text) for seg, text in clipped if text]))
         else:
             out.append(Unit(segments[first].start, segments[last].end, piece, 0))
     return [Unit(u.start, u.end, u.text, i) for i, u in enumerate(out)]
@@ -113,12 +123,12 @@ def _segment_at(offsets: list[int], char: int) -> int:
     return lo
 
 
-def _windows(segments: list[Segment]) -> list[Unit]:
-    """Group consecutive segments into units of roughly sentence length."""
+def _windows(run: list[tuple[Segment, str]]) -> list[Unit]:
+    """Group consecutive (segment, words) pairs into units of roughly sentence length."""
     out, group = [], []
-    for seg in segments:
-        group.append(seg)
-        if sum(word_count(s.text) for s in group) >= MAX_UNIT_WORDS // 2:
+    for pair in run:
+        group.append(pair)
+        if sum(word_count(text) for _, text in group) >= MAX_UNIT_WORDS // 2:
             out.append(_unit_of(group))
             group = []
     if group:
@@ -126,5 +136,5 @@ def _windows(segments: list[Segment]) -> list[Unit]:
     return out
 
 
-def _unit_of(group: list[Segment]) -> Unit:
-    return Unit(group[0].start, group[-1].end, " ".join(s.text.strip() for s in group), 0)
+def _unit_of(group: list[tuple[Segment, str]]) -> Unit:
+    return Unit(group[0][0].start, group[-1][0].end, " ".join(text for _, text in group), 0)
