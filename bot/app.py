@@ -50,7 +50,20 @@ def build_transcriber(settings: Settings) -> Transcriber:
 
 
 def build_writer(settings: Settings) -> Writer:
-    if settings.writer == "claude":
-        raise NotConfigured("The Claude writer is not available in this version; set RECAP_WRITER=extractive.")
-    return ExtractiveWriter()
+    key = settings.anthropic_api_key
+    if settings.writer == "extractive" or (settings.writer == "auto" and not key):
+        return ExtractiveWriter()
+    if not key:
+        raise NotConfigured("RECAP_WRITER=claude needs ANTHROPIC_API_KEY.")
+    import anthropic
+
+    from summarizer.claude import ClaudeWriter
+    from summarizer.fallback import FallbackWriter
+
+    client = anthropic.Anthropic(api_key=key.get_secret_value(), base_url=settings.anthropic_base_url,
+                                 timeout=settings.claude_timeout_s, max_retries=settings.claude_max_retries)
+    claude = ClaudeWriter(client, model=settings.claude_model, max_tokens=settings.claude_max_tokens,
+                          budget_tokens=settings.claude_budget_tokens, concurrency=settings.claude_concurrency,
+                          language=settings.language)
+    return FallbackWriter(claude, ExtractiveWriter()) if settings.writer_fallback == "extractive" else claude
 

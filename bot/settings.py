@@ -27,6 +27,19 @@ class Settings(BaseSettings):
     )
     # auto: Claude when an API key is set, else the offline extractive writer.
     writer: Literal["auto", "extractive", "claude"] = "auto"
+    # When Claude fails (outage, quota), write with the offline writer instead of failing. Off by
+    # default: a silently different digest is a surprise nobody asked for.
+    writer_fallback: Literal["none", "extractive"] = "none"
+    claude_model: str = "claude-haiku-5-5"
+    claude_max_tokens: int = 8000
+    # Transcripts longer than this many tokens are summarised in chunks, then merged.
+    claude_budget_tokens: int = 50_000
+    claude_concurrency: int = 4
+    claude_timeout_s: float = 120
+    claude_max_retries: int = 4
+    anthropic_base_url: str | None = None
+    # Language of digests and answers; unset: the video's own language.
+    language: str | None = None
     # captions-only never downloads or transcribes audio (front ends of a scale-out deployment).
     transcriber: Literal["whisper", "captions-only"] = "whisper"
     whisper_model: str = "tiny.en"

@@ -55,6 +55,19 @@ class Transcript(BaseModel):
         return "\n".join(f"[{clock(s.start)}] {s.text}" for s in self.segments)
 
 
+class Usage(BaseModel):
+    """Tokens a model-backed writer spent; cache reads are the cheap part of the input."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_input_tokens: int = 0
+    cache_creation_input_tokens: int = 0
+    requests: int = 0
+
+    def __add__(self, other: "Usage") -> "Usage":
+        return Usage(**{k: getattr(self, k) + getattr(other, k) for k in Usage.model_fields})
+
+
 class Moment(BaseModel):
     text: str = Field(min_length=1)
     start_s: float = Field(ge=0)
@@ -95,6 +108,7 @@ class Digest(BaseModel):
     reading_minutes: float = Field(ge=0)
     watch_minutes: float = Field(ge=0)
     saved_minutes: float = Field(ge=0)
+    usage: Usage | None = None  # None for writers that spend no tokens
 
 
 class Citation(BaseModel):
@@ -109,6 +123,7 @@ class Answer(BaseModel):
     answer: str = Field(min_length=1)
     grounded: bool
     citations: list[Citation] = []
+    usage: Usage | None = None
 
 
 class Turn(BaseModel):
