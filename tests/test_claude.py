@@ -4,8 +4,6 @@ comes back, and what grounding makes of it."""
 from __future__ import annotations
 
 import json
-import re
-
 import anthropic
 import pytest
 
@@ -13,8 +11,9 @@ from bot.cli import main
 from summarizer.claude import ClaudeWriter, WriterUnavailable, _chunks
 from summarizer.errors import NotConfigured
 from summarizer.grounding import finish_answer, ground_answer
-from summarizer.models import Segment, Transcript, Video
-from tests.support.fake_anthropic import FakeAnthropic, forced_tool, tool_use
+from summarizer.models import Video
+from tests.support.claude_script import generated_talk as talk, respond, stamps_in
+from tests.support.fake_anthropic import FakeAnthropic
 from tests.support.recap import make_service, schema_validator
 
 MODEL = "claude-haiku-5-5"
@@ -89,40 +88,11 @@ def test_digest_request_and_grounded_result(tmp_path, fake, media_server):
     assert service.store.digest(digest.video.key, MODEL) == digest
 
 
-def talk(minutes: int) -> Transcript:
-    """A generated talk: a different sentence every five seconds, topics changing each ten minutes."""
-    segments = [Segment(start=i * 5.0, end=i * 5.0 + 4.5,
-                        text=f"In part {i // 120} the speaker makes point number {i} about subject {i % 37} "
-                             f"and its consequence {i * 7 % 101} for the listeners.")
-                for i in range(minutes * 12)]
-    return Transcript(segments=segments, source="whisper", language="en")
-
-
 VIDEO = Video(key="url:0123456789abcdef", url="https://example.com/talk", title="A long talk", duration_s=10800)
-
-
-def stamps_in(text: str) -> list[str]:
-    return re.findall(r"^\[([\d:]+)\]", text, re.MULTILINE)
 
 
 def test_long_transcripts_are_chunked_noted_concurrently_and_merged(fake):
     transcript = talk(180)  # three hours
-
-    def respond(body):
-        if forced_tool(body) == "write_notes":
-            lines = stamps_in(body["messages"][0]["content"][0]["text"])
-            return tool_use("write_notes", {
-                "sections": [{"title": f"Part from {lines[0]}", "start": f"[{lines[0]}]", "end": f"[{lines[-1]}]",
-                              "summary": f"What was said between {lines[0]} and {lines[-1]}."}],
-                "highlights": [{"text": "a point", "start": f"[{lines[1]}]"}], "key_points": ["a point"]})
-        notes = re.findall(r'<notes part="\d+" from="\[([\d:]+)\]"', body["messages"][0]["content"][0]["text"])
-        notes = notes[: -1 : max(1, len(notes) // 5)][:5] + notes[-1:]  # merged into six, as asked
-        return tool_use("write_digest", {
-            "hook": "A long talk.", "core_question": "What points?",
-            "highlights": [{"text": "start", "start": f"[{n}]"} for n in notes[:3]],
-            "sections": [{"title": f"Part {i}", "start": f"[{n}]", "end": f"[{n}]", "summary": "Points."}
-                         for i, n in enumerate(notes[:6])],
-            "takeaways": ["Many points."], "qa": []})
 
     fake.responder = respond
     digest = writer(fake, budget_tokens=8_000, concurrency=3).write_digest(VIDEO, transcript)
