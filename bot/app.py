@@ -8,9 +8,23 @@ from summarizer.pipeline import Summarizer
 from summarizer.transcriber import CaptionsOnlyTranscriber, Transcriber, WhisperTranscriber
 from summarizer.writer import Writer
 
+from .assistant import Assistant
+from .chatstore import ChatStore
+from .limits import LimitSettings, Limits
+from .runner import InProcessRunner
 from .service import RecapService
 from .settings import Settings
 from .store import Store
+
+
+def build_assistant(settings: Settings, service: RecapService | None = None) -> Assistant:
+    """The chat-neutral bot; adapters add their `Chat` to it."""
+    service = service or build_service(settings)
+    store = ChatStore(service.store)
+    limits = Limits(LimitSettings(per_user_per_hour=settings.limit_per_user_per_hour,
+                                  per_channel_per_hour=settings.limit_per_channel_per_hour,
+                                  digests_per_workspace_per_day=settings.digests_per_workspace_per_day), store)
+    return Assistant(service, store, InProcessRunner(store, settings.job_concurrency), limits)
 
 
 def build_service(settings: Settings) -> RecapService:

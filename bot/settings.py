@@ -55,4 +55,10 @@ class Settings(BaseSettings):
     proxy: str | None = None
     allow_private_networks: bool = False
 
+    # Chat: jobs at once in this process, and the limits that keep one channel from taking all.
+    job_concurrency: int = 2
+    limit_per_user_per_hour: int = 10
+    limit_per_channel_per_hour: int = 30
+    digests_per_workspace_per_day: int = 200
+
     log_level: str = "WARNING"

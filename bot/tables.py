@@ -62,3 +62,49 @@ class TurnRow(SQLModel, table=True):
     question: str = Field(sa_column=Column(Text, nullable=False))
     answer_json: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=now)
+
+
+class DeliveryRow(SQLModel, table=True):
+    """A thing recap has started to answer, by a key unique to it: a platform event id, or
+    (channel, message, video). The primary key is the lock: a second delivery cannot insert it."""
+
+    __tablename__ = "deliveries"
+
+    key: str = Field(primary_key=True, max_length=255)
+    created_at: datetime = Field(default_factory=now)
+
+
+class ThreadRow(SQLModel, table=True):
+    """Which video a chat thread is about, so a reply in it is a follow-up question."""
+
+    __tablename__ = "threads"
+
+    conversation_id: str = Field(primary_key=True, max_length=255)
+    channel_key: str = Field(index=True, max_length=255)  # platform:workspace:channel
+    video_key: str = Field(foreign_key="videos.key", max_length=128)
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=now, index=True)
+
+
+class JobRow(SQLModel, table=True):
+    """Work owed to a chat: kept until done, so a restart resumes it and finishes the reply."""
+
+    __tablename__ = "jobs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    workspace: str = Field(index=True, max_length=255)
+    payload_json: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="pending", index=True, max_length=16)
+    attempts: int = 0
+    created_at: datetime = Field(default_factory=now, index=True)
+    updated_at: datetime = Field(default_factory=now)
+
+
+class ChannelSettingsRow(SQLModel, table=True):
+    __tablename__ = "channel_settings"
+
+    channel_key: str = Field(primary_key=True, max_length=255)
+    auto_summarize: bool = True
+    language: str | None = Field(default=None, max_length=32)
+    writer: str | None = Field(default=None, max_length=32)

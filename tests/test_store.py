@@ -96,3 +96,25 @@ def test_head_constant_matches_the_migrations_and_models(database_url: str):
         diff = compare_metadata(MigrationContext.configure(c), SQLModel.metadata)
         assert diff == [], f"models and migrations disagree: {diff}"
         assert {"videos", "transcripts", "digests", "conversations", "turns"} <= set(inspect(c).get_table_names())
+
+
+def test_an_older_database_is_upgraded_with_its_data(database_url: str):
+    """A store created by the first release (revision 0001) gains the chat tables and keeps its rows."""
+    from alembic import command
+    from alembic.config import Config
+
+    engine = open_engine(database_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+    Store(engine).save_transcript(video(), transcript())
+    with engine.connect() as c:
+        assert "jobs" not in inspect(c).get_table_names()
+
+    store = Store.open(database_url)
+    assert store.transcript(video().key)[1] == transcript()
+    with store.engine.connect() as c:
+        assert {"jobs", "threads", "deliveries", "channel_settings"} <= set(inspect(c).get_table_names())
+        assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD

@@ -1,0 +1,95 @@
+"""The neutral chat vocabulary shared by the Slack and Discord adapters and the test chat.
+
+Adapters translate platform events into `Incoming` messages and render `Reply` values into
+Block Kit or embeds; everything that decides what recap does speaks only these types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, Union
+
+from summarizer.models import Answer, Digest, Transcript, Video
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a message lives: a thread in a channel of a workspace (Slack team, Discord guild)."""
+
+    platform: str
+    workspace: str
+    channel: str
+    thread: str | None = None  # Slack thread_ts / Discord thread channel id; None: top level
+
+    @property
+    def conversation_id(self) -> str:
+        """One conversation per thread: follow-ups in it share their history."""
+        return f"{self.platform}:{self.workspace}:{self.channel}:{self.thread or '-'}"
+
+
+@dataclass(frozen=True)
+class Incoming:
+    place: Place
+    message_id: str  # Slack ts / Discord message id
+    user: str
+    text: str
+    event_id: str | None = None  # the platform's delivery id, for idempotency under retries
+    is_dm: bool = False
+    mentions_bot: bool = False
+    from_bot: bool = False  # bots, including recap itself
+    is_edit: bool = False
+
+
+@dataclass(frozen=True)
+class Sent:
+    place: Place
+    message_id: str
+
+
+# What recap says, before any platform has formatted it.
+@dataclass(frozen=True)
+class Notice:
+    text: str
+
+
+@dataclass(frozen=True)
+class ProgressNote:
+    text: str
+
+
+@dataclass(frozen=True)
+class DigestReply:
+    digest: Digest
+
+
+@dataclass(frozen=True)
+class FullDigestReply:
+    digest: Digest
+
+
+@dataclass(frozen=True)
+class AnswerReply:
+    answer: Answer
+
+
+Reply = Union[Notice, ProgressNote, DigestReply, FullDigestReply, AnswerReply]
+
+
+@dataclass(frozen=True)
+class TranscriptFile:
+    video: Video
+    transcript: Transcript
+    filename: str = field(default="transcript.txt")
+
+
+class Chat(Protocol):
+    """What the bot needs from a chat platform. Slack, Discord and the in-memory test chat."""
+
+    async def post(self, place: Place, reply: Reply) -> Sent:
+        """Post in `place` (its thread when it has one); return where the message landed."""
+
+    async def update(self, sent: Sent, reply: Reply) -> None:
+        """Replace a message recap posted earlier (progress -> digest)."""
+
+    async def upload(self, place: Place, file: TranscriptFile) -> None:
+        """Attach the transcript as a file in `place`."""

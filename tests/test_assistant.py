@@ -1,0 +1,148 @@
+"""The chat-neutral bot, whole, against the in-memory chat: real pipeline, real store, real jobs."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.app import build_assistant
+from bot.chat import AnswerReply, DigestReply, FullDigestReply, Incoming, Notice, Place, ProgressNote
+from bot.chatstore import ChannelSettings
+from bot.settings import Settings
+from tests.support.memory_chat import MemoryChat
+
+CHANNEL = Place("memory", "W1", "C1")
+
+
+def settings(tmp_path, **kw) -> Settings:
+    return Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+                    allow_private_networks=True, **kw)
+
+
+@pytest.fixture
+def bot(tmp_path):
+    assistant = build_assistant(settings(tmp_path))
+    chat = MemoryChat()
+    assistant.add_chat("memory", chat)
+    return assistant, chat
+
+
+def message(text: str, mid: str = "100.1", thread: str | None = None, **kw) -> Incoming:
+    place = Place("memory", "W1", "C1", thread)
+    return Incoming(place=place, message_id=mid, user=kw.pop("user", "U1"), text=text, **kw)
+
+
+async def test_a_pasted_link_gets_progress_then_the_digest_in_its_thread(bot, media_server):
+    assistant, chat = bot
+    await assistant.on_message(message(f"look at this <{media_server.url('site/bees.html')}>"))
+    await assistant.runner.drain()
+
+    (reply,) = chat.messages
+    assert reply.place == Place("memory", "W1", "C1", "100.1")  # the thread of the pasted message
+    assert isinstance(reply.history[0], ProgressNote) and reply.history[0].text.startswith("Watching…")
+    assert isinstance(reply.reply, DigestReply)
+    assert reply.reply.digest.video.title == "The Secret Life of Honey Bees"
+
+
+async def test_a_reply_in_the_thread_is_a_follow_up_question(bot, media_server):
+    assistant, chat = bot
+    await assistant.on_message(message(media_server.url("site/bees.html")))
+    await assistant.runner.drain()
+    await assistant.on_message(message("How many eggs can the queen lay?", mid="100.2", thread="100.1"))
+    await assistant.runner.drain()
+    answer = chat.messages[-1].reply
+    assert isinstance(answer, AnswerReply) and "two thousand eggs" in answer.answer.answer
+    assert answer.answer.citations[0].start_s == 32.451
+    # The next question in the thread knows the one before it.
+    await assistant.on_message(message("And how long do the workers live?", mid="100.3", thread="100.1"))
+    await assistant.runner.drain()
+    assert "six weeks" in chat.messages[-1].reply.answer.answer
+    assert [t.question for t in assistant.service.store.turns(Place("memory", "W1", "C1", "100.1").conversation_id)] \
+        == ["How many eggs can the queen lay?", "And how long do the workers live?"]
+
+
+async def test_retries_duplicates_bots_and_edits_get_no_second_reply(bot, media_server):
+    assistant, chat = bot
+    url = media_server.url("site/bees.html")
+    await assistant.on_message(message(url, event_id="Ev1"))
+    await assistant.on_message(message(url, event_id="Ev1"))  # the platform retried the delivery
+    await assistant.on_message(message(url, event_id="Ev2"))  # same message, delivered twice
+    await assistant.on_message(message(f"again {url}", mid="100.5", thread="100.1"))  # same video, same thread
+    await assistant.on_message(message(url, mid="100.6", from_bot=True))
+    await assistant.on_message(message(url, mid="100.7", is_edit=True))
+    await assistant.runner.drain()
+    assert len(chat.messages) == 1
+
+
+async def test_several_links_give_one_digest_each(bot, media_server):
+    assistant, chat = bot
+    await assistant.on_message(message(f"{media_server.url('site/bees.html')} and {media_server.url('media/bees.opus')}"))
+    await assistant.runner.drain()
+    assert [type(m.reply) for m in chat.messages] == [DigestReply, DigestReply]
+    assert {m.place.thread for m in chat.messages} == {"100.1"}
+
+
+async def test_a_bad_link_says_why_in_the_thread(bot, media_server):
+    assistant, chat = bot
+    await assistant.on_message(message(media_server.url("site/missing.html"), mentions_bot=True))
+    await assistant.runner.drain()
+    (reply,) = chat.messages
+    assert isinstance(reply.reply, Notice) and "404" in reply.reply.text
+
+
+async def test_an_article_link_pasted_in_passing_gets_no_reply(bot, media_server):
+    assistant, chat = bot
+    await assistant.on_message(message(f"news: {media_server.url('site/nomedia.html')}"))
+    await assistant.runner.drain()
+    assert chat.messages == []
+
+
+async def test_auto_summarise_can_be_turned_off_per_channel(bot, media_server):
+    assistant, chat = bot
+    assistant.store.save_settings(CHANNEL, ChannelSettings(auto_summarize=False))
+    await assistant.on_message(message(media_server.url("site/bees.html")))
+    await assistant.runner.drain()
+    assert chat.messages == []
+    await assistant.on_message(message(media_server.url("site/bees.html"), mid="100.9", mentions_bot=True))
+    await assistant.runner.drain()
+    assert isinstance(chat.messages[0].reply, DigestReply)
+
+
+async def test_buttons_full_digest_and_transcript(bot, media_server):
+    assistant, chat = bot
+    await assistant.on_message(message(media_server.url("site/bees.html")))
+    await assistant.runner.drain()
+    digest = chat.messages[0].reply.digest
+    thread = chat.messages[0].place
+    await assistant.full_digest(thread, digest.video.key)
+    await assistant.transcript(thread, digest.video.key)
+    assert isinstance(chat.messages[-1].reply, FullDigestReply)
+    (place, file), = chat.files
+    assert place == thread and file.transcript.segments[0].text.startswith("People have kept bees")
+
+
+async def test_rate_limits_answer_politely(tmp_path, media_server):
+    assistant = build_assistant(settings(tmp_path, limit_per_user_per_hour=1))
+    chat = MemoryChat()
+    assistant.add_chat("memory", chat)
+    await assistant.on_message(message(media_server.url("site/bees.html")))
+    await assistant.on_message(message(media_server.url("media/bees.opus"), mid="100.2"))
+    await assistant.runner.drain()
+    texts = [m.reply.text for m in chat.messages if isinstance(m.reply, Notice)]
+    assert len(texts) == 1 and "in the last hour" in texts[0]
+
+
+async def test_an_interrupted_job_is_resumed_by_the_next_process(tmp_path, media_server):
+    first = build_assistant(settings(tmp_path))
+    first_chat = MemoryChat()
+    first.add_chat("memory", first_chat)
+    first.runner._spawn = lambda job: None  # this process dies before the job runs
+    await first.on_message(message(media_server.url("site/bees.html")))
+    assert first_chat.messages == []
+
+    second = build_assistant(settings(tmp_path))
+    chat = MemoryChat()
+    second.add_chat("memory", chat)
+    assert await second.runner.resume() == 1
+    await second.runner.drain()
+    assert isinstance(chat.messages[0].reply, DigestReply)
+    assert await second.runner.resume() == 0  # done means done
