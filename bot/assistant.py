@@ -64,6 +64,8 @@ class Assistant:
             return
         if msg.event_id and not self.store.claim(f"event:{msg.place.platform}:{msg.event_id}"):
             return  # a retried delivery of an event already handled
+        if not self.store.claim(f"seen:{msg.place.platform}:{msg.place.channel}:{msg.message_id}"):
+            return  # one message, two events (Slack's "message" and "app_mention"): answer once
         thread = msg.place if msg.place.thread else replace(msg.place, thread=msg.message_id)
         links = find_links(msg.text)
         asked = msg.is_dm or msg.mentions_bot
