@@ -24,7 +24,17 @@ def build_assistant(settings: Settings, service: RecapService | None = None) -> 
     limits = Limits(LimitSettings(per_user_per_hour=settings.limit_per_user_per_hour,
                                   per_channel_per_hour=settings.limit_per_channel_per_hour,
                                   digests_per_workspace_per_day=settings.digests_per_workspace_per_day), store)
-    return Assistant(service, store, InProcessRunner(store, settings.job_concurrency), limits)
+    variants: dict[tuple[str | None, str | None], RecapService] = {}
+
+    def variant(writer: str | None, language: str | None) -> RecapService:
+        if (writer, language) not in variants:
+            chosen = settings.model_copy(update={"writer": writer or settings.writer,
+                                                 "language": language or settings.language})
+            w = build_writer(chosen)
+            variants[writer, language] = RecapService(service.store, w.name, lambda: build_summarizer(chosen, w))
+        return variants[writer, language]
+
+    return Assistant(service, store, InProcessRunner(store, settings.job_concurrency), limits, variant=variant)
 
 
 def build_service(settings: Settings) -> RecapService:

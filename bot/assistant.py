@@ -24,6 +24,9 @@ from .service import RecapService
 
 log = logging.getLogger(__name__)
 
+# (writer, language) -> the service that writes that way; the composition root builds them.
+ServiceVariant = Callable[[str | None, str | None], RecapService]
+
 HELP = (
     "Paste a video link and I reply in its thread with a digest: highlights with timestamps, sections, "
     "takeaways and the minutes it saves you. Reply in that thread to ask about the video.\n"
@@ -46,8 +49,10 @@ VIDEO_HOSTS = ("youtube:", "vimeo:")
 
 class Assistant:
     def __init__(self, service: RecapService, store: ChatStore, runner: InProcessRunner, limits: Limits,
-                 chats: dict[str, Chat] | None = None):
+                 chats: dict[str, Chat] | None = None, variant: ServiceVariant | None = None):
         self.service = service
+        # A channel may ask for another writer or language than the default service's.
+        self._variant = variant
         self.store = store
         self.runner = runner
         self.limits = limits
@@ -98,7 +103,7 @@ class Assistant:
                                  {"place": asdict(thread), "url": url, "user": user, "quiet": quiet})
 
     async def ask(self, thread: Place, question: str, user: str, url: str | None = None) -> None:
-        url = url or self.store.thread_video(thread) or self.store.last_video(thread)
+        url = url or self.store.thread_video(thread)
         if not url:
             await self._chat(thread).post(thread, Notice("Ask in the thread of a video digest, or paste a video "
                                                         "link first."))
@@ -113,7 +118,8 @@ class Assistant:
                                  {"place": asdict(thread), "url": url, "question": question, "user": user})
 
     async def full_digest(self, thread: Place, key: str) -> None:
-        digest = self.service.store.digest(key, self.service.writer)
+        service = self.service_for(thread)
+        digest = service.store.digest(key, service.writer)
         reply = FullDigestReply(digest) if digest else Notice("That digest is no longer stored; paste the link again.")
         await self._chat(thread).post(thread, reply)
 
@@ -142,7 +148,8 @@ class Assistant:
                                 sent_id=p.get("progress_id"), remember=lambda mid: self._remember(job, mid))
         await progress.start()
         try:
-            digest = await asyncio.to_thread(self.service.digest, p["url"], progress)
+            service = self.service_for(place)
+            digest = await asyncio.to_thread(service.digest, p["url"], progress)
         except (UnsupportedSite, VideoUnavailable, NotAVideoLink) as exc:
             if progress.sent or not p["quiet"]:
                 await progress.finish(Notice(f"I couldn't summarise that link: {exc}"))
@@ -156,7 +163,8 @@ class Assistant:
     async def _answer_job(self, job: Job, place: Place) -> None:
         p, chat = job.payload, self._chat(place)
         try:
-            answer = await asyncio.to_thread(self.service.ask, p["url"], p["question"], place.conversation_id)
+            service = self.service_for(place)
+            answer = await asyncio.to_thread(service.ask, p["url"], p["question"], place.conversation_id)
         except RecapError as exc:
             await chat.post(place, Notice(f"I couldn't answer that: {exc}"))
             return
@@ -165,6 +173,12 @@ class Assistant:
     def _remember(self, job: Job, message_id: str) -> None:
         job.payload["progress_id"] = message_id
         self.store.save_job_payload(job.id, job.payload)
+
+    def service_for(self, place: Place) -> RecapService:
+        chosen = self.store.settings(place)
+        if self._variant is None or not (chosen.writer or chosen.language):
+            return self.service
+        return self._variant(chosen.writer, chosen.language)
 
     def _chat(self, place: Place) -> Chat:
         return self.chats[place.platform]

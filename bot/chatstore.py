@@ -58,12 +58,15 @@ class ChatStore:
             row = s.get(ThreadRow, place.conversation_id)
             return row.url if row else None
 
-    def last_video(self, place: Place) -> str | None:
-        """The link of the video most recently summarised in `place`'s channel."""
+    def last_thread(self, place: Place) -> tuple[Place, str] | None:
+        """The thread and link of the video most recently summarised in `place`'s channel."""
         with Session(self.engine) as s:
             row = s.exec(select(ThreadRow).where(ThreadRow.channel_key == channel_key(place))
                          .order_by(ThreadRow.created_at.desc())).first()
-            return row.url if row else None
+        if row is None:
+            return None
+        thread = row.conversation_id.rsplit(":", 1)[1]
+        return Place(place.platform, place.workspace, place.channel, None if thread == "-" else thread), row.url
 
     def settings(self, place: Place) -> ChannelSettings:
         with Session(self.engine) as s:
