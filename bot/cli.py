@@ -40,6 +40,9 @@ def parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("chat", help="a digest, then follow-up questions until an empty line or Ctrl-D")
     c.add_argument("target", metavar="URL")
+
+    sl = sub.add_parser("slack", help="run the Slack app (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
+    sl.add_argument("--port", type=int, default=3000, help="HTTP mode: port for /slack/events (default 3000)")
     return p
 
 
@@ -54,7 +57,10 @@ def main(argv: list[str] | None = None) -> int:
         from .app import build_service
         from .settings import Settings
 
-        service = build_service(Settings())
+        settings = Settings()
+        if args.command == "slack":
+            return slack(settings, args)
+        service = build_service(settings)
         return COMMANDS[args.command](service, args, out, err)
     except RecapError as exc:
         if args.debug:
@@ -111,6 +117,17 @@ def chat(service, args, out: Console, err: Console) -> int:
         if not question:
             break
         out.print(answer_view(service.ask(args.target, question, conversation)))
+    return 0
+
+
+def slack(settings, args) -> int:
+    import asyncio
+
+    # The composition root reaches out to the adapter ring here and only here.
+    from adapters.slack.run import serve
+
+    logging.getLogger().setLevel(logging.DEBUG if args.debug else logging.WARNING)
+    asyncio.run(serve(settings, args.port))
     return 0
 
 

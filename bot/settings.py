@@ -61,4 +61,13 @@ class Settings(BaseSettings):
     limit_per_channel_per_hour: int = 30
     digests_per_workspace_per_day: int = 200
 
+    # Slack, named as Slack names them. A bot token for one workspace, or client id and secret for
+    # installing into many (OAuth); the app-level token turns on Socket Mode.
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(default=None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET"))
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias=AliasChoices("SLACK_APP_TOKEN"))
+    slack_client_id: str | None = Field(default=None, validation_alias=AliasChoices("SLACK_CLIENT_ID"))
+    slack_client_secret: SecretStr | None = Field(default=None, validation_alias=AliasChoices("SLACK_CLIENT_SECRET"))
+    slack_api_url: str | None = None
+
     log_level: str = "WARNING"

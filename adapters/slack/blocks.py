@@ -1,0 +1,405 @@
+"""recap's values as Slack Block Kit: pure functions, no I/O.
+
+A "message" is a `chat.postMessage` payload without the channel: `{"text": fallback, "blocks": [...]}`.
+Every function keeps within Block Kit's limits without dropping content: long text is split across
+section blocks at blank lines, then lines, then sentences, then words (never inside a link or an
+`&amp;`-style entity), and a reply that needs more blocks than one message allows continues in further
+messages. Only titles in headers and quotes in answers' sources are shortened, and a shortened
+title is repeated in full below the header.
+
+Text from videos (titles, transcript quotes, writers' prose) is untrusted: it is escaped for mrkdwn
+(`&`, `<`, `>`), so it can neither mention `<!channel>` nor forge a `<link|label>`, and mrkdwn text
+objects are sent with `verbatim: true`, so Slack does not turn bare names into mentions either.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from summarizer.links import deep_link
+from summarizer.models import QA, Answer, Digest, Moment, Transcript, Video, clock
+
+# --- Slack's limits --------------------------------------------------------------------------
+# From Slack's Block Kit reference (docs.slack.dev/reference/block-kit: blocks, block elements,
+# composition objects, views) and chat.postMessage; slack_sdk.models validates the same numbers.
+MAX_BLOCKS_PER_MESSAGE = 50  # chat.postMessage: "blocks" holds at most 50 blocks
+SECTION_TEXT_MAX = 3000  # section block: text
+TEXT_OBJECT_MAX = 3000  # any text object, e.g. one element of a context block
+HEADER_TEXT_MAX = 150  # header block: text (plain_text only)
+CONTEXT_ELEMENTS_MAX = 10  # context block: elements
+ACTIONS_ELEMENTS_MAX = 25  # actions block: elements
+BUTTON_TEXT_MAX = 75  # button: text
+BUTTON_VALUE_MAX = 2000  # button: value
+ACTION_ID_MAX = 255  # any element: action_id
+MESSAGE_TEXT_MAX = 40_000  # chat.postMessage: "text" is truncated past this
+MODAL_TITLE_MAX = 24  # view: title, submit and close
+MODAL_BLOCKS_MAX = 100  # view: blocks
+PRIVATE_METADATA_MAX = 3000  # view: private_metadata
+INPUT_LABEL_MAX = 2000  # input block: label
+PLACEHOLDER_MAX = 150  # plain_text_input: placeholder
+PLAIN_TEXT_INPUT_MAX = 3000  # plain_text_input: max_length
+# Undocumented: chat.postMessage refuses with `msg_blocks_too_long` once all blocks together carry
+# about 12,000-13,000 characters, well under 50 full sections (slackapi/bolt-js#2509 and #2867,
+# where 11,341 characters of text in rich_text blocks already failed). We keep each message's
+# blocks, measured as their JSON, under this budget.
+MESSAGE_BLOCKS_BUDGET = 11_000
+
+# --- recap's own choices ---------------------------------------------------------------------
+FALLBACK_MAX = 200  # the notification line: a summary, not the content
+CITATION_QUOTE_MAX = 200  # a source's quoted words, in answers
+QUESTION_MAX = 1000  # what the ask modal accepts
+
+ACTION_FULL_DIGEST = "recap_full_digest"
+ACTION_TRANSCRIPT = "recap_transcript"
+ACTION_ASK = "recap_ask"
+ASK_MODAL_CALLBACK = "recap_ask_modal"
+QUESTION_BLOCK = "question"
+QUESTION_ACTION = "question_input"
+NOT_COVERED = "The video does not cover this."
+
+Block = dict[str, Any]
+Message = dict[str, Any]
+
+
+# --- public API ------------------------------------------------------------------------------
+
+
+def digest_messages(digest: Digest) -> list[Message]:
+    """The digest reply: title, facts, hook, question, highlights, takeaways, provenance, buttons."""
+    v = digest.video
+    blocks = _title_blocks(v)
+    blocks += _context([" · ".join(f for f in [*_video_facts(v), *_reading_facts(digest), _video_link(v)] if f)])
+    blocks += _sections(escape(digest.hook))
+    blocks += _sections(f"*The question:* {escape(digest.core_question)}")
+    blocks += _sections("*Highlights*\n" + "\n".join(f"• {_moment(h)}" for h in digest.highlights))
+    blocks += _sections("*Key takeaways*\n" + "\n".join(f"• {escape(t)}" for t in digest.takeaways))
+    blocks += _context([_provenance(digest)])
+    blocks.append(_buttons(v.key))
+    return _pack(blocks, f"Recap of {_one_line(v.title)}: {_one_line(digest.hook)}")
+
+
+def full_digest_messages(digest: Digest) -> list[Message]:
+    """Every section (stamped heading, summary, quote, digging deeper), then the closing Q&A."""
+    v = digest.video
+    blocks = _title_blocks(v)
+    blocks += _context([" · ".join(f for f in ["Full digest", *_video_facts(v), _video_link(v)] if f)])
+    for section in digest.sections:
+        blocks.append({"type": "divider"})
+        heading = f"{_stamp(section.start_s, _deep_link(v, section.start_s))} *{escape(_one_line(section.title))}*"
+        blocks += _sections(f"{heading}\n{escape(section.summary)}")
+        if section.quote is not None:
+            blocks += _sections(_blockquote(section.quote))
+        if section.deeper:
+            blocks += _sections("*Digging deeper*\n" + _qa_text(section.deeper, v))
+    if digest.qa:
+        blocks.append({"type": "divider"})
+        blocks += _sections("*Questions and answers*\n" + _qa_text(digest.qa, v))
+    blocks += _context([_provenance(digest)])
+    return _pack(blocks, f"Full digest of {_one_line(v.title)}")
+
+
+def answer_messages(answer: Answer, *, show_question: bool = False) -> list[Message]:
+    """The answer, then its sources; an ungrounded answer says so and cites nothing.
+
+    `show_question` repeats the question above the answer, for questions asked in the modal,
+    which leave no message of their own in the thread.
+    """
+    blocks: list[Block] = []
+    if show_question and answer.question.strip():
+        blocks += _context([f"*Q:* {escape(_one_line(answer.question))}"])
+    blocks += _sections(escape(answer.answer))
+    if not answer.grounded:
+        blocks += _context([NOT_COVERED])
+    elif answer.citations:
+        lines = [f"• {_stamp(c.start_s, c.url)} “{escape(_shorten(_one_line(c.text), CITATION_QUOTE_MAX))}”"
+                 for c in answer.citations]
+        blocks += _sections("*Sources:*\n" + "\n".join(lines))
+    return _pack(blocks, answer.answer if answer.grounded else f"{NOT_COVERED} {answer.answer}")
+
+
+def progress_message(text: str) -> Message:
+    """One quiet line, e.g. "Watching… 0:00 of 42:10 · transcribing 35%"; made to be updated."""
+    return {"text": _fallback(text), "blocks": _context([escape(_shorten(_one_line(text), 500) or "…")])}
+
+
+def notice_message(text: str) -> Message:
+    """A plain notice: an error, help. Only a notice longer than one message allows is shortened."""
+    blocks = _sections(escape(text)) or _sections("…")
+    messages = _pack(blocks, text)
+    if len(messages) > 1:  # help that long is a bug elsewhere; still send something valid
+        messages[0]["blocks"][-1:] = _sections(escape("…"))
+    return messages[0]
+
+
+def ask_modal(video_key: str, title: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A `views.open` view asking one question about a video.
+
+    `private_metadata` is JSON: `{"video_key": ..., **extra}` (channel, thread, whatever the
+    submit handler needs back). Raises ValueError when that JSON is over Slack's 3,000 characters.
+    """
+    metadata = json.dumps({**(extra or {}), "video_key": video_key}, ensure_ascii=False, separators=(",", ":"))
+    if _size(metadata) > PRIVATE_METADATA_MAX:
+        raise ValueError(f"private_metadata is {_size(metadata)} characters; Slack allows {PRIVATE_METADATA_MAX}")
+    return {
+        "type": "modal",
+        "callback_id": ASK_MODAL_CALLBACK,
+        "private_metadata": metadata,
+        "title": _plain(_shorten("Ask about this video", MODAL_TITLE_MAX)),
+        "submit": _plain("Ask"),
+        "close": _plain("Cancel"),
+        "blocks": [
+            *_context([f"*{escape(_shorten(_one_line(title), 300))}*"]),
+            {
+                "type": "input",
+                "block_id": QUESTION_BLOCK,
+                "label": _plain("Your question"),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": QUESTION_ACTION,
+                    "multiline": True,
+                    "max_length": QUESTION_MAX,
+                    "placeholder": _plain("What did they say about…?"),
+                },
+            },
+        ],
+    }
+
+
+def transcript_text(video: Video, transcript: Transcript) -> str:
+    """A plain-text file body (for files.uploadV2): title, URL, then `[mm:ss] text` lines."""
+    return f"{video.title}\n{video.url}\n\n{transcript.as_stamped_lines()}\n"
+
+
+def escape(text: str) -> str:
+    """Text for mrkdwn, shown as written: Slack's three control characters as entities."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def link(url: str | None, label: str) -> str:
+    """`<url|label>` with the label escaped; just the escaped label when there is no web URL."""
+    if not url or not url.lower().startswith(("http://", "https://")):
+        return escape(label)
+    for raw, encoded in (("|", "%7C"), ("<", "%3C"), (">", "%3E"), (" ", "%20"), ("\n", "")):
+        url = url.replace(raw, encoded)
+    return f"<{escape(url)}|{escape(_one_line(label))}>"
+
+
+# --- pieces of a reply -----------------------------------------------------------------------
+
+
+def _title_blocks(v: Video) -> list[Block]:
+    title = _one_line(v.title) or v.url
+    blocks = [{"type": "header", "text": _plain(_shorten(title, HEADER_TEXT_MAX))}]
+    if _size(title) > HEADER_TEXT_MAX:  # shortened above: the whole title still reaches the reader
+        blocks += _sections(f"*{escape(title)}*")
+    return blocks
+
+
+def _video_facts(v: Video) -> list[str]:
+    facts = [f"`{clock(v.duration_s)}`" if v.duration_s else ""]
+    facts.append(escape(_one_line(v.channel)) if v.channel else "")
+    return [f for f in facts if f]
+
+
+def _reading_facts(d: Digest) -> list[str]:
+    facts = [f"{max(1, round(d.reading_minutes))} min read"]
+    if round(d.saved_minutes) >= 1:
+        facts[0] += f" · saves you about {round(d.saved_minutes)} min"
+    return facts
+
+
+def _video_link(v: Video) -> str:
+    return link(v.url, "open the video") if v.url.lower().startswith(("http://", "https://")) else ""
+
+
+def _provenance(d: Digest) -> str:
+    text = f"transcript: {escape(d.transcript.source)}"
+    duration = d.video.duration_s
+    if duration and d.transcript.covered_s < 0.95 * duration:
+        text += f" · covers the first {clock(d.transcript.covered_s)} of {clock(duration)}"
+    return f"{text} · writer: {escape(_one_line(d.writer))}"
+
+
+def _buttons(video_key: str) -> Block:
+    if _size(video_key) > BUTTON_VALUE_MAX:
+        raise ValueError(f"a video key longer than {BUTTON_VALUE_MAX} characters cannot ride on a button")
+    buttons = [("Full digest", ACTION_FULL_DIGEST), ("Transcript", ACTION_TRANSCRIPT), ("Ask a question", ACTION_ASK)]
+    return {"type": "actions", "block_id": "recap_actions", "elements": [
+        {"type": "button", "text": _plain(label), "action_id": action_id, "value": video_key}
+        for label, action_id in buttons
+    ]}
+
+
+def _stamp(seconds: float, url: str | None) -> str:
+    """`<url|[mm:ss]>`, or plain `[mm:ss]` when there is nowhere to jump to."""
+    return link(url, f"[{clock(seconds)}]")
+
+
+def _moment(m: Moment) -> str:
+    return f"{_stamp(m.start_s, m.url)} {escape(m.text)}"
+
+
+def _deep_link(v: Video, seconds: float) -> str | None:
+    return deep_link(v.url, seconds) or None
+
+
+def _blockquote(m: Moment) -> str:
+    """A quote as mrkdwn `> ` lines, its stamp at the end."""
+    lines = [escape(line.strip()) for line in m.text.splitlines() if line.strip()] or [escape(m.text)]
+    lines[0] = "“" + lines[0]
+    lines[-1] += "” " + _stamp(m.start_s, m.url)
+    return "\n".join("> " + line for line in lines)
+
+
+def _qa_text(items: Iterable[QA], v: Video) -> str:
+    parts = []
+    for qa in items:
+        at = f" {_stamp(qa.start_s, _deep_link(v, qa.start_s))}" if qa.start_s is not None else ""
+        parts.append(f"*Q: {escape(_one_line(qa.question))}*{at}\n{escape(qa.answer)}")
+    return "\n\n".join(parts)
+
+
+# --- blocks ----------------------------------------------------------------------------------
+
+
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
+def _sections(text: str) -> list[Block]:
+    """Section blocks holding all of `text`, each within the section limit."""
+    return [{"type": "section", "text": _mrkdwn(chunk)} for chunk in split_mrkdwn(text, SECTION_TEXT_MAX)]
+
+
+def _context(texts: Iterable[str]) -> list[Block]:
+    """Context blocks of mrkdwn elements: at most 10 elements a block, each within its limit."""
+    elements = [_mrkdwn(chunk) for text in texts for chunk in split_mrkdwn(text, TEXT_OBJECT_MAX)]
+    return [{"type": "context", "elements": elements[i:i + CONTEXT_ELEMENTS_MAX]}
+            for i in range(0, len(elements), CONTEXT_ELEMENTS_MAX)]
+
+
+def _pack(blocks: list[Block], summary: str) -> list[Message]:
+    """Blocks in order, across as few messages as Slack's block count and size allow."""
+    groups: list[list[Block]] = [[]]
+    used = 0
+    for block in blocks:
+        size = _size(json.dumps(block, ensure_ascii=False))
+        if groups[-1] and (len(groups[-1]) >= MAX_BLOCKS_PER_MESSAGE or used + size > MESSAGE_BLOCKS_BUDGET):
+            groups.append([])
+            used = 0
+        groups[-1].append(block)
+        used += size
+    fallback = _fallback(summary)
+    if len(groups) == 1:
+        return [{"text": fallback, "blocks": groups[0]}]
+    first = _fallback(summary, FALLBACK_MAX - 12)
+    return [{"text": f"{first} ({i}/{len(groups)})", "blocks": group} for i, group in enumerate(groups, 1)]
+
+
+# --- text ------------------------------------------------------------------------------------
+
+# Where a piece of mrkdwn may be cut, gentlest first: blank lines, lines, sentence ends, spaces.
+_LEVELS = (r"\n[ \t]*\n\s*", r"\n", r"(?:(?<=[.!?…])|(?<=[.!?…][\"”’)\]]))[ \t]+", r"[ \t]+")
+_CUTS = [re.compile(r"<[^<>\n]*>|(?P<cut>" + level + ")") for level in _LEVELS]
+_ATOM = re.compile(r"<[^<>\n]*>|&(?:amp|lt|gt);|.", re.DOTALL)
+
+
+def split_mrkdwn(text: str, limit: int) -> list[str]:
+    """`text` in pieces of at most `limit` characters, cut at the gentlest boundary that fits.
+
+    A cut never falls inside a `<link|label>` or an entity, a cut `> ` quote line keeps its `>`
+    on every piece, and no piece is blank (Slack refuses empty text).
+    """
+    return [piece for piece in _split(text.strip(), limit, 0) if piece.strip()]
+
+
+def _split(text: str, limit: int, level: int) -> list[str]:
+    if _size(text) <= limit:
+        return [text]
+    if level == len(_CUTS):
+        return _hard_cut(text, limit)
+    out: list[str] = []
+    current = ""
+    for piece, gap in _pieces(text, _CUTS[level]):
+        if _size(piece) > limit:
+            if current:
+                out.append(current)
+                current = ""
+            prefix = "> " if level == 1 and piece.startswith("> ") else ""
+            out += [prefix + p for p in _split(piece[len(prefix):], limit - len(prefix), level + 1)]
+        elif current and _size(current + gap + piece) <= limit:
+            current += gap + piece
+        else:
+            if current:
+                out.append(current)
+            current = piece
+    if current:
+        out.append(current)
+    return out
+
+
+def _pieces(text: str, cut: re.Pattern[str]) -> Iterator[tuple[str, str]]:
+    """(piece, the separator before it) for each piece between cuts outside links."""
+    start, gap = 0, ""
+    for match in cut.finditer(text):
+        if match.group("cut") is None:
+            continue  # a link: never cut inside it
+        yield text[start:match.start()], gap
+        start, gap = match.end(), match.group()
+    yield text[start:], gap
+
+
+def _hard_cut(text: str, limit: int) -> list[str]:
+    out, current, used = [], [], 0
+    for atom in _ATOM.findall(text):
+        size = _size(atom)
+        if current and used + size > limit:
+            out.append("".join(current))
+            current, used = [], 0
+        if size > limit:  # a link longer than a whole block: show it as text rather than lose it
+            out += _hard_cut(atom.replace("<", "&lt;").replace(">", "&gt;"), limit) if atom.startswith("<") \
+                else [atom[i:i + limit] for i in range(0, len(atom), limit)]
+            continue
+        current.append(atom)
+        used += size
+    if current:
+        out.append("".join(current))
+    return out
+
+
+def _size(text: str) -> int:
+    """Length as Slack may count it: UTF-16 code units, so an emoji counts as two."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _shorten(text: str, limit: int) -> str:
+    """`text` within `limit` (UTF-16 units), cut at a word where one is near, ending in "…"."""
+    text = text.strip()
+    if _size(text) <= limit:
+        return text
+    cut = text
+    while _size(cut) > limit - 1:
+        cut = cut[: max(0, len(cut) - max(1, _size(cut) - limit + 1))]
+    space = cut.rfind(" ")
+    if space >= len(cut) * 0.7:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-—") + "…"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _fallback(text: str, limit: int = FALLBACK_MAX) -> str:
+    """The notification line for a message: one line, escaped, at most `limit` characters."""
+    text, room = _one_line(text), limit
+    while _size(line := escape(_shorten(text, room))) > limit:
+        room -= _size(line) - limit
+    return line or "recap"

@@ -1,0 +1,218 @@
+"""The Slack app for real: slack-bolt serving signed requests over HTTP, slack_sdk posting to the
+fake Slack Web API, the whole bot and pipeline behind them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aiohttp import web
+
+from adapters.slack import blocks
+from adapters.slack.app import build_app
+from bot.app import build_assistant
+from bot.settings import Settings
+from tests.support import fake_slack as fs
+
+SECRET = "test-signing-secret"
+
+
+def dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+@pytest.fixture
+def slack():
+    with fs.FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def recap(tmp_path, slack):
+    """recap's Slack endpoint on an ephemeral port; yields (assistant, events URL)."""
+    assistant = build_assistant(Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 's.sqlite3'}",
+                                         allow_private_networks=True))
+    app = build_app(assistant, token=fs.BOT_TOKEN, signing_secret=SECRET, api_url=slack.api_url)
+    runner = web.AppRunner(app.web_app(path="/slack/events"))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    yield assistant, f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
+    await assistant.runner.drain()
+    await runner.cleanup()
+
+
+async def deliver(url: str, payload, **headers) -> fs.Delivery:
+    return await fs.post_signed_async(url, payload, SECRET, **headers)
+
+
+async def settle(assistant) -> None:
+    """Let bolt's background listeners start their jobs, then wait for the jobs."""
+    import asyncio
+
+    for _ in range(3):
+        await asyncio.sleep(0.05)
+        await assistant.runner.drain()
+
+
+async def test_a_pasted_link_gets_a_threaded_digest_with_progress(recap, slack, media_server):
+    assistant, url = recap
+    link = media_server.url("site/bees.html")
+    delivery = await deliver(url, fs.message(f"watch this <{link}>", ts="1700000100.000100"))
+    assert delivery.status == 200
+    await settle(assistant)
+
+    (post,) = slack.calls_to("chat.postMessage", ok=True)
+    assert post.params["channel"] == fs.CHANNEL_ID and post.params["thread_ts"] == "1700000100.000100"
+    assert "Watching…" in dumps(post.params["blocks"])
+    updates = slack.calls_to("chat.update", ok=True)
+    final = slack.message(fs.CHANNEL_ID, post.response["ts"])
+    assert updates and final["blocks"][0]["type"] == "header"
+    assert "The Secret Life of Honey Bees" in final["blocks"][0]["text"]["text"]
+    actions = [b for b in final["blocks"] if b["type"] == "actions"]
+    assert [e["action_id"] for e in actions[0]["elements"]] == [
+        blocks.ACTION_FULL_DIGEST, blocks.ACTION_TRANSCRIPT, blocks.ACTION_ASK]
+    assert f"<{link}#t=15|" in dumps(final["blocks"])  # a highlight as a deep link
+
+
+async def test_a_retried_event_gets_one_reply(recap, slack, media_server):
+    assistant, url = recap
+    payload = fs.message(media_server.url("site/bees.html"), ts="1700000200.000100", event_id="EvSAME")
+    assert (await deliver(url, payload)).status == 200
+    assert (await deliver(url, payload, retry_num=1)).status == 200
+    assert (await deliver(url, fs.app_mention(f"<@{fs.BOT_USER_ID}> {media_server.url('site/bees.html')}",
+                                              ts="1700000200.000100"))).status == 200
+    await settle(assistant)
+    assert len(slack.calls_to("chat.postMessage", ok=True)) == 1
+
+
+async def test_a_thread_reply_is_answered_with_cited_timestamps(recap, slack, media_server):
+    assistant, url = recap
+    await deliver(url, fs.message(media_server.url("site/bees.html"), ts="1700000300.000100"))
+    await settle(assistant)
+    await deliver(url, fs.message("How many eggs can the queen lay in a day?", ts="1700000301.000100",
+                                  thread_ts="1700000300.000100"))
+    await settle(assistant)
+    answer = slack.calls_to("chat.postMessage", ok=True)[-1]
+    assert answer.params["thread_ts"] == "1700000300.000100"
+    text = dumps(answer.params["blocks"])
+    assert "two thousand eggs" in text and "#t=32|" in text
+
+
+async def test_bots_and_edits_are_ignored(recap, slack, media_server):
+    assistant, url = recap
+    link = media_server.url("site/bees.html")
+    await deliver(url, fs.bot_message(link))
+    await deliver(url, fs.message_changed(link, ts="1700000050.000100"))
+    await settle(assistant)
+    assert slack.calls_to("chat.postMessage") == []
+
+
+async def test_a_bad_link_gets_a_short_reason_in_the_thread(recap, slack, media_server):
+    assistant, url = recap
+    await deliver(url, fs.app_mention(f"<@{fs.BOT_USER_ID}> {media_server.url('site/missing.html')}",
+                                      ts="1700000400.000100"))
+    await settle(assistant)
+    post = slack.calls_to("chat.postMessage", ok=True)[0]
+    final = slack.message(fs.CHANNEL_ID, post.response["ts"])
+    assert "404" in final["text"] and post.params["thread_ts"] == "1700000400.000100"
+
+
+async def test_slash_command_starts_a_new_thread(recap, slack, media_server):
+    assistant, url = recap
+    delivery = await deliver(url, fs.slash_command(media_server.url("site/bees.html")))
+    assert delivery.status == 200 and "thread" in delivery.json()["text"]
+    await settle(assistant)
+    top, progress = slack.calls_to("chat.postMessage", ok=True)[:2]
+    assert "thread_ts" not in top.params or top.params["thread_ts"] is None
+    assert progress.params["thread_ts"] == top.response["ts"]
+
+
+async def test_slash_help_and_ask(recap, slack, media_server):
+    assistant, url = recap
+    help_ = await deliver(url, fs.slash_command("help"))
+    assert "Paste a video link" in help_.body.decode()
+    await deliver(url, fs.message(media_server.url("site/bees.html"), ts="1700000500.000100"))
+    await settle(assistant)
+    await deliver(url, fs.slash_command("ask How long does a worker live in summer?"))
+    await settle(assistant)
+    answer = slack.calls_to("chat.postMessage", ok=True)[-1]
+    assert answer.params["thread_ts"] == "1700000500.000100" and "six weeks" in dumps(answer.params["blocks"])
+
+
+async def test_buttons_full_digest_transcript_and_ask_modal(recap, slack, media_server):
+    assistant, url = recap
+    await deliver(url, fs.message(media_server.url("site/bees.html"), ts="1700000600.000100"))
+    await settle(assistant)
+    digest_ts = slack.calls_to("chat.postMessage", ok=True)[0].response["ts"]
+    digest_message = slack.message(fs.CHANNEL_ID, digest_ts)
+    key = next(b for b in digest_message["blocks"] if b["type"] == "actions")["elements"][0]["value"]
+
+    await deliver(url, fs.block_actions(blocks.ACTION_FULL_DIGEST, key, message=digest_message))
+    await deliver(url, fs.block_actions(blocks.ACTION_TRANSCRIPT, key, message=digest_message))
+    await deliver(url, fs.block_actions(blocks.ACTION_ASK, key, message=digest_message))
+    await settle(assistant)
+    full = slack.calls_to("chat.postMessage", ok=True)[-1]
+    assert full.params["thread_ts"] == "1700000600.000100"
+    digest = assistant.service.store.digest(key, "extractive")
+    assert all(s.title in dumps(full.params["blocks"]) for s in digest.sections)
+    (uploaded,) = slack.files.values()
+    assert b"[0:00] People have kept bees" in uploaded.content
+    (view_id, view), = slack.views.items()
+    meta = view["private_metadata"]
+    await deliver(url, fs.view_submission(blocks.ASK_MODAL_CALLBACK, {
+        blocks.QUESTION_BLOCK: {blocks.QUESTION_ACTION: "Who invented the modern hive?"}},
+        private_metadata=meta, view=view))
+    await settle(assistant)
+    answer = slack.calls_to("chat.postMessage", ok=True)[-1]
+    assert answer.params["thread_ts"] == "1700000600.000100" and "Langstroth" in dumps(answer.params["blocks"])
+
+
+async def test_slack_rate_limits_are_waited_out(recap, slack, media_server, monkeypatch):
+    from slack_sdk.http_retry import builtin_async_handlers
+
+    monkeypatch.setattr(builtin_async_handlers, "random", lambda: 0.0)
+    assistant, url = recap
+    slack.rate_limit("chat.postMessage", times=1, retry_after=0)
+    await deliver(url, fs.message(media_server.url("site/bees.html"), ts="1700000700.000100"))
+    await settle(assistant)
+    calls = slack.calls_to("chat.postMessage")
+    assert [c.status for c in calls] == [429, 200]
+
+
+async def test_a_bad_signature_is_refused(recap, slack, media_server):
+    import aiohttp
+
+    assistant, url = recap
+    body, content_type = fs.message(media_server.url("site/bees.html"))
+    headers = {**fs.sign(body, "wrong-secret"), "Content-Type": content_type}
+    async with aiohttp.ClientSession() as session:
+        async with session.post(url, data=body, headers=headers) as response:
+            assert response.status == 401
+    await settle(assistant)
+    assert slack.calls_to("chat.postMessage") == []
+
+
+@pytest.mark.parametrize("name, socket_mode", [("manifest.yaml", True), ("manifest-http.yaml", False)])
+def test_manifests_ask_for_exactly_what_the_app_uses(name, socket_mode):
+    import yaml
+
+    from adapters.slack.run import PATH, SCOPES
+    from tests.support.recap import FIXTURES
+
+    manifest = yaml.safe_load((FIXTURES.parents[1] / "deploy" / "slack" / name).read_text())
+    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(SCOPES)
+    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {
+        "app_mention", "message.channels", "message.groups", "message.im", "message.mpim"}
+    assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/recap"]
+    assert manifest["settings"]["socket_mode_enabled"] is socket_mode
+    if not socket_mode:
+        assert manifest["settings"]["event_subscriptions"]["request_url"].endswith(PATH)
+        assert manifest["settings"]["interactivity"]["request_url"].endswith(PATH)
+
+
+def test_recap_slack_without_credentials_says_what_to_set(tmp_path, monkeypatch, capsys):
+    from bot.cli import main
+
+    monkeypatch.setenv("RECAP_DATABASE_URL", f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    assert main(["slack"]) == 1
+    assert "SLACK_SIGNING_SECRET" in capsys.readouterr().err
