@@ -81,6 +81,11 @@ class TranscriptFile:
     transcript: Transcript
     filename: str = field(default="transcript.txt")
 
+    @property
+    def text(self) -> str:
+        """The file's body, the same on every platform: title, link, then `[mm:ss] text` lines."""
+        return f"{self.video.title}\n{self.video.url}\n\n{self.transcript.as_stamped_lines()}\n"
+
 
 class Chat(Protocol):
     """What the bot needs from a chat platform. Slack, Discord and the in-memory test chat."""

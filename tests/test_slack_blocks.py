@@ -32,9 +32,9 @@ from adapters.slack.blocks import (
     notice_message,
     progress_message,
     split_mrkdwn,
-    transcript_text,
 )
 from summarizer.links import deep_link
+from bot.chat import TranscriptFile
 from summarizer.models import (
     QA,
     Answer,
@@ -499,10 +499,10 @@ def test_ask_modal_without_extra_and_with_too_much():
         ask_modal(KEY, "t", {"blob": "x" * 3000})
 
 
-def test_transcript_text():
+def test_transcript_file_text():
     t = Transcript(source="captions", segments=[Segment(start=0, end=4, text="Hello & <welcome>."),
                                                  Segment(start=3725, end=3730, text="Goodbye.")])
-    assert transcript_text(video(), t) == (
+    assert TranscriptFile(video(), t).text == (
         f"Lighthouses & fog signals\n{URL}\n\n[0:00] Hello & <welcome>.\n[1:02:05] Goodbye.\n")
 
 

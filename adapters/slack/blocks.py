@@ -168,11 +168,6 @@ def ask_modal(video_key: str, title: str, extra: dict[str, Any] | None = None) -
     }
 
 
-def transcript_text(video: Video, transcript: Transcript) -> str:
-    """A plain-text file body (for files.uploadV2): title, URL, then `[mm:ss] text` lines."""
-    return f"{video.title}\n{video.url}\n\n{transcript.as_stamped_lines()}\n"
-
-
 def escape(text: str) -> str:
     """Text for mrkdwn, shown as written: Slack's three control characters as entities."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -53,4 +53,4 @@ class SlackChat:
         client = await self.client_for(place.workspace)
         await client.files_upload_v2(channel=place.channel, thread_ts=place.thread, filename=file.filename,
                                      title=f"Transcript: {file.video.title}",
-                                     content=blocks.transcript_text(file.video, file.transcript))
+                                     content=file.text)
