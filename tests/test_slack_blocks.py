@@ -15,6 +15,7 @@ from adapters.slack.blocks import (
     ACTION_FULL_DIGEST,
     ACTION_TRANSCRIPT,
     CONTEXT_ELEMENTS_MAX,
+    FALLBACK_MAX,
     HEADER_TEXT_MAX,
     MAX_BLOCKS_PER_MESSAGE,
     MESSAGE_BLOCKS_BUDGET,
@@ -189,7 +190,7 @@ def check_messages(messages: list[dict]) -> None:
     assert messages
     for message in messages:
         assert set(message) == {"text", "blocks"}
-        assert message["text"].strip() and len(message["text"]) <= 300 < MESSAGE_TEXT_MAX
+        assert message["text"].strip() and utf16(message["text"]) <= FALLBACK_MAX < MESSAGE_TEXT_MAX
         assert "\n" not in message["text"]
         assert_well_formed_mrkdwn(message["text"])
         assert 1 <= len(message["blocks"]) <= MAX_BLOCKS_PER_MESSAGE
@@ -318,6 +319,14 @@ def test_untrusted_text_is_escaped_everywhere():
     assert "writer: w&lt;r&gt;&amp;" in text
     assert messages[0]["text"].startswith("Recap of &lt;!channel&gt; &amp; &lt;https://evil.example|click me&gt;")
     assert all(t["verbatim"] is True for m in messages for t in _mrkdwn_objects(m["blocks"]))
+
+
+def test_fallback_stays_short_after_escaping_and_with_emoji():
+    for title in ("&" * 400, "🌊" * 400, "<b>" * 200):
+        messages = digest_messages(small_digest(title=title))
+        check_messages(messages)  # the fallback line: escaped, one line, within FALLBACK_MAX
+        header = messages[0]["blocks"][0]["text"]["text"]
+        assert utf16(header) <= HEADER_TEXT_MAX and header.endswith("…")
 
 
 def _mrkdwn_objects(value: Any) -> list[dict]:

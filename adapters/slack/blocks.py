@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from summarizer.links import deep_link
-from summarizer.models import QA, Answer, Digest, Moment, Transcript, Video, clock
+from summarizer.models import QA, Answer, Digest, Moment, Video, clock
 
 # --- Slack's limits --------------------------------------------------------------------------
 # From Slack's Block Kit reference (docs.slack.dev/reference/block-kit: blocks, block elements,
@@ -380,8 +380,8 @@ def _shorten(text: str, limit: int) -> str:
     if _size(text) <= limit:
         return text
     cut = text
-    while _size(cut) > limit - 1:
-        cut = cut[: max(0, len(cut) - max(1, _size(cut) - limit + 1))]
+    while cut and _size(cut) > limit - 1:
+        cut = cut[: len(cut) - max(1, (_size(cut) - limit + 2) // 2)]  # a character is 1 or 2 units
     space = cut.rfind(" ")
     if space >= len(cut) * 0.7:
         cut = cut[:space]
@@ -396,5 +396,5 @@ def _fallback(text: str, limit: int = FALLBACK_MAX) -> str:
     """The notification line for a message: one line, escaped, at most `limit` characters."""
     text, room = _one_line(text), limit
     while _size(line := escape(_shorten(text, room))) > limit:
-        room -= _size(line) - limit
+        room = max(1, min(room - 1, room * limit // _size(line)))
     return line or "recap"
