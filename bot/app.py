@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from summarizer.errors import NotConfigured
 from summarizer.extractive import ExtractiveWriter
 from summarizer.pipeline import Summarizer
 from summarizer.transcriber import CaptionsOnlyTranscriber, Transcriber, WhisperTranscriber
 from summarizer.writer import Writer
 
-from .assistant import Assistant
-from .chatstore import ChatStore
-from .limits import LimitSettings, Limits
-from .runner import InProcessRunner
 from .service import RecapService
 from .settings import Settings
 from .store import Store
 
+if TYPE_CHECKING:
+    from .assistant import Assistant
 
-def build_assistant(settings: Settings, service: RecapService | None = None) -> Assistant:
+
+def build_assistant(settings: Settings, service: RecapService | None = None) -> "Assistant":
     """The chat-neutral bot; adapters add their `Chat` to it."""
+    # Imported here: the command line's summarize/ask never pay for the chat machinery.
+    from .assistant import Assistant
+    from .chatstore import ChatStore
+    from .limits import LimitSettings, Limits
+    from .runner import InProcessRunner
+
     service = service or build_service(settings)
     store = ChatStore(service.store)
     limits = Limits(LimitSettings(per_user_per_hour=settings.limit_per_user_per_hour,
