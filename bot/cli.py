@@ -43,6 +43,7 @@ def parser() -> argparse.ArgumentParser:
 
     sl = sub.add_parser("slack", help="run the Slack app (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
     sl.add_argument("--port", type=int, default=3000, help="HTTP mode: port for /slack/events (default 3000)")
+    sub.add_parser("discord", help="run the Discord bot (DISCORD_TOKEN)")
     return p
 
 
@@ -58,8 +59,8 @@ def main(argv: list[str] | None = None) -> int:
         from .settings import Settings
 
         settings = Settings()
-        if args.command == "slack":
-            return slack(settings, args)
+        if args.command in ("slack", "discord"):
+            return chat_front_end(settings, args)
         service = build_service(settings)
         return COMMANDS[args.command](service, args, out, err)
     except RecapError as exc:
@@ -120,14 +121,18 @@ def chat(service, args, out: Console, err: Console) -> int:
     return 0
 
 
-def slack(settings, args) -> int:
+def chat_front_end(settings, args) -> int:
     import asyncio
 
     # The composition root reaches out to the adapter ring here and only here.
-    from adapters.slack.run import serve
+    if args.command == "slack":
+        from adapters.slack.run import serve
 
-    logging.getLogger().setLevel(logging.DEBUG if args.debug else logging.WARNING)
-    asyncio.run(serve(settings, args.port))
+        asyncio.run(serve(settings, args.port))
+    else:
+        from adapters.discord.run import serve
+
+        asyncio.run(serve(settings))
     return 0
 
 

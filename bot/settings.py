@@ -70,4 +70,14 @@ class Settings(BaseSettings):
     slack_client_secret: SecretStr | None = Field(default=None, validation_alias=AliasChoices("SLACK_CLIENT_SECRET"))
     slack_api_url: str | None = None
 
+    # Discord: the bot token, one guild to sync commands to while developing, and where REST and
+    # the gateway live (a rate-limit proxy, a gateway proxy, or a test's fake Discord).
+    discord_token: SecretStr | None = Field(default=None, validation_alias=AliasChoices("DISCORD_TOKEN"))
+    discord_guild: int | None = None
+    discord_api_url: str = "https://discord.com/api/v10"
+    discord_gateway_url: str | None = None
+    # Read every message (a privileged intent, enabled in the developer portal). Without it recap
+    # works through slash commands, the context menu, mentions and DMs.
+    discord_message_content: bool = True
+
     log_level: str = "WARNING"

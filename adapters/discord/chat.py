@@ -1,0 +1,100 @@
+"""DiscordChat: recap's neutral replies as Discord messages with embeds and buttons.
+
+Threads: recap's neutral "thread rooted at message M" becomes a Discord thread started on M,
+whose channel id is M's id (Discord gives a thread started from a message the message's id).
+Where there can be no thread (DMs) recap replies to the message in place.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import discord
+
+from bot.chat import (AnswerReply, DigestReply, FullDigestReply, Notice, Place, ProgressNote, Reply, Sent,
+                      TranscriptFile)
+
+from . import embeds
+
+log = logging.getLogger(__name__)
+
+THREAD_EXISTS = 160004  # "A thread has already been created for this message"
+THREAD_NAME_MAX = 100
+PLACEHOLDER = "recap"  # a thread's name until the video's title is known
+
+
+def payloads_for(reply: Reply) -> list[dict]:
+    if isinstance(reply, DigestReply):
+        return embeds.digest_messages(reply.digest)
+    if isinstance(reply, FullDigestReply):
+        return embeds.full_digest_messages(reply.digest)
+    if isinstance(reply, AnswerReply):
+        return embeds.answer_messages(reply.answer)
+    if isinstance(reply, ProgressNote):
+        return [embeds.progress_message(reply.text)]
+    if isinstance(reply, Notice):
+        return [embeds.notice_message(reply.text)]
+    raise TypeError(f"no Discord rendering for {type(reply).__name__}")
+
+
+class DiscordChat:
+    def __init__(self, client: discord.Client):
+        self.client = client
+
+    async def post(self, place: Place, reply: Reply) -> Sent:
+        target = await self._target(place, reply)
+        sent = await self._send_pages(target, payloads_for(reply))
+        return Sent(place, str(sent.id))
+
+    async def update(self, sent: Sent, reply: Reply) -> None:
+        channel = await self._where(sent.place)
+        first, *rest = payloads_for(reply)
+        await channel.get_partial_message(int(sent.message_id)).edit(**embeds.to_discord(first))
+        if rest:
+            await self._send_pages(channel, rest)
+        if isinstance(reply, DigestReply) and isinstance(channel, discord.Thread) and channel.name == PLACEHOLDER:
+            await channel.edit(name=_thread_name(reply))  # the thread was opened before the title was known
+
+    async def upload(self, place: Place, file: TranscriptFile) -> None:
+        target = await self._target(place, None)
+        await target.send(file=discord.File(io.BytesIO(file.text.encode()), filename=file.filename))
+
+    async def _send_pages(self, target, pages: list[dict]) -> discord.Message:
+        first = None
+        for payload in pages:  # the digest's buttons come with its last page
+            message = await target.send(**embeds.to_discord(payload))
+            first = first or message
+        return first
+
+    async def _where(self, place: Place):
+        """Where recap's messages for `place` are: its thread, or the channel itself for DMs."""
+        channel = await self._channel(int(place.channel))
+        if place.thread is None or isinstance(channel, (discord.DMChannel, discord.Thread)):
+            return channel
+        return await self._channel(int(place.thread))
+
+    async def _target(self, place: Place, reply: Reply | None) -> discord.abc.Messageable:
+        """The channel to post in: the thread, started on its root message the first time."""
+        channel = await self._channel(int(place.channel))
+        if place.thread is None or isinstance(channel, (discord.DMChannel, discord.Thread)):
+            return channel
+        thread = self.client.get_channel(int(place.thread))
+        if thread is not None:
+            return thread
+        root = channel.get_partial_message(int(place.thread))
+        try:
+            return await root.create_thread(name=_thread_name(reply), auto_archive_duration=1440)
+        except discord.HTTPException as exc:
+            if exc.code != THREAD_EXISTS:
+                raise
+            return await self._channel(int(place.thread))
+
+    async def _channel(self, channel_id: int):
+        return self.client.get_channel(channel_id) or await self.client.fetch_channel(channel_id)
+
+
+def _thread_name(reply: Reply | None) -> str:
+    if isinstance(reply, (DigestReply, FullDigestReply)):
+        return reply.digest.video.title[:THREAD_NAME_MAX]
+    return PLACEHOLDER

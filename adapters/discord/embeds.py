@@ -1,0 +1,477 @@
+"""recap's values as Discord messages: pure functions, no I/O.
+
+A "message" is a plain dict `{"content": str | None, "embeds": [Embed.to_dict()-shaped dicts]}`; the last
+message of a digest also carries `"components"`: its buttons as Discord API action rows. `to_discord`
+turns a message into the keyword arguments of `Messageable.send`, `Message.edit` or
+`InteractionResponse.send_message` (`discord.Embed` objects, a `discord.ui.View` for the buttons, and
+`AllowedMentions.none()`).
+
+Every function keeps within Discord's limits without dropping content: long text is split across
+embed descriptions at blank lines, then lines, then sentences, then words (never inside a masked
+link or a `\\x` escape), embeds fill a message up to its 6,000-character budget and its 10 embeds, and
+a reply that needs more continues in further messages. Only titles (the embed title) and quotes in
+answers' sources are shortened, and a shortened title is repeated in full at the top of the digest.
+
+Text from videos (titles, transcript quotes, writers' prose) is untrusted: `escape` runs it through
+`discord.utils.escape_markdown`, also escapes every `[`/`]` (no forged masked links) and the `<` of
+`<@…>`, `<#…>`, `<t:…>`, `</…>` and `<:emoji:…>` tokens, then `discord.utils.escape_mentions`, so it can
+neither ping (`@everyone`, `<@123>`) nor format nor link. recap's own timestamp links are added after
+escaping, as `[[mm:ss]](deep link)`. Footers and author names are not markdown on Discord, so they
+get plain one-line text. `to_discord` also sends `AllowedMentions.none()`, so even a mention that got
+through would not notify anyone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+
+from bot.chat import TranscriptFile
+from summarizer.links import deep_link
+from summarizer.models import QA, Answer, Digest, Moment, Transcript, Video, clock
+
+# --- Discord's limits ------------------------------------------------------------------------
+# From Discord's developer documentation: docs/resources/message ("Embed Limits" under the embed
+# object; "Create Message": content and embeds), docs/interactions/message-components (custom_id,
+# button label, action rows) and docs/interactions/receiving-and-responding (modal title).
+CONTENT_MAX = 2000  # message content
+EMBED_TITLE_MAX = 256  # embed title
+EMBED_DESCRIPTION_MAX = 4096  # embed description
+FIELD_NAME_MAX = 256  # embed field name
+FIELD_VALUE_MAX = 1024  # embed field value
+FOOTER_TEXT_MAX = 2048  # embed footer text
+AUTHOR_NAME_MAX = 256  # embed author name
+FIELDS_MAX = 25  # fields in one embed
+EMBEDS_PER_MESSAGE_MAX = 10  # embeds in one message
+# Title, description, field names and values, footer text and author names of all embeds of one
+# message together (discord.Embed.__len__ counts the same parts).
+EMBEDS_TOTAL_MAX = 6000
+CUSTOM_ID_MAX = 100  # a button's or a modal's custom_id
+BUTTON_LABEL_MAX = 80  # a button's label
+BUTTONS_PER_ROW_MAX = 5  # buttons in one action row
+MODAL_TITLE_MAX = 45  # a modal's title
+TEXT_INPUT_LABEL_MAX = 45  # a text input's label
+TEXT_INPUT_PLACEHOLDER_MAX = 100  # a text input's placeholder
+
+# --- recap's own choices ---------------------------------------------------------------------
+CITATION_QUOTE_MAX = 200  # a source's quoted words, in answers
+PROGRESS_MAX = 500  # one progress line
+QUESTION_MAX = 1000  # what the ask modal accepts
+COLOUR = 0x5865F2  # every card of a reply has the same stripe, so continuations read as one
+
+FULL_DIGEST = "recap:full"
+TRANSCRIPT = "recap:transcript"
+ASK = "recap:ask"
+ASK_MODAL = "recap:ask-modal"
+QUESTION_INPUT = "question"  # custom_id of the modal's text input
+NOT_COVERED = "The video does not cover this."
+
+Message = dict[str, Any]
+Embed = dict[str, Any]
+
+_BUTTONS = (("Full digest", FULL_DIGEST, 1), ("Transcript", TRANSCRIPT, 2), ("Ask a question", ASK, 2))
+
+
+# --- public API ------------------------------------------------------------------------------
+
+
+def digest_messages(digest: Digest) -> list[Message]:
+    """The digest reply: linked title, facts, hook, question, highlights, takeaways, provenance, buttons."""
+    v = digest.video
+    parts = [*_full_title(v), " · ".join([*_video_facts(v), *_reading_facts(digest)]), escape(digest.hook),
+             f"**The question:** {escape(digest.core_question)}",
+             "**Highlights**\n" + "\n".join(f"• {_moment(h)}" for h in digest.highlights),
+             "**Key takeaways**\n" + "\n".join(f"• {escape(t)}" for t in digest.takeaways)]
+    messages = _pack([_Block("\n\n".join(p for p in parts if p))], _title_embed(v), _provenance(digest))
+    buttons = digest_buttons(v.key)
+    if buttons:
+        messages[-1]["components"] = buttons
+    return messages
+
+
+def full_digest_messages(digest: Digest) -> list[Message]:
+    """Every section (stamped heading, summary, quote, digging deeper), then the closing Q&A.
+
+    Each section starts a card of its own, as a divider would; a long one continues in the next.
+    """
+    v = digest.video
+    intro = "\n\n".join([*_full_title(v), " · ".join(["Full digest", *_video_facts(v)])])
+    blocks = [_Block(intro)]
+    for section in digest.sections:
+        heading = f"{_stamp(section.start_s, _deep_link(v, section.start_s))} **{escape(_one_line(section.title))}**"
+        parts = [f"{heading}\n{escape(section.summary)}"]
+        if section.quote is not None:
+            parts.append(_blockquote(section.quote))
+        if section.deeper:
+            parts.append("**Digging deeper**\n" + _qa_text(section.deeper, v))
+        blocks.append(_Block("\n\n".join(parts), fresh=True))
+    if digest.qa:
+        blocks.append(_Block("**Questions and answers**\n" + _qa_text(digest.qa, v), fresh=True))
+    return _pack(blocks, _title_embed(v), _provenance(digest))
+
+
+def answer_messages(answer: Answer, *, show_question: bool = False) -> list[Message]:
+    """The answer, then its sources; an ungrounded answer says so (in the footer) and cites nothing.
+
+    `show_question` repeats the question above the answer, for questions asked in the modal,
+    which leave no message of their own in the channel.
+    """
+    parts = []
+    if show_question and answer.question.strip():
+        parts.append(f"**Q:** {escape(_one_line(answer.question))}")
+    parts.append(escape(answer.answer))
+    if answer.grounded and answer.citations:
+        lines = [f"• {_stamp(c.start_s, c.url)} “{escape(_shorten(_one_line(c.text), CITATION_QUOTE_MAX))}”"
+                 for c in answer.citations]
+        parts.append("**Sources**\n" + "\n".join(lines))
+    return _pack([_Block("\n\n".join(parts))], None, None if answer.grounded else NOT_COVERED)
+
+
+def progress_message(text: str) -> Message:
+    """One quiet line, e.g. "Watching… transcribing 35%"; made to be edited in place."""
+    return {"content": _fit(_one_line(text), PROGRESS_MAX) or "…", "embeds": []}
+
+
+def notice_message(text: str) -> Message:
+    """A plain notice: an error, help. Only a notice longer than a message's content allows is shortened."""
+    body = escape(text.strip()) or "…"
+    if _size(body) > CONTENT_MAX:  # help that long is a bug elsewhere; still send something valid
+        body = _take(body, CONTENT_MAX - 2, _ALL_LEVELS)[0].rstrip() + "\n…"
+    return {"content": body, "embeds": []}
+
+
+def transcript_text(video: Video, transcript: Transcript) -> str:
+    """The transcript file's body: the same on every platform, so `bot.chat.TranscriptFile.text` writes it."""
+    return TranscriptFile(video, transcript).text
+
+
+def custom_id(prefix: str, video_key: str) -> str:
+    """`{prefix}:{video_key}`; ValueError when that is over Discord's 100 characters."""
+    value = f"{prefix}:{video_key}"
+    if _size(value) > CUSTOM_ID_MAX:
+        raise ValueError(f"custom_id {value[:40]!r}… is {_size(value)} characters; Discord allows {CUSTOM_ID_MAX}")
+    return value
+
+
+def parse_custom_id(value: str) -> tuple[str, str] | None:
+    """(prefix, video_key) of a custom_id recap made; None for anything else."""
+    for prefix in (FULL_DIGEST, TRANSCRIPT, ASK, ASK_MODAL):
+        if value.startswith(prefix + ":") and len(value) > len(prefix) + 1:
+            return prefix, value[len(prefix) + 1:]
+    return None
+
+
+def digest_buttons(video_key: str) -> list[dict[str, Any]]:
+    """The digest's buttons as Discord action rows; none when the key is too long for a custom_id.
+
+    recap's keys (`youtube:<id>`, `vimeo:<id>`, `url:<16 hex>`) are far shorter than the 83 characters
+    left after the longest prefix; a digest without buttons still beats no digest.
+    """
+    try:
+        ids = [custom_id(prefix, video_key) for _, prefix, _ in _BUTTONS]
+    except ValueError:
+        return []
+    return [{"type": 1, "components": [{"type": 2, "style": style, "label": label, "custom_id": cid}
+                                       for (label, _, style), cid in zip(_BUTTONS, ids)]}]
+
+
+def ask_modal(video_key: str) -> dict[str, Any]:
+    """The ask modal as a Discord API modal (`InteractionResponse` type 9 data); ValueError for a too-long key."""
+    return {
+        "title": "Ask about this video",
+        "custom_id": custom_id(ASK_MODAL, video_key),
+        "components": [{"type": 1, "components": [{
+            "type": 4, "custom_id": QUESTION_INPUT, "style": 2, "label": "Your question",
+            "placeholder": "What did they say about…?", "min_length": 1, "max_length": QUESTION_MAX,
+            "required": True,
+        }]}],
+    }
+
+
+def to_discord(payload: Message) -> dict[str, Any]:
+    """Keyword arguments for discord.py's send/edit: Embed objects, the buttons as a View, no pings."""
+    kwargs: dict[str, Any] = {
+        "content": payload.get("content"),
+        "embeds": [discord.Embed.from_dict(e) for e in payload.get("embeds", [])],
+        "allowed_mentions": discord.AllowedMentions.none(),
+    }
+    if payload.get("components"):
+        view = discord.ui.View(timeout=None)
+        for row, action_row in enumerate(payload["components"]):
+            for b in action_row["components"]:
+                view.add_item(discord.ui.Button(style=discord.ButtonStyle(b["style"]), label=b["label"],
+                                                custom_id=b["custom_id"], row=row))
+        kwargs["view"] = view
+    return kwargs
+
+
+_MENTIONISH = re.compile(r"\\.|(?P<url><[^: >]+:/[^ >]+>|(?:https?|steam)://[^\s<]+[^<.,:;\"'\]\s])|"
+                         r"(?P<bracket>[\[\]])|(?P<angle><(?=[@#/]|a?:|t:))", re.DOTALL)
+_LIST_START = re.compile(r"^(?:(?P<plus>\+)|(?P<number>\d+)\.)(?=\s)")  # "+ item", "1. item"
+
+
+def escape(text: str) -> str:
+    """Untrusted text for Discord markdown, shown as written: no formatting, no links, no mentions.
+
+    `escape_markdown` runs line by line, on each line less its indent: on a whole text its `^\\s*-`
+    spans blank lines and leaves "a\\n\\n- b" a list, and on an indented line it writes a stray `\\`.
+    Bare URLs stay clickable (Discord links them itself; escaping would change them).
+    """
+    lines = []
+    for line in text.split("\n"):
+        body = line.lstrip()
+        indent = line[:len(line) - len(body)]
+        body = _LIST_START.sub(lambda m: "\\+" if m.group("plus") else m.group("number") + "\\.",
+                               discord.utils.escape_markdown(body))
+        lines.append(indent + body)
+    text = _MENTIONISH.sub(_escape_token, "\n".join(lines))
+    return discord.utils.escape_mentions(text)
+
+
+def _escape_token(m: re.Match[str]) -> str:
+    if m.group("bracket") or m.group("angle"):
+        return "\\" + m.group()
+    return m.group()  # an escape sequence or a URL: as it is
+
+
+def link(url: str | None, label: str) -> str:
+    """`[label](url)` with the label escaped; just the escaped label when there is no web URL.
+
+    Timestamp labels like `[1:02]` are recap's own and kept as they are: `[[1:02]](url)`.
+    """
+    shown = label if _STAMP.fullmatch(label) else escape(_one_line(label))
+    if not url or not url.lower().startswith(("http://", "https://")):
+        return shown
+    for raw, encoded in (("(", "%28"), (")", "%29"), (" ", "%20"), ("<", "%3C"), (">", "%3E"), ("\\", "%5C"),
+                         ("\n", ""), ("\r", ""), ("\t", "")):
+        url = url.replace(raw, encoded)
+    return f"[{shown}]({url})"
+
+
+# --- pieces of a reply -----------------------------------------------------------------------
+
+_STAMP = re.compile(r"\[\d+(?::\d\d){1,2}\]")
+
+
+def _title_embed(v: Video) -> Embed:
+    """The first card's title, linked to the video; shortened to fit (then `_full_title` repeats it)."""
+    embed: Embed = {"title": _fit(_one_line(v.title) or v.url, EMBED_TITLE_MAX, escape)}
+    if v.url.lower().startswith(("http://", "https://")):
+        embed["url"] = v.url
+    return embed
+
+
+def _full_title(v: Video) -> list[str]:
+    title = _one_line(v.title) or v.url
+    return [f"**{escape(title)}**"] if _size(escape(title)) > EMBED_TITLE_MAX else []
+
+
+def _video_facts(v: Video) -> list[str]:
+    facts = [f"`{clock(v.duration_s)}`" if v.duration_s else ""]
+    facts.append(escape(_one_line(v.channel)) if v.channel else "")
+    return [f for f in facts if f]
+
+
+def _reading_facts(d: Digest) -> list[str]:
+    facts = [f"{max(1, round(d.reading_minutes))} min read"]
+    if round(d.saved_minutes) >= 1:
+        facts[0] += f" · saves you about {round(d.saved_minutes)} min"
+    return facts
+
+
+def _provenance(d: Digest) -> str:
+    """Footer text: plain (Discord renders no markdown or mentions in footers), one line."""
+    text = f"transcript: {d.transcript.source}"
+    duration = d.video.duration_s
+    if duration and d.transcript.covered_s < 0.95 * duration:
+        text += f" · covers the first {clock(d.transcript.covered_s)} of {clock(duration)}"
+    return _shorten(f"{text} · writer: {_one_line(d.writer)}", FOOTER_TEXT_MAX)
+
+
+def _stamp(seconds: float, url: str | None) -> str:
+    """`[[mm:ss]](url)`, or plain `[mm:ss]` when there is nowhere to jump to."""
+    return link(url, f"[{clock(seconds)}]")
+
+
+def _moment(m: Moment) -> str:
+    return f"{_stamp(m.start_s, m.url)} {escape(m.text)}"
+
+
+def _deep_link(v: Video, seconds: float) -> str | None:
+    return deep_link(v.url, seconds) or None
+
+
+def _blockquote(m: Moment) -> str:
+    """A quote as `> ` lines, its stamp at the end."""
+    lines = [escape(line.strip()) for line in m.text.splitlines() if line.strip()] or [escape(m.text)]
+    lines[0] = "“" + lines[0]
+    lines[-1] += "” " + _stamp(m.start_s, m.url)
+    return "\n".join("> " + line for line in lines)
+
+
+def _qa_text(items: Iterable[QA], v: Video) -> str:
+    parts = []
+    for qa in items:
+        at = f" {_stamp(qa.start_s, _deep_link(v, qa.start_s))}" if qa.start_s is not None else ""
+        parts.append(f"**Q: {escape(_one_line(qa.question))}**{at}\n{escape(qa.answer)}")
+    return "\n\n".join(parts)
+
+
+# --- packing text into embeds and messages -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Block:
+    text: str
+    fresh: bool = False  # start a new card, as a divider would
+
+
+def _pack(blocks: list[_Block], first: Embed | None, footer: str | None) -> list[Message]:
+    """The blocks' text in order across embed descriptions and messages, every limit kept.
+
+    Each message keeps `footer`'s size free, so the footer always fits on the last card. Text that
+    starts a message may be cut anywhere it must; text that fills up a message only at blank lines,
+    lines, or (with room for at least `_SENTENCE_ROOM` characters) sentence ends; else it moves on.
+    """
+    budget = EMBEDS_TOTAL_MAX - (_size(footer) if footer else 0)
+    messages: list[list[Embed]] = [[dict(first)]] if first else [[]]
+    used = _size(first["title"]) if first else 0
+    for block in blocks:
+        text, fresh = block.text.strip(), block.fresh
+        while text:
+            embeds = messages[-1]
+            has_text = any(e.get("description") for e in embeds)
+            current = embeds[-1] if embeds and not (fresh and embeds[-1].get("description")) else None
+            if current is None and len(embeds) >= EMBEDS_PER_MESSAGE_MAX:
+                messages.append([])
+                used = 0
+                continue
+            desc = current.get("description", "") if current else ""
+            sep = "\n\n" if desc else ""
+            room = min(EMBED_DESCRIPTION_MAX - _size(desc), budget - used) - _size(sep)
+            levels = _ALL_LEVELS if not has_text else _SENTENCE_LEVELS if room >= _SENTENCE_ROOM else _GENTLE_LEVELS
+            taken = _take(text, room, levels) if room > 0 else None
+            if taken is None:
+                if current is not None and desc:
+                    fresh = True  # this card is full: try a new one in this message
+                else:
+                    messages.append([])
+                    used = 0
+                continue
+            head, text = taken
+            if current is None:
+                current = {}
+                embeds.append(current)
+            current["description"] = desc + sep + head
+            used += _size(sep + head)
+            fresh = False
+    if footer:
+        if not messages[-1]:
+            messages[-1].append({})
+        messages[-1][-1]["footer"] = {"text": footer}
+    return [{"content": None, "embeds": [_embed(e) for e in embeds]} for embeds in messages if embeds]
+
+
+def _embed(fields: Embed) -> Embed:
+    """Exactly what `discord.Embed.to_dict()` gives for these fields."""
+    embed = discord.Embed(title=fields.get("title"), url=fields.get("url"),
+                          description=fields.get("description"), colour=COLOUR)
+    if "footer" in fields:
+        embed.set_footer(text=fields["footer"]["text"])
+    return embed.to_dict()
+
+
+# --- text ------------------------------------------------------------------------------------
+
+# Where a piece of markdown may be cut, gentlest first: blank lines, lines, sentence ends, spaces.
+_LEVELS = (r"\n[ \t]*\n\s*", r"\n", r"(?:(?<=[.!?…])|(?<=[.!?…][\"”’)\]]))[ \t]+", r"[ \t]+")
+# Never inside recap's masked links or a backslash escape.
+_LINK = r"\[(?:\[[^\[\]\n]*\]|\\.|[^\[\]\n\\])*\]\([^()\s]*\)"
+_CUTS = [re.compile(_LINK + r"|\\.|(?P<cut>" + level + ")") for level in _LEVELS]
+_ATOM = re.compile(_LINK + r"|\\.|@\u200b|.", re.DOTALL)
+_ALL_LEVELS = (0, 1, 2, 3, None)  # None: a hard cut between atoms
+_SENTENCE_LEVELS = (0, 1, 2)
+_GENTLE_LEVELS = (0, 1)
+_SENTENCE_ROOM = 1000
+
+
+def _take(text: str, room: int, levels: tuple[int | None, ...]) -> tuple[str, str] | None:
+    """(head, rest): the longest head of `text` within `room` cut at the gentlest level that fits.
+
+    None when no allowed cut leaves a non-blank head. A `> ` quote line cut in its middle keeps its
+    `> ` on the rest.
+    """
+    if _size(text) <= room:
+        return text, ""
+    limit = _fitting_prefix(text, room)  # characters of text within room
+    for level in levels:
+        if level is None:
+            return _hard_cut(text, limit)
+        best = None
+        for match in _CUTS[level].finditer(text):
+            if match.start() > limit:
+                break
+            if match.group("cut") is not None and match.start() > 0:  # text starts with no blank
+                best = match
+        if best is not None:
+            head, rest = text[:best.start()].rstrip(), text[best.end():].lstrip()
+            line_start = text.rfind("\n", 0, best.start()) + 1
+            if level >= 2 and text.startswith("> ", line_start) and rest:
+                rest = "> " + rest
+            return (head, rest) if rest else (head, "")
+    return None
+
+
+def _hard_cut(text: str, limit: int) -> tuple[str, str] | None:
+    end = 0
+    for atom in _ATOM.finditer(text):
+        if atom.end() > limit:
+            break
+        end = atom.end()
+    if end == 0:  # one atom (a link) longer than the room: keep its characters rather than lose them
+        end = limit
+    return (text[:end], text[end:].lstrip()) if text[:end].strip() else None
+
+
+def _fitting_prefix(text: str, room: int) -> int:
+    """How many characters of `text` fit in `room` UTF-16 units."""
+    used = 0
+    for i, ch in enumerate(text):
+        used += 2 if ord(ch) > 0xFFFF else 1
+        if used > room:
+            return i
+    return len(text)
+
+
+def _size(text: str) -> int:
+    """Length in UTF-16 code units: what Discord's clients count, and never less than code points."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _shorten(text: str, limit: int) -> str:
+    """`text` within `limit` (UTF-16 units), cut at a word where one is near, ending in "…"."""
+    text = text.strip()
+    if _size(text) <= limit:
+        return text
+    cut = text[:_fitting_prefix(text, limit - 1)]
+    space = cut.rfind(" ")
+    if space >= len(cut) * 0.7:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-—") + "…"
+
+
+def _fit(text: str, limit: int, escaper=None) -> str:
+    """`text` escaped (by `escaper`, default `escape`) and shortened before escaping until it fits."""
+    escaper = escaper or escape
+    room = limit
+    while _size(line := escaper(_shorten(text, room))) > limit:
+        room = max(1, min(room - 1, room * limit // _size(line)))
+    return line
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
