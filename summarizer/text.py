@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .models import Segment
 
@@ -71,7 +72,13 @@ def stem(word: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Content words of `text`, lower-cased and stemmed, stopwords removed."""
-    return [stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1]
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=16384)
+def _tokens(text: str) -> tuple[str, ...]:
+    # The writer asks for the same sentence's words dozens of times (sections, keywords, Q&A).
+    return tuple(stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1)
 
 
 def word_count(text: str) -> int:

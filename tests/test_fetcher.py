@@ -105,3 +105,20 @@ def test_a_bad_cookies_file_is_named(tmp_path):
     fetcher = YtDlpFetcher(FetchSettings(cookies_file=tmp_path / "nope.txt"))
     with pytest.raises(NotConfigured, match="RECAP_COOKIES_FILE"):
         fetcher._params([], None)
+
+
+def test_long_audio_is_cut_in_pauses_into_windows():
+    import numpy as np
+
+    from summarizer.transcriber import SAMPLE_RATE, windows
+
+    rate = SAMPLE_RATE
+    rng = np.random.default_rng(0)
+    audio = rng.uniform(-0.5, 0.5, 23 * 60 * rate).astype(np.float32)  # 23 minutes of "speech"
+    for pause in (298, 603):  # half-second pauses near the five-minute marks
+        audio[pause * rate: int((pause + 0.5) * rate)] = 0.0
+    cuts = windows(audio, window_s=300)
+    assert cuts[0][0] == 0 and cuts[-1][1] == len(audio)
+    assert all(a[1] == b[0] for a, b in zip(cuts, cuts[1:]))  # contiguous: nothing lost, nothing twice
+    assert 298 <= cuts[0][1] / rate <= 298.5 and 603 <= cuts[1][1] / rate <= 603.5
+    assert len(cuts) == 5
