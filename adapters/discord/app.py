@@ -70,8 +70,9 @@ class AskModal(discord.ui.Modal, title="Ask about this video"):
 
 
 class RecapClient(discord.Client):
-    def __init__(self, assistant: Assistant, *, message_content: bool = True, guild_id: int | None = None):
-        super().__init__(intents=intents(message_content))
+    def __init__(self, assistant: Assistant, *, message_content: bool = True, guild_id: int | None = None,
+                 **options):
+        super().__init__(intents=intents(message_content), **options)
         self.assistant = assistant
         self.guild_id = guild_id
         self.tree = app_commands.CommandTree(self)
