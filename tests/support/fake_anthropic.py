@@ -62,9 +62,11 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
+
+from tests.support.loopback import LoopbackServer
 
 DEFAULT_API_KEY = "test-key"
 MESSAGES_PATH = "/v1/messages"
@@ -260,14 +262,6 @@ def _invalid(message: str) -> _ApiError:
 # -- the server ----------------------------------------------------------------------------------
 
 
-class _QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def handle_error(self, request, client_address) -> None:
-        pass  # a client hanging up mid-answer is not our problem
-
-
 @dataclass
 class _Segment:
     """One block of the prompt, in prompt order, as the cache sees it."""
@@ -278,8 +272,11 @@ class _Segment:
     cache_control: dict[str, Any] | None
 
 
-class FakeAnthropic:
+class FakeAnthropic(LoopbackServer):
     """Threaded HTTP server on 127.0.0.1 (ephemeral port) speaking the Messages API wire format."""
+
+    thread_name = "fake-anthropic"
+    poll_interval = 0.02  # quick shutdown: one is started per test
 
     def __init__(
         self,
@@ -308,43 +305,13 @@ class FakeAnthropic:
         self._cache: dict[str, float] = {}  # prefix hash -> expiry (time.monotonic())
         self._in_flight = 0
         self._lock = threading.RLock()
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
-
-    def start(self) -> FakeAnthropic:
-        if self._httpd is not None:
-            return self
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._httpd = _QuietServer(("127.0.0.1", 0), handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,),
-                                        name="fake-anthropic", daemon=True)  # quick shutdown
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is None:
-            return
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._httpd = self._thread = None
-
-    def __enter__(self) -> FakeAnthropic:
-        return self.start()
 
     def __exit__(self, exc_type, exc, tb) -> None:
         self.stop()
         if exc_type is None and self.problems:
             raise AssertionError("FakeAnthropic script problems:\n  " + "\n  ".join(self.problems))
-
-    @property
-    def port(self) -> int:
-        if self._httpd is None:
-            raise RuntimeError("FakeAnthropic is not running")
-        return self._httpd.server_address[1]
 
     @property
     def base_url(self) -> str:
@@ -1022,3 +989,6 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(payload)
             except (BrokenPipeError, ConnectionResetError):
                 pass
+
+
+FakeAnthropic.handler = _Handler  # defined after the server it serves

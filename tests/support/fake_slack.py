@@ -58,9 +58,11 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+
+from tests.support.loopback import LoopbackServer
 
 # -- the fake workspace ------------------------------------------------------------------------
 
@@ -146,15 +148,10 @@ class _SlackError(Exception):
         return out
 
 
-class _QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address) -> None:
-        pass
-
-
-class FakeSlack:
+class FakeSlack(LoopbackServer):
     """The Slack Web API on 127.0.0.1 (ephemeral port, daemon threads); a context manager."""
+
+    thread_name = "fake-slack"
 
     def __init__(
         self,
@@ -186,8 +183,6 @@ class FakeSlack:
         self._id_counter = itertools.count(1)
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self._clear()
 
     def _clear(self) -> None:
@@ -202,38 +197,6 @@ class FakeSlack:
         self._failures: dict[str, list[tuple[str, int, dict[str, Any]]]] = {}
         self._channels: dict[str, dict[str, Any]] = {}
         self._users: dict[str, dict[str, Any]] = {}
-
-    # -- lifecycle ---------------------------------------------------------------------------
-
-    def start(self) -> FakeSlack:
-        if self._httpd is not None:
-            return self
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._httpd = _QuietServer(("127.0.0.1", 0), handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="fake-slack", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is None:
-            return
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._httpd = self._thread = None
-
-    def __enter__(self) -> FakeSlack:
-        return self.start()
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._httpd is None:
-            raise RuntimeError("FakeSlack is not running")
-        return self._httpd.server_address[1]
 
     @property
     def base_url(self) -> str:
@@ -1469,3 +1432,6 @@ def _trigger_id() -> str:
 
 def _channel_type(channel: str) -> str:
     return {"D": "im", "G": "group"}.get(channel[:1], "channel")
+
+
+FakeSlack.handler = _Handler  # defined after the server it serves

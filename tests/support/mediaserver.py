@@ -21,9 +21,11 @@ import re
 import threading
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
+
+from tests.support.loopback import LoopbackServer
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -68,59 +70,19 @@ class Route:
     times: int | None = None  # None: forever
 
 
-class _QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address) -> None:
-        pass  # clients (yt-dlp probing a direct link) hang up mid-response; stay quiet
-
-
-class MediaServer:
+class MediaServer(LoopbackServer):
     """Threaded HTTP server on 127.0.0.1, an ephemeral port, a daemon thread."""
+
+    handler_attribute = "server_state"
+    thread_name = "recap-media-server"
 
     def __init__(self, root: Path | str = FIXTURES) -> None:
         self.root = Path(root).resolve()
         self.requests: list[RecordedRequest] = []
         self._routes: dict[str, Route] = {}
         self._lock = threading.Lock()
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle -------------------------------------------------------------------------
-
-    def start(self) -> MediaServer:
-        if self._httpd is not None:
-            return self
-        handler = type("Handler", (_Handler,), {"server_state": self})
-        self._httpd = _QuietServer(("127.0.0.1", 0), handler)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="recap-media-server", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is None:
-            return
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._httpd = self._thread = None
-
-    def __enter__(self) -> MediaServer:
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
 
     # -- addresses -------------------------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        if self._httpd is None:
-            raise RuntimeError("MediaServer is not running")
-        return self._httpd.server_address[1]
 
     @property
     def base_url(self) -> str:
@@ -277,3 +239,6 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(body)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client stopped reading (e.g. yt-dlp probing); not our problem
+
+
+MediaServer.handler = _Handler  # defined after the server it serves
