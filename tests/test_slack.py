@@ -3,7 +3,10 @@ fake Slack Web API, the whole bot and pipeline behind them."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from aiohttp import web
@@ -216,3 +219,48 @@ def test_recap_slack_without_credentials_says_what_to_set(tmp_path, monkeypatch,
     monkeypatch.setenv("RECAP_DATABASE_URL", f"sqlite:///{tmp_path / 'x.sqlite3'}")
     assert main(["slack"]) == 1
     assert "SLACK_SIGNING_SECRET" in capsys.readouterr().err
+
+
+async def test_settings_are_for_admins_and_turn_auto_summarise_off(recap, slack, media_server):
+    assistant, url = recap
+    slack.add_user(fs.USER_ID, is_admin=False, is_owner=False)
+    refused = await deliver(url, fs.slash_command("settings auto off", response_url=slack.response_url()))
+    assert refused.status == 200
+    await settle(assistant)
+    assert "Only workspace admins" in dumps(slack.calls_to("response_url")[-1].params)
+
+    slack.add_user(fs.USER_ID, is_admin=True)
+    await deliver(url, fs.slash_command("settings auto off", response_url=slack.response_url()))
+    await settle(assistant)
+    assert "Saved: auto off" in dumps(slack.calls_to("response_url")[-1].params)
+    await deliver(url, fs.message(media_server.url("site/bees.html"), ts="1700000800.000100"))
+    await settle(assistant)
+    assert slack.calls_to("chat.postMessage") == []  # pasted links are left alone here now
+
+
+async def test_oauth_install_page_asks_for_the_manifest_scopes(tmp_path, slack):
+    import aiohttp
+
+    from adapters.slack.run import SCOPES, oauth_settings
+
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'o.sqlite3'}",
+                        slack_client_id="111.222", slack_client_secret="shh", slack_signing_secret=SECRET)
+    oauth = oauth_settings(settings)
+    await oauth.installation_store.create_tables()
+    await oauth.state_store.create_tables()
+    app = build_app(build_assistant(settings), token=None, signing_secret=SECRET, api_url=slack.api_url,
+                    oauth_settings=oauth)
+    runner = web.AppRunner(app.web_app(path="/slack/events"))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"{base}/slack/install", allow_redirects=False) as response:
+                page = await response.text()
+        assert response.status == 200
+        (authorize,) = re.findall(r'href="(https://slack.com/oauth/v2/authorize\?[^"]+)"', page)
+        query = parse_qs(urlsplit(html.unescape(authorize)).query)
+        assert query["client_id"] == ["111.222"] and query["scope"] == [",".join(SCOPES)] and query["state"]
+    finally:
+        await runner.cleanup()
