@@ -102,7 +102,8 @@ class Assistant:
         await self.runner.submit("digest", thread.workspace,
                                  {"place": asdict(thread), "url": url, "user": user, "quiet": quiet})
 
-    async def ask(self, thread: Place, question: str, user: str, url: str | None = None) -> None:
+    async def ask(self, thread: Place, question: str, user: str, url: str | None = None,
+                  show_question: bool = False) -> None:
         url = url or self.store.thread_video(thread)
         if not url:
             await self._chat(thread).post(thread, Notice("Ask in the thread of a video digest, or paste a video "
@@ -115,7 +116,8 @@ class Assistant:
             await self._chat(thread).post(thread, Notice(refusal))
             return
         await self.runner.submit("answer", thread.workspace,
-                                 {"place": asdict(thread), "url": url, "question": question, "user": user})
+                                 {"place": asdict(thread), "url": url, "question": question, "user": user,
+                                  "show_question": show_question})
 
     async def full_digest(self, thread: Place, key: str) -> None:
         service = self.service_for(thread)
@@ -168,7 +170,7 @@ class Assistant:
         except RecapError as exc:
             await chat.post(place, Notice(f"I couldn't answer that: {exc}"))
             return
-        await chat.post(place, AnswerReply(answer))
+        await chat.post(place, AnswerReply(answer, p.get("show_question", False)))
 
     def _remember(self, job: Job, message_id: str) -> None:
         job.payload["progress_id"] = message_id

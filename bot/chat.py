@@ -70,6 +70,8 @@ class FullDigestReply:
 @dataclass(frozen=True)
 class AnswerReply:
     answer: Answer
+    # Questions asked in a modal or a slash command leave no message in the thread: repeat them.
+    show_question: bool = False
 
 
 Reply = Union[Notice, ProgressNote, DigestReply, FullDigestReply, AnswerReply]

@@ -123,7 +123,7 @@ async def test_context_menu_and_buttons(fake, assistant, media_server):
                                                                      channel_id=target["id"]))
         await settle(assistant)
         answer = fake.requests_to("POST", rf"/channels/{target['id']}/messages", ok=True)[-1]
-        assert "Langstroth" in text_of(answer)
+        assert "Langstroth" in text_of(answer) and "Who invented the modern hive?" in text_of(answer)
 
 
 async def test_without_the_message_content_intent_mentions_still_work(fake, assistant, media_server):

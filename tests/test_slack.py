@@ -168,6 +168,7 @@ async def test_buttons_full_digest_transcript_and_ask_modal(recap, slack, media_
     await settle(assistant)
     answer = slack.calls_to("chat.postMessage", ok=True)[-1]
     assert answer.params["thread_ts"] == "1700000600.000100" and "Langstroth" in dumps(answer.params["blocks"])
+    assert "Who invented the modern hive?" in dumps(answer.params["blocks"])  # asked in a modal: shown
 
 
 async def test_slack_rate_limits_are_waited_out(recap, slack, media_server, monkeypatch):

@@ -66,7 +66,7 @@ class AskModal(discord.ui.Modal, title="Ask about this video"):
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await interaction.response.send_message("Looking into it…", ephemeral=True)
         await self.assistant.ask(place_of(interaction.channel, interaction.guild), self.question.value,
-                                 str(interaction.user.id))
+                                 str(interaction.user.id), show_question=True)
 
 
 class RecapClient(discord.Client):
@@ -132,9 +132,9 @@ class RecapClient(discord.Client):
             await interaction.response.send_message("Looking into it…", ephemeral=True)
             here = place_of(interaction.channel, interaction.guild)
             if here.thread and assistant.store.thread_video(here):
-                await assistant.ask(here, question, str(interaction.user.id))
+                await assistant.ask(here, question, str(interaction.user.id), show_question=True)
             elif found := assistant.store.last_thread(here):
-                await assistant.ask(found[0], question, str(interaction.user.id), found[1])
+                await assistant.ask(found[0], question, str(interaction.user.id), found[1], show_question=True)
             else:
                 await interaction.followup.send("No video has been summarised here yet.", ephemeral=True)
 

@@ -30,7 +30,7 @@ def payloads_for(reply: Reply) -> list[dict]:
     if isinstance(reply, FullDigestReply):
         return embeds.full_digest_messages(reply.digest)
     if isinstance(reply, AnswerReply):
-        return embeds.answer_messages(reply.answer)
+        return embeds.answer_messages(reply.answer, show_question=reply.show_question)
     if isinstance(reply, ProgressNote):
         return [embeds.progress_message(reply.text)]
     if isinstance(reply, Notice):

@@ -94,7 +94,7 @@ def build_app(assistant: Assistant, *, token: str | None, signing_secret: str, a
             if found is None:
                 await respond(response_type="ephemeral", text="No video has been summarised in this channel yet.")
             else:
-                await assistant.ask(found[0], rest, command["user_id"], found[1])
+                await assistant.ask(found[0], rest, command["user_id"], found[1], show_question=True)
         elif verb == "settings":
             await ack()
             await respond(response_type="ephemeral",
@@ -133,7 +133,7 @@ def build_app(assistant: Assistant, *, token: str | None, signing_secret: str, a
         meta = json.loads(view["private_metadata"])
         question = view["state"]["values"][blocks.QUESTION_BLOCK][blocks.QUESTION_ACTION]["value"] or ""
         thread = Place("slack", meta["team"], meta["channel"], meta["thread"])
-        await assistant.ask(thread, question, body["user"]["id"])
+        await assistant.ask(thread, question, body["user"]["id"], show_question=True)
 
     return app
 

@@ -21,7 +21,7 @@ def messages_for(reply: Reply) -> list[dict]:
     if isinstance(reply, FullDigestReply):
         return blocks.full_digest_messages(reply.digest)
     if isinstance(reply, AnswerReply):
-        return blocks.answer_messages(reply.answer)
+        return blocks.answer_messages(reply.answer, show_question=reply.show_question)
     if isinstance(reply, ProgressNote):
         return [blocks.progress_message(reply.text)]
     if isinstance(reply, Notice):
