@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from bot.store import HEAD, MIGRATIONS, Store, migrate, open_engine
 from summarizer.models import Answer, Citation, Segment, Transcript, Video
@@ -61,10 +62,10 @@ def test_conversation_turns_in_order(store: Store):
 
 def test_a_failed_save_leaves_nothing_behind(store: Store):
     """A digest for a video that was never stored violates the foreign key: nothing is written."""
-    with pytest.raises(Exception):
+    with pytest.raises(IntegrityError):
         store.save_digest(sample_digest(video("youtube:AAAAAAAAAAA")))
     assert store.digest("youtube:AAAAAAAAAAA", "extractive") is None
-    with pytest.raises(Exception):
+    with pytest.raises(IntegrityError):
         store.add_turn("conv", "youtube:AAAAAAAAAAA", Answer(question="q", answer="a", grounded=False))
     assert store.turns("conv") == []
 
