@@ -89,6 +89,36 @@ class TranscriptFile:
         return f"{self.video.title}\n{self.video.url}\n\n{self.transcript.as_stamped_lines()}\n"
 
 
+class Renderer(Protocol):
+    """A platform's formatting of replies (Slack's Block Kit, Discord's embeds): each reply may
+    take several messages, because every platform caps what one message holds."""
+
+    def digest_messages(self, digest: Digest) -> list[dict]: ...
+
+    def full_digest_messages(self, digest: Digest) -> list[dict]: ...
+
+    def answer_messages(self, answer: Answer, *, show_question: bool = False) -> list[dict]: ...
+
+    def progress_message(self, text: str) -> dict: ...
+
+    def notice_message(self, text: str) -> dict: ...
+
+
+def render(reply: Reply, renderer: Renderer) -> list[dict]:
+    """The messages that say `reply` on the renderer's platform."""
+    if isinstance(reply, DigestReply):
+        return renderer.digest_messages(reply.digest)
+    if isinstance(reply, FullDigestReply):
+        return renderer.full_digest_messages(reply.digest)
+    if isinstance(reply, AnswerReply):
+        return renderer.answer_messages(reply.answer, show_question=reply.show_question)
+    if isinstance(reply, ProgressNote):
+        return [renderer.progress_message(reply.text)]
+    if isinstance(reply, Notice):
+        return [renderer.notice_message(reply.text)]
+    raise TypeError(f"no rendering for {type(reply).__name__}")
+
+
 class Chat(Protocol):
     """What the bot needs from a chat platform. Slack, Discord and the in-memory test chat."""
 

@@ -12,8 +12,7 @@ import logging
 
 import discord
 
-from bot.chat import (AnswerReply, DigestReply, FullDigestReply, Notice, Place, ProgressNote, Reply, Sent,
-                      TranscriptFile)
+from bot.chat import DigestReply, FullDigestReply, Place, Reply, Sent, TranscriptFile, render
 
 from . import embeds
 
@@ -24,32 +23,18 @@ THREAD_NAME_MAX = 100
 PLACEHOLDER = "recap"  # a thread's name until the video's title is known
 
 
-def payloads_for(reply: Reply) -> list[dict]:
-    if isinstance(reply, DigestReply):
-        return embeds.digest_messages(reply.digest)
-    if isinstance(reply, FullDigestReply):
-        return embeds.full_digest_messages(reply.digest)
-    if isinstance(reply, AnswerReply):
-        return embeds.answer_messages(reply.answer, show_question=reply.show_question)
-    if isinstance(reply, ProgressNote):
-        return [embeds.progress_message(reply.text)]
-    if isinstance(reply, Notice):
-        return [embeds.notice_message(reply.text)]
-    raise TypeError(f"no Discord rendering for {type(reply).__name__}")
-
-
 class DiscordChat:
     def __init__(self, client: discord.Client):
         self.client = client
 
     async def post(self, place: Place, reply: Reply) -> Sent:
         target = await self._target(place, reply)
-        sent = await self._send_pages(target, payloads_for(reply))
+        sent = await self._send_pages(target, render(reply, embeds))
         return Sent(place, str(sent.id))
 
     async def update(self, sent: Sent, reply: Reply) -> None:
         channel = await self._where(sent.place)
-        first, *rest = payloads_for(reply)
+        first, *rest = render(reply, embeds)
         await channel.get_partial_message(int(sent.message_id)).edit(**embeds.to_discord(first))
         if rest:
             await self._send_pages(channel, rest)
