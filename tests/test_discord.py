@@ -165,3 +165,15 @@ def test_recap_discord_without_a_token_says_what_to_set(tmp_path, monkeypatch, c
     monkeypatch.setenv("RECAP_DATABASE_URL", f"sqlite:///{tmp_path / 'x.sqlite3'}")
     assert main(["discord"]) == 1
     assert "DISCORD_TOKEN" in capsys.readouterr().err
+
+
+async def test_a_direct_message_is_answered_in_the_dm(fake, assistant, media_server):
+    from tests.support.fake_discord import DM_CHANNEL_ID
+
+    bot = client(assistant)
+    async with running(bot, fake, until="guild"):
+        await fake.dispatch("MESSAGE_CREATE", fake.dm_message(media_server.url("site/bees.html")))
+        await settle(assistant)
+        assert not fake.requests_to("POST", r"/channels/\d+/messages/\d+/threads")  # DMs have no threads
+        edits = fake.requests_to("PATCH", rf"/channels/{DM_CHANNEL_ID}/messages/\d+", ok=True)
+        assert edits[-1].json["embeds"][0]["title"] == "The Secret Life of Honey Bees"

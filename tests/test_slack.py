@@ -265,3 +265,12 @@ async def test_oauth_install_page_asks_for_the_manifest_scopes(tmp_path, slack):
         assert query["client_id"] == ["111.222"] and query["scope"] == [",".join(SCOPES)] and query["state"]
     finally:
         await runner.cleanup()
+
+
+async def test_a_direct_message_is_answered_in_its_thread(recap, slack, media_server):
+    assistant, url = recap
+    await deliver(url, fs.message(media_server.url("site/bees.html"), channel="D0DIRECT01", ts="1700000900.000100"))
+    await settle(assistant)
+    (post,) = slack.calls_to("chat.postMessage", ok=True)
+    assert post.params["channel"] == "D0DIRECT01" and post.params["thread_ts"] == "1700000900.000100"
+    assert slack.message("D0DIRECT01", post.response["ts"])["blocks"][0]["type"] == "header"
