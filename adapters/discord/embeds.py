@@ -24,15 +24,14 @@ through would not notify anyone.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import discord
 
+from adapters.markup import Markup, one_line
 from bot.chat import TranscriptFile
-from summarizer.links import deep_link
-from summarizer.models import QA, Answer, Digest, Moment, Transcript, Video, clock
+from summarizer.models import Answer, Digest, Transcript, Video, clock
 
 # --- Discord's limits ------------------------------------------------------------------------
 # From Discord's developer documentation: docs/resources/message ("Embed Limits" under the embed
@@ -84,7 +83,7 @@ def digest_messages(digest: Digest) -> list[Message]:
     v = digest.video
     parts = [*_full_title(v), " · ".join([*_video_facts(v), *_reading_facts(digest)]), escape(digest.hook),
              f"**The question:** {escape(digest.core_question)}",
-             "**Highlights**\n" + "\n".join(f"• {_moment(h)}" for h in digest.highlights),
+             "**Highlights**\n" + "\n".join(f"• {MARKUP.moment(h)}" for h in digest.highlights),
              "**Key takeaways**\n" + "\n".join(f"• {escape(t)}" for t in digest.takeaways)]
     messages = _pack([_Block("\n\n".join(p for p in parts if p))], _title_embed(v), _provenance(digest))
     buttons = digest_buttons(v.key)
@@ -102,15 +101,15 @@ def full_digest_messages(digest: Digest) -> list[Message]:
     intro = "\n\n".join([*_full_title(v), " · ".join(["Full digest", *_video_facts(v)])])
     blocks = [_Block(intro)]
     for section in digest.sections:
-        heading = f"{_stamp(section.start_s, _deep_link(v, section.start_s))} **{escape(_one_line(section.title))}**"
+        heading = f"{MARKUP.stamp_in(v, section.start_s)} **{escape(one_line(section.title))}**"
         parts = [f"{heading}\n{escape(section.summary)}"]
         if section.quote is not None:
-            parts.append(_blockquote(section.quote))
+            parts.append(MARKUP.blockquote(section.quote))
         if section.deeper:
-            parts.append("**Digging deeper**\n" + _qa_text(section.deeper, v))
+            parts.append("**Digging deeper**\n" + MARKUP.qa_text(section.deeper, v))
         blocks.append(_Block("\n\n".join(parts), fresh=True))
     if digest.qa:
-        blocks.append(_Block("**Questions and answers**\n" + _qa_text(digest.qa, v), fresh=True))
+        blocks.append(_Block("**Questions and answers**\n" + MARKUP.qa_text(digest.qa, v), fresh=True))
     return _pack(blocks, _title_embed(v), _provenance(digest))
 
 
@@ -122,10 +121,10 @@ def answer_messages(answer: Answer, *, show_question: bool = False) -> list[Mess
     """
     parts = []
     if show_question and answer.question.strip():
-        parts.append(f"**Q:** {escape(_one_line(answer.question))}")
+        parts.append(f"**Q:** {escape(one_line(answer.question))}")
     parts.append(escape(answer.answer))
     if answer.grounded and answer.citations:
-        lines = [f"• {_stamp(c.start_s, c.url)} “{escape(_shorten(_one_line(c.text), CITATION_QUOTE_MAX))}”"
+        lines = [f"• {MARKUP.stamp(c.start_s, c.url)} “{escape(_shorten(one_line(c.text), CITATION_QUOTE_MAX))}”"
                  for c in answer.citations]
         parts.append("**Sources**\n" + "\n".join(lines))
     return _pack([_Block("\n\n".join(parts))], None, None if answer.grounded else NOT_COVERED)
@@ -133,7 +132,7 @@ def answer_messages(answer: Answer, *, show_question: bool = False) -> list[Mess
 
 def progress_message(text: str) -> Message:
     """One quiet line, e.g. "Watching… transcribing 35%"; made to be edited in place."""
-    return {"content": _fit(_one_line(text), PROGRESS_MAX) or "…", "embeds": []}
+    return {"content": _fit(one_line(text), PROGRESS_MAX) or "…", "embeds": []}
 
 
 def notice_message(text: str) -> Message:
@@ -243,13 +242,16 @@ def link(url: str | None, label: str) -> str:
 
     Timestamp labels like `[1:02]` are recap's own and kept as they are: `[[1:02]](url)`.
     """
-    shown = label if _STAMP.fullmatch(label) else escape(_one_line(label))
+    shown = label if _STAMP.fullmatch(label) else escape(one_line(label))
     if not url or not url.lower().startswith(("http://", "https://")):
         return shown
     for raw, encoded in (("(", "%28"), (")", "%29"), (" ", "%20"), ("<", "%3C"), (">", "%3E"), ("\\", "%5C"),
                          ("\n", ""), ("\r", ""), ("\t", "")):
         url = url.replace(raw, encoded)
     return f"[{shown}]({url})"
+
+
+MARKUP = Markup(escape, link, bold="**")
 
 
 # --- pieces of a reply -----------------------------------------------------------------------
@@ -259,20 +261,20 @@ _STAMP = re.compile(r"\[\d+(?::\d\d){1,2}\]")
 
 def _title_embed(v: Video) -> Embed:
     """The first card's title, linked to the video; shortened to fit (then `_full_title` repeats it)."""
-    embed: Embed = {"title": _fit(_one_line(v.title) or v.url, EMBED_TITLE_MAX, escape)}
+    embed: Embed = {"title": _fit(one_line(v.title) or v.url, EMBED_TITLE_MAX, escape)}
     if v.url.lower().startswith(("http://", "https://")):
         embed["url"] = v.url
     return embed
 
 
 def _full_title(v: Video) -> list[str]:
-    title = _one_line(v.title) or v.url
+    title = one_line(v.title) or v.url
     return [f"**{escape(title)}**"] if _size(escape(title)) > EMBED_TITLE_MAX else []
 
 
 def _video_facts(v: Video) -> list[str]:
     facts = [f"`{clock(v.duration_s)}`" if v.duration_s else ""]
-    facts.append(escape(_one_line(v.channel)) if v.channel else "")
+    facts.append(escape(one_line(v.channel)) if v.channel else "")
     return [f for f in facts if f]
 
 
@@ -289,36 +291,7 @@ def _provenance(d: Digest) -> str:
     duration = d.video.duration_s
     if duration and d.transcript.covered_s < 0.95 * duration:
         text += f" · covers the first {clock(d.transcript.covered_s)} of {clock(duration)}"
-    return _shorten(f"{text} · writer: {_one_line(d.writer)}", FOOTER_TEXT_MAX)
-
-
-def _stamp(seconds: float, url: str | None) -> str:
-    """`[[mm:ss]](url)`, or plain `[mm:ss]` when there is nowhere to jump to."""
-    return link(url, f"[{clock(seconds)}]")
-
-
-def _moment(m: Moment) -> str:
-    return f"{_stamp(m.start_s, m.url)} {escape(m.text)}"
-
-
-def _deep_link(v: Video, seconds: float) -> str | None:
-    return deep_link(v.url, seconds) or None
-
-
-def _blockquote(m: Moment) -> str:
-    """A quote as `> ` lines, its stamp at the end."""
-    lines = [escape(line.strip()) for line in m.text.splitlines() if line.strip()] or [escape(m.text)]
-    lines[0] = "“" + lines[0]
-    lines[-1] += "” " + _stamp(m.start_s, m.url)
-    return "\n".join("> " + line for line in lines)
-
-
-def _qa_text(items: Iterable[QA], v: Video) -> str:
-    parts = []
-    for qa in items:
-        at = f" {_stamp(qa.start_s, _deep_link(v, qa.start_s))}" if qa.start_s is not None else ""
-        parts.append(f"**Q: {escape(_one_line(qa.question))}**{at}\n{escape(qa.answer)}")
-    return "\n\n".join(parts)
+    return _shorten(f"{text} · writer: {one_line(d.writer)}", FOOTER_TEXT_MAX)
 
 
 # --- packing text into embeds and messages -----------------------------------------------------
@@ -471,7 +444,3 @@ def _fit(text: str, limit: int, escaper=None) -> str:
     while _size(line := escaper(_shorten(text, room))) > limit:
         room = max(1, min(room - 1, room * limit // _size(line)))
     return line
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())

@@ -19,8 +19,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from summarizer.links import deep_link
-from summarizer.models import QA, Answer, Digest, Moment, Video, clock
+from adapters.markup import Markup, one_line
+from summarizer.models import Answer, Digest, Video, clock
 
 # --- Slack's limits --------------------------------------------------------------------------
 # From Slack's Block Kit reference (docs.slack.dev/reference/block-kit: blocks, block elements,
@@ -74,11 +74,11 @@ def digest_messages(digest: Digest) -> list[Message]:
     blocks += _context([" · ".join(f for f in [*_video_facts(v), *_reading_facts(digest), _video_link(v)] if f)])
     blocks += _sections(escape(digest.hook))
     blocks += _sections(f"*The question:* {escape(digest.core_question)}")
-    blocks += _sections("*Highlights*\n" + "\n".join(f"• {_moment(h)}" for h in digest.highlights))
+    blocks += _sections("*Highlights*\n" + "\n".join(f"• {MARKUP.moment(h)}" for h in digest.highlights))
     blocks += _sections("*Key takeaways*\n" + "\n".join(f"• {escape(t)}" for t in digest.takeaways))
     blocks += _context([_provenance(digest)])
     blocks.append(_buttons(v.key))
-    return _pack(blocks, f"Recap of {_one_line(v.title)}: {_one_line(digest.hook)}")
+    return _pack(blocks, f"Recap of {one_line(v.title)}: {one_line(digest.hook)}")
 
 
 def full_digest_messages(digest: Digest) -> list[Message]:
@@ -88,17 +88,17 @@ def full_digest_messages(digest: Digest) -> list[Message]:
     blocks += _context([" · ".join(f for f in ["Full digest", *_video_facts(v), _video_link(v)] if f)])
     for section in digest.sections:
         blocks.append({"type": "divider"})
-        heading = f"{_stamp(section.start_s, _deep_link(v, section.start_s))} *{escape(_one_line(section.title))}*"
+        heading = f"{MARKUP.stamp_in(v, section.start_s)} *{escape(one_line(section.title))}*"
         blocks += _sections(f"{heading}\n{escape(section.summary)}")
         if section.quote is not None:
-            blocks += _sections(_blockquote(section.quote))
+            blocks += _sections(MARKUP.blockquote(section.quote))
         if section.deeper:
-            blocks += _sections("*Digging deeper*\n" + _qa_text(section.deeper, v))
+            blocks += _sections("*Digging deeper*\n" + MARKUP.qa_text(section.deeper, v))
     if digest.qa:
         blocks.append({"type": "divider"})
-        blocks += _sections("*Questions and answers*\n" + _qa_text(digest.qa, v))
+        blocks += _sections("*Questions and answers*\n" + MARKUP.qa_text(digest.qa, v))
     blocks += _context([_provenance(digest)])
-    return _pack(blocks, f"Full digest of {_one_line(v.title)}")
+    return _pack(blocks, f"Full digest of {one_line(v.title)}")
 
 
 def answer_messages(answer: Answer, *, show_question: bool = False) -> list[Message]:
@@ -109,12 +109,12 @@ def answer_messages(answer: Answer, *, show_question: bool = False) -> list[Mess
     """
     blocks: list[Block] = []
     if show_question and answer.question.strip():
-        blocks += _context([f"*Q:* {escape(_one_line(answer.question))}"])
+        blocks += _context([f"*Q:* {escape(one_line(answer.question))}"])
     blocks += _sections(escape(answer.answer))
     if not answer.grounded:
         blocks += _context([NOT_COVERED])
     elif answer.citations:
-        lines = [f"• {_stamp(c.start_s, c.url)} “{escape(_shorten(_one_line(c.text), CITATION_QUOTE_MAX))}”"
+        lines = [f"• {MARKUP.stamp(c.start_s, c.url)} “{escape(_shorten(one_line(c.text), CITATION_QUOTE_MAX))}”"
                  for c in answer.citations]
         blocks += _sections("*Sources:*\n" + "\n".join(lines))
     return _pack(blocks, answer.answer if answer.grounded else f"{NOT_COVERED} {answer.answer}")
@@ -122,7 +122,7 @@ def answer_messages(answer: Answer, *, show_question: bool = False) -> list[Mess
 
 def progress_message(text: str) -> Message:
     """One quiet line, e.g. "Watching… 0:00 of 42:10 · transcribing 35%"; made to be updated."""
-    return {"text": _fallback(text), "blocks": _context([escape(_shorten(_one_line(text), 500) or "…")])}
+    return {"text": _fallback(text), "blocks": _context([escape(_shorten(one_line(text), 500) or "…")])}
 
 
 def notice_message(text: str) -> Message:
@@ -151,7 +151,7 @@ def ask_modal(video_key: str, title: str, extra: dict[str, Any] | None = None) -
         "submit": _plain("Ask"),
         "close": _plain("Cancel"),
         "blocks": [
-            *_context([f"*{escape(_shorten(_one_line(title), 300))}*"]),
+            *_context([f"*{escape(_shorten(one_line(title), 300))}*"]),
             {
                 "type": "input",
                 "block_id": QUESTION_BLOCK,
@@ -179,14 +179,17 @@ def link(url: str | None, label: str) -> str:
         return escape(label)
     for raw, encoded in (("|", "%7C"), ("<", "%3C"), (">", "%3E"), (" ", "%20"), ("\n", "")):
         url = url.replace(raw, encoded)
-    return f"<{escape(url)}|{escape(_one_line(label))}>"
+    return f"<{escape(url)}|{escape(one_line(label))}>"
+
+
+MARKUP = Markup(escape, link, bold="*")
 
 
 # --- pieces of a reply -----------------------------------------------------------------------
 
 
 def _title_blocks(v: Video) -> list[Block]:
-    title = _one_line(v.title) or v.url
+    title = one_line(v.title) or v.url
     blocks = [{"type": "header", "text": _plain(_shorten(title, HEADER_TEXT_MAX))}]
     if _size(title) > HEADER_TEXT_MAX:  # shortened above: the whole title still reaches the reader
         blocks += _sections(f"*{escape(title)}*")
@@ -195,7 +198,7 @@ def _title_blocks(v: Video) -> list[Block]:
 
 def _video_facts(v: Video) -> list[str]:
     facts = [f"`{clock(v.duration_s)}`" if v.duration_s else ""]
-    facts.append(escape(_one_line(v.channel)) if v.channel else "")
+    facts.append(escape(one_line(v.channel)) if v.channel else "")
     return [f for f in facts if f]
 
 
@@ -215,7 +218,7 @@ def _provenance(d: Digest) -> str:
     duration = d.video.duration_s
     if duration and d.transcript.covered_s < 0.95 * duration:
         text += f" · covers the first {clock(d.transcript.covered_s)} of {clock(duration)}"
-    return f"{text} · writer: {escape(_one_line(d.writer))}"
+    return f"{text} · writer: {escape(one_line(d.writer))}"
 
 
 def _buttons(video_key: str) -> Block:
@@ -226,35 +229,6 @@ def _buttons(video_key: str) -> Block:
         {"type": "button", "text": _plain(label), "action_id": action_id, "value": video_key}
         for label, action_id in buttons
     ]}
-
-
-def _stamp(seconds: float, url: str | None) -> str:
-    """`<url|[mm:ss]>`, or plain `[mm:ss]` when there is nowhere to jump to."""
-    return link(url, f"[{clock(seconds)}]")
-
-
-def _moment(m: Moment) -> str:
-    return f"{_stamp(m.start_s, m.url)} {escape(m.text)}"
-
-
-def _deep_link(v: Video, seconds: float) -> str | None:
-    return deep_link(v.url, seconds) or None
-
-
-def _blockquote(m: Moment) -> str:
-    """A quote as mrkdwn `> ` lines, its stamp at the end."""
-    lines = [escape(line.strip()) for line in m.text.splitlines() if line.strip()] or [escape(m.text)]
-    lines[0] = "“" + lines[0]
-    lines[-1] += "” " + _stamp(m.start_s, m.url)
-    return "\n".join("> " + line for line in lines)
-
-
-def _qa_text(items: Iterable[QA], v: Video) -> str:
-    parts = []
-    for qa in items:
-        at = f" {_stamp(qa.start_s, _deep_link(v, qa.start_s))}" if qa.start_s is not None else ""
-        parts.append(f"*Q: {escape(_one_line(qa.question))}*{at}\n{escape(qa.answer)}")
-    return "\n\n".join(parts)
 
 
 # --- blocks ----------------------------------------------------------------------------------
@@ -388,13 +362,9 @@ def _shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:-—") + "…"
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
 def _fallback(text: str, limit: int = FALLBACK_MAX) -> str:
     """The notification line for a message: one line, escaped, at most `limit` characters."""
-    text, room = _one_line(text), limit
+    text, room = one_line(text), limit
     while _size(line := escape(_shorten(text, room))) > limit:
         room = max(1, min(room - 1, room * limit // _size(line)))
     return line or "recap"

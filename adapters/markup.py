@@ -1,0 +1,46 @@
+"""What Slack's mrkdwn and Discord's markdown share: recap's timestamps, moments, quotations and
+Q&A, written with each platform's own escaping, links and bold."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from summarizer.links import deep_link
+from summarizer.models import QA, Moment, Video, clock
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class Markup:
+    escape: Callable[[str], str]  # untrusted text made inert
+    link: Callable[[str | None, str], str]  # a link, or the bare label when there is no url
+    bold: str  # the bold marker: "*" in mrkdwn, "**" in Discord markdown
+
+    def stamp(self, seconds: float, url: str | None) -> str:
+        """`[mm:ss]` linked to that second, or plain when there is nowhere to jump to."""
+        return self.link(url, f"[{clock(seconds)}]")
+
+    def stamp_in(self, video: Video, seconds: float) -> str:
+        return self.stamp(seconds, deep_link(video.url, seconds) or None)
+
+    def moment(self, m: Moment) -> str:
+        return f"{self.stamp(m.start_s, m.url)} {self.escape(m.text)}"
+
+    def blockquote(self, m: Moment) -> str:
+        """A quote as `> ` lines, its stamp at the end."""
+        lines = [self.escape(line.strip()) for line in m.text.splitlines() if line.strip()] or [self.escape(m.text)]
+        lines[0] = "“" + lines[0]
+        lines[-1] += "” " + self.stamp(m.start_s, m.url)
+        return "\n".join("> " + line for line in lines)
+
+    def qa_text(self, items: Iterable[QA], video: Video) -> str:
+        parts = []
+        for qa in items:
+            at = f" {self.stamp_in(video, qa.start_s)}" if qa.start_s is not None else ""
+            b = self.bold
+            parts.append(f"{b}Q: {self.escape(one_line(qa.question))}{b}{at}\n{self.escape(qa.answer)}")
+        return "\n\n".join(parts)
