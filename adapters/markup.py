@@ -7,11 +7,27 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from summarizer.links import deep_link
-from summarizer.models import QA, Moment, Video, clock
+from summarizer.models import QA, Digest, Moment, Video, clock
 
 
 def one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def reading_facts(d: Digest) -> list[str]:
+    facts = [f"{max(1, round(d.reading_minutes))} min read"]
+    if round(d.saved_minutes) >= 1:
+        facts[0] += f" · saves you about {round(d.saved_minutes)} min"
+    return facts
+
+
+def provenance(d: Digest) -> str:
+    """Where a digest came from, as plain text: transcript source, coverage, writer."""
+    text = f"transcript: {d.transcript.source}"
+    duration = d.video.duration_s
+    if duration and d.transcript.covered_s < 0.95 * duration:
+        text += f" · covers the first {clock(d.transcript.covered_s)} of {clock(duration)}"
+    return f"{text} · writer: {one_line(d.writer)}"
 
 
 @dataclass(frozen=True)
@@ -26,6 +42,11 @@ class Markup:
 
     def stamp_in(self, video: Video, seconds: float) -> str:
         return self.stamp(seconds, deep_link(video.url, seconds) or None)
+
+    def video_facts(self, v: Video) -> list[str]:
+        facts = [f"`{clock(v.duration_s)}`" if v.duration_s else ""]
+        facts.append(self.escape(one_line(v.channel)) if v.channel else "")
+        return [f for f in facts if f]
 
     def moment(self, m: Moment) -> str:
         return f"{self.stamp(m.start_s, m.url)} {self.escape(m.text)}"

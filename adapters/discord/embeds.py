@@ -29,9 +29,9 @@ from typing import Any
 
 import discord
 
-from adapters.markup import Markup, one_line
+from adapters.markup import Markup, one_line, provenance, reading_facts
 from bot.chat import TranscriptFile
-from summarizer.models import Answer, Digest, Transcript, Video, clock
+from summarizer.models import Answer, Digest, Transcript, Video
 
 # --- Discord's limits ------------------------------------------------------------------------
 # From Discord's developer documentation: docs/resources/message ("Embed Limits" under the embed
@@ -81,11 +81,11 @@ _BUTTONS = (("Full digest", FULL_DIGEST, 1), ("Transcript", TRANSCRIPT, 2), ("As
 def digest_messages(digest: Digest) -> list[Message]:
     """The digest reply: linked title, facts, hook, question, highlights, takeaways, provenance, buttons."""
     v = digest.video
-    parts = [*_full_title(v), " · ".join([*_video_facts(v), *_reading_facts(digest)]), escape(digest.hook),
+    parts = [*_full_title(v), " · ".join([*MARKUP.video_facts(v), *reading_facts(digest)]), escape(digest.hook),
              f"**The question:** {escape(digest.core_question)}",
              "**Highlights**\n" + "\n".join(f"• {MARKUP.moment(h)}" for h in digest.highlights),
              "**Key takeaways**\n" + "\n".join(f"• {escape(t)}" for t in digest.takeaways)]
-    messages = _pack([_Block("\n\n".join(p for p in parts if p))], _title_embed(v), _provenance(digest))
+    messages = _pack([_Block("\n\n".join(p for p in parts if p))], _title_embed(v), _footer(digest))
     buttons = digest_buttons(v.key)
     if buttons:
         messages[-1]["components"] = buttons
@@ -98,7 +98,7 @@ def full_digest_messages(digest: Digest) -> list[Message]:
     Each section starts a card of its own, as a divider would; a long one continues in the next.
     """
     v = digest.video
-    intro = "\n\n".join([*_full_title(v), " · ".join(["Full digest", *_video_facts(v)])])
+    intro = "\n\n".join([*_full_title(v), " · ".join(["Full digest", *MARKUP.video_facts(v)])])
     blocks = [_Block(intro)]
     for section in digest.sections:
         heading = f"{MARKUP.stamp_in(v, section.start_s)} **{escape(one_line(section.title))}**"
@@ -110,7 +110,7 @@ def full_digest_messages(digest: Digest) -> list[Message]:
         blocks.append(_Block("\n\n".join(parts), fresh=True))
     if digest.qa:
         blocks.append(_Block("**Questions and answers**\n" + MARKUP.qa_text(digest.qa, v), fresh=True))
-    return _pack(blocks, _title_embed(v), _provenance(digest))
+    return _pack(blocks, _title_embed(v), _footer(digest))
 
 
 def answer_messages(answer: Answer, *, show_question: bool = False) -> list[Message]:
@@ -267,31 +267,14 @@ def _title_embed(v: Video) -> Embed:
     return embed
 
 
+def _footer(d: Digest) -> str:
+    """Plain text: Discord renders no markdown or mentions in footers."""
+    return _shorten(provenance(d), FOOTER_TEXT_MAX)
+
+
 def _full_title(v: Video) -> list[str]:
     title = one_line(v.title) or v.url
     return [f"**{escape(title)}**"] if _size(escape(title)) > EMBED_TITLE_MAX else []
-
-
-def _video_facts(v: Video) -> list[str]:
-    facts = [f"`{clock(v.duration_s)}`" if v.duration_s else ""]
-    facts.append(escape(one_line(v.channel)) if v.channel else "")
-    return [f for f in facts if f]
-
-
-def _reading_facts(d: Digest) -> list[str]:
-    facts = [f"{max(1, round(d.reading_minutes))} min read"]
-    if round(d.saved_minutes) >= 1:
-        facts[0] += f" · saves you about {round(d.saved_minutes)} min"
-    return facts
-
-
-def _provenance(d: Digest) -> str:
-    """Footer text: plain (Discord renders no markdown or mentions in footers), one line."""
-    text = f"transcript: {d.transcript.source}"
-    duration = d.video.duration_s
-    if duration and d.transcript.covered_s < 0.95 * duration:
-        text += f" · covers the first {clock(d.transcript.covered_s)} of {clock(duration)}"
-    return _shorten(f"{text} · writer: {one_line(d.writer)}", FOOTER_TEXT_MAX)
 
 
 # --- packing text into embeds and messages -----------------------------------------------------

@@ -19,8 +19,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from adapters.markup import Markup, one_line
-from summarizer.models import Answer, Digest, Video, clock
+from adapters.markup import Markup, one_line, provenance, reading_facts
+from summarizer.models import Answer, Digest, Video
 
 # --- Slack's limits --------------------------------------------------------------------------
 # From Slack's Block Kit reference (docs.slack.dev/reference/block-kit: blocks, block elements,
@@ -71,12 +71,12 @@ def digest_messages(digest: Digest) -> list[Message]:
     """The digest reply: title, facts, hook, question, highlights, takeaways, provenance, buttons."""
     v = digest.video
     blocks = _title_blocks(v)
-    blocks += _context([" · ".join(f for f in [*_video_facts(v), *_reading_facts(digest), _video_link(v)] if f)])
+    blocks += _context([" · ".join(f for f in [*MARKUP.video_facts(v), *reading_facts(digest), _video_link(v)] if f)])
     blocks += _sections(escape(digest.hook))
     blocks += _sections(f"*The question:* {escape(digest.core_question)}")
     blocks += _sections("*Highlights*\n" + "\n".join(f"• {MARKUP.moment(h)}" for h in digest.highlights))
     blocks += _sections("*Key takeaways*\n" + "\n".join(f"• {escape(t)}" for t in digest.takeaways))
-    blocks += _context([_provenance(digest)])
+    blocks += _context([escape(provenance(digest))])
     blocks.append(_buttons(v.key))
     return _pack(blocks, f"Recap of {one_line(v.title)}: {one_line(digest.hook)}")
 
@@ -85,7 +85,7 @@ def full_digest_messages(digest: Digest) -> list[Message]:
     """Every section (stamped heading, summary, quote, digging deeper), then the closing Q&A."""
     v = digest.video
     blocks = _title_blocks(v)
-    blocks += _context([" · ".join(f for f in ["Full digest", *_video_facts(v), _video_link(v)] if f)])
+    blocks += _context([" · ".join(f for f in ["Full digest", *MARKUP.video_facts(v), _video_link(v)] if f)])
     for section in digest.sections:
         blocks.append({"type": "divider"})
         heading = f"{MARKUP.stamp_in(v, section.start_s)} *{escape(one_line(section.title))}*"
@@ -97,7 +97,7 @@ def full_digest_messages(digest: Digest) -> list[Message]:
     if digest.qa:
         blocks.append({"type": "divider"})
         blocks += _sections("*Questions and answers*\n" + MARKUP.qa_text(digest.qa, v))
-    blocks += _context([_provenance(digest)])
+    blocks += _context([escape(provenance(digest))])
     return _pack(blocks, f"Full digest of {one_line(v.title)}")
 
 
@@ -196,29 +196,8 @@ def _title_blocks(v: Video) -> list[Block]:
     return blocks
 
 
-def _video_facts(v: Video) -> list[str]:
-    facts = [f"`{clock(v.duration_s)}`" if v.duration_s else ""]
-    facts.append(escape(one_line(v.channel)) if v.channel else "")
-    return [f for f in facts if f]
-
-
-def _reading_facts(d: Digest) -> list[str]:
-    facts = [f"{max(1, round(d.reading_minutes))} min read"]
-    if round(d.saved_minutes) >= 1:
-        facts[0] += f" · saves you about {round(d.saved_minutes)} min"
-    return facts
-
-
 def _video_link(v: Video) -> str:
     return link(v.url, "open the video") if v.url.lower().startswith(("http://", "https://")) else ""
-
-
-def _provenance(d: Digest) -> str:
-    text = f"transcript: {escape(d.transcript.source)}"
-    duration = d.video.duration_s
-    if duration and d.transcript.covered_s < 0.95 * duration:
-        text += f" · covers the first {clock(d.transcript.covered_s)} of {clock(duration)}"
-    return f"{text} · writer: {escape(one_line(d.writer))}"
 
 
 def _buttons(video_key: str) -> Block:
