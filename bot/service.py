@@ -27,13 +27,14 @@ class RecapService:
         # Built on first use: a digest served from the store never pays for importing yt-dlp.
         return self._build()
 
-    def transcript(self, target: str, progress: ProgressFn = quiet) -> tuple[Video, Transcript]:
-        key = key_of(target)
+    def transcript(self, target: str, progress: ProgressFn = quiet, key: str | None = None) -> tuple[Video, Transcript]:
+        # The key of a local file is a hash of all of it: callers that have it pass it on.
+        key = key or key_of(target)
         stored = self.store.transcript(key)
         if stored:
             log.info("transcript of %s served from the store", key)
             return stored
-        video, transcript = self.summarizer.transcript(target, progress)
+        video, transcript = self.summarizer.transcript(target, progress, key)
         self.store.save_transcript(video, transcript)
         return video, transcript
 
@@ -43,7 +44,7 @@ class RecapService:
         if cached:
             log.info("digest of %s served from the store", key)
             return cached
-        video, transcript = self.transcript(target, progress)
+        video, transcript = self.transcript(target, progress, key)
         digest = self.summarizer.digest(video, transcript, progress)
         self.store.save_digest(digest)
         return digest

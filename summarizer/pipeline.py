@@ -44,12 +44,15 @@ class Summarizer:
         self.transcriber = transcriber
         self.writer = writer
 
-    def transcript(self, target: str, progress: ProgressFn = quiet) -> tuple[Video, Transcript]:
-        """Metadata and transcript: captions when there are some, else speech recognition."""
+    def transcript(self, target: str, progress: ProgressFn = quiet, key: str | None = None) -> tuple[Video, Transcript]:
+        """Metadata and transcript: captions when there are some, else speech recognition.
+
+        `key`: the target's store key when the caller has computed it already (for a file, a hash of it).
+        """
         progress("probing", None)
         if not is_url(target):
             path = media_path(target)
-            video = probe_file(path, file_key(path))
+            video = probe_file(path, key or file_key(path))
             transcript = sidecar_captions(path) or self._transcribe(path, video, progress)
             return video, _checked(transcript)
 
