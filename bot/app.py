@@ -38,7 +38,8 @@ def build_assistant(settings: Settings, service: RecapService | None = None) -> 
             chosen = settings.model_copy(update={"writer": writer or settings.writer,
                                                  "language": language or settings.language})
             w = build_writer(chosen)
-            variants[writer, language] = RecapService(service.store, w.name, lambda: build_summarizer(chosen, w))
+            variants[writer, language] = RecapService(service.store, w.name, lambda: build_summarizer(chosen, w),
+                                                      language=chosen.language)
         return variants[writer, language]
 
     return Assistant(service, store, InProcessRunner(store, settings.job_concurrency), limits, variant=variant)
@@ -47,7 +48,7 @@ def build_assistant(settings: Settings, service: RecapService | None = None) -> 
 def build_service(settings: Settings) -> RecapService:
     writer = build_writer(settings)
     return RecapService(Store.open(settings.database_url), writer.name,
-                        lambda: build_summarizer(settings, writer))
+                        lambda: build_summarizer(settings, writer), language=settings.language)
 
 
 def build_summarizer(settings: Settings, writer: Writer) -> Summarizer:

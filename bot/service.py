@@ -17,9 +17,13 @@ log = logging.getLogger(__name__)
 
 
 class RecapService:
-    def __init__(self, store: Store, writer: str, summarizer: Callable[[], Summarizer]):
+    def __init__(self, store: Store, writer: str, summarizer: Callable[[], Summarizer], *,
+                 language: str | None = None):
         self.store = store
-        self.writer = writer  # stored digests are per writer: a Claude digest is not an extractive one
+        # Stored digests are per writer and per output language: a Claude digest is not an
+        # extractive one, and a French digest is no answer to a channel set to English.
+        self.writer = writer
+        self.language = language  # None: each video's own language
         self._build = summarizer
 
     @cached_property
@@ -38,15 +42,19 @@ class RecapService:
         self.store.save_transcript(video, transcript)
         return video, transcript
 
+    def stored_digest(self, key: str) -> Digest | None:
+        """The digest this service would serve for `key` without writing one."""
+        return self.store.digest(key, self.writer, self.language)
+
     def digest(self, target: str, progress: ProgressFn = quiet) -> Digest:
         key = key_of(target)
-        cached = self.store.digest(key, self.writer)
+        cached = self.stored_digest(key)
         if cached:
             log.info("digest of %s served from the store", key)
             return cached
         video, transcript = self.transcript(target, progress, key)
         digest = self.summarizer.digest(video, transcript, progress)
-        self.store.save_digest(digest)
+        self.store.save_digest(digest, self.language)
         return digest
 
     def ask(self, target: str, question: str, conversation: str | None = None,

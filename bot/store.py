@@ -19,7 +19,7 @@ from .tables import ConversationRow, DigestRow, TranscriptRow, TurnRow, VideoRow
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest revision in migrations/versions; a test keeps the two in step.
-HEAD = "0002"
+HEAD = "0003"
 
 
 def open_engine(url: str) -> Engine:
@@ -87,16 +87,18 @@ class Store:
             s.merge(TranscriptRow(video_key=video.key, source=transcript.source, language=transcript.language,
                                   segments_json=segments))
 
-    def digest(self, key: str, writer: str) -> Digest | None:
+    def digest(self, key: str, writer: str, language: str | None = None) -> Digest | None:
+        """The digest `writer` wrote of `key` in `language` (None: the video's own language)."""
         with Session(self.engine) as s:
-            row = s.exec(select(DigestRow).where(DigestRow.video_key == key, DigestRow.writer == writer)).first()
+            row = s.exec(_digest_row(key, writer, language)).first()
             return Digest.model_validate_json(row.digest_json) if row else None
 
-    def save_digest(self, digest: Digest) -> None:
+    def save_digest(self, digest: Digest, language: str | None = None) -> None:
+        """Keep `digest`, written in `language` as asked (None: the video's own language)."""
         with Session(self.engine) as s, s.begin():
-            row = s.exec(select(DigestRow).where(DigestRow.video_key == digest.video.key,
-                                                 DigestRow.writer == digest.writer)).first()
-            row = row or DigestRow(video_key=digest.video.key, writer=digest.writer, digest_json="")
+            row = s.exec(_digest_row(digest.video.key, digest.writer, language)).first()
+            row = row or DigestRow(video_key=digest.video.key, writer=digest.writer,
+                                   language=_language_column(language), digest_json="")
             row.digest_json = digest.model_dump_json()
             s.add(row)
 
@@ -112,6 +114,16 @@ class Store:
                 s.flush()
             s.add(TurnRow(conversation_id=conversation_id, question=answer.question,
                           answer_json=answer.model_dump_json()))
+
+
+def _language_column(language: str | None) -> str:
+    # "" rather than NULL: NULLs never collide in a unique constraint. Tags are case-insensitive.
+    return (language or "").lower()
+
+
+def _digest_row(key: str, writer: str, language: str | None):
+    return select(DigestRow).where(DigestRow.video_key == key, DigestRow.writer == writer,
+                                   DigestRow.language == _language_column(language))
 
 
 def _video(row: VideoRow) -> Video:

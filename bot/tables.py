@@ -1,5 +1,5 @@
 """The database tables. Values are stored as the JSON of their pydantic models: the schema of a
-digest evolves with the product, the tables only index it by video and writer."""
+digest evolves with the product, the tables only index it by video, writer and language."""
 
 from __future__ import annotations
 
@@ -37,11 +37,16 @@ class TranscriptRow(SQLModel, table=True):
 
 class DigestRow(SQLModel, table=True):
     __tablename__ = "digests"
-    __table_args__ = (UniqueConstraint("video_key", "writer"),)
+    __table_args__ = (
+        UniqueConstraint("video_key", "writer", "language", name="uq_digests_video_key_writer_language"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     video_key: str = Field(foreign_key="videos.key", index=True, max_length=128)
     writer: str = Field(max_length=64)
+    # The language the digest is written in as asked for; "" (not NULL, which a unique constraint
+    # lets repeat) for "the video's own language".
+    language: str = Field(default="", max_length=32, sa_column_kwargs={"server_default": ""})
     digest_json: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=now)
 

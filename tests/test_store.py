@@ -50,6 +50,49 @@ def test_digests_are_kept_per_writer(store: Store):
     assert store.digest(d.video.key, "extractive").hook == "Rewritten."
 
 
+def test_a_digest_is_served_only_in_the_language_it_was_written_in(store: Store):
+    """A French digest is no answer to a channel set to English, nor to one reading each video's own."""
+    store.save_transcript(video(), transcript())
+    french = sample_digest(video(), writer="claude-x").model_copy(update={"hook": "Une accroche."})
+    store.save_digest(french, "fr")
+    assert store.digest(video().key, "claude-x", "fr") == french
+    assert store.digest(video().key, "claude-x", "FR") == french  # language tags ignore case
+    assert store.digest(video().key, "claude-x") is None
+    assert store.digest(video().key, "claude-x", "en") is None
+
+    own = sample_digest(video(), writer="claude-x")
+    store.save_digest(own)
+    store.save_digest(own.model_copy(update={"hook": "Again."}))  # the same key: replaced, not doubled
+    assert store.digest(video().key, "claude-x").hook == "Again."
+    assert store.digest(video().key, "claude-x", "fr") == french
+
+
+def test_the_service_writes_anew_for_another_language(store: Store):
+    from bot.service import RecapService
+    from summarizer.extractive import ExtractiveWriter
+    from summarizer.pipeline import Summarizer
+    from tests.support.talk_fixtures import vtt_transcript
+
+    url = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+    store.save_transcript(video(), vtt_transcript())
+    built: list[str | None] = []
+
+    def service(language: str | None) -> RecapService:
+        def build() -> Summarizer:
+            built.append(language)
+            return Summarizer(fetcher=None, transcriber=None, writer=ExtractiveWriter())
+        return RecapService(store, "extractive", build, language=language)
+
+    french = service("fr").digest(url)
+    assert store.digest(video().key, "extractive", "fr") == french
+    assert store.digest(video().key, "extractive") is None
+    service(None).digest(url)
+    service("en").digest(url)
+    assert built == ["fr", None, "en"]  # neither was served the French digest
+    assert service("fr").digest(url) == french and built == ["fr", None, "en"]
+    assert service("fr").stored_digest(video().key) == french
+
+
 def test_conversation_turns_in_order(store: Store):
     store.save_transcript(video(), transcript())
     for i in range(3):
@@ -97,6 +140,39 @@ def test_head_constant_matches_the_migrations_and_models(database_url: str):
         diff = compare_metadata(MigrationContext.configure(c), SQLModel.metadata)
         assert diff == [], f"models and migrations disagree: {diff}"
         assert {"videos", "transcripts", "digests", "conversations", "turns"} <= set(inspect(c).get_table_names())
+
+
+def upgrade_to(engine, revision: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def test_digests_stored_before_languages_are_kept_as_the_videos_own(database_url: str):
+    """Revision 0003 adds the language to the digests' key; the digests already stored were written in
+    each video's own language and are served as such, and only as such."""
+    engine = open_engine(database_url)
+    upgrade_to(engine, "0002")
+    Store(engine).save_transcript(video(), transcript())
+    old = sample_digest(video(), writer="claude-x")
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO digests (video_key, writer, digest_json, created_at) "
+                       "VALUES (:key, 'claude-x', :json, CURRENT_TIMESTAMP)"),
+                  {"key": video().key, "json": old.model_dump_json()})
+
+    store = Store.open(database_url)
+    assert store.digest(video().key, "claude-x") == old
+    assert store.digest(video().key, "claude-x", "fr") is None
+    store.save_digest(old.model_copy(update={"hook": "Une accroche."}), "fr")
+    assert store.digest(video().key, "claude-x").hook == old.hook
+    with store.engine.begin() as c, pytest.raises(IntegrityError):  # the new key is unique, "" included
+        c.execute(text("INSERT INTO digests (video_key, writer, language, digest_json, created_at) "
+                       "VALUES (:key, 'claude-x', '', '{}', CURRENT_TIMESTAMP)"), {"key": video().key})
 
 
 def test_an_older_database_is_upgraded_with_its_data(database_url: str):
