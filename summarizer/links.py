@@ -42,11 +42,14 @@ _YOUTUBE_CHANNEL_PATHS = {"channel", "c", "user"}
 # An id may be followed by junk pasted with it ("ID&t=10" typed without a "?").
 _YOUTUBE_ID = re.compile(r"^([A-Za-z0-9_-]{11})(?![A-Za-z0-9_-])")
 _VIMEO_HASH = re.compile(r"^[0-9a-f]{8,}$")  # the secret part of an unlisted video's link
+# What an `?h=` hash may look like: it lands in the key (at most 128 characters) and in the path of
+# the URL fetched, so anything else is a damaged link, refused rather than guessed at.
+_VIMEO_QUERY_HASH = re.compile(r"^[0-9A-Za-z]{1,64}$")
 
 
 class _Target(NamedTuple):
     kind: str  # "youtube", "vimeo" or "url"
-    ident: str  # video id, or the hash of the normalised URL
+    ident: str  # video id (with what grants access to it), or the hash of the normalised URL
     url: str  # what to fetch
 
 
@@ -66,7 +69,14 @@ def find_links(text: str) -> list[str]:
 
 
 def video_key(url: str) -> str:
-    """`youtube:<id>`, `vimeo:<id>` or `url:<hash>`: one key per video, however it was linked."""
+    """`youtube:<id>`, `vimeo:<id>`, `vimeo:<id>:<unlisted hash>` or `url:<hash>`: one key per video,
+    however it was linked.
+
+    Whatever in a link grants access is part of the key: what is stored under a key is served to
+    anyone whose link gives that key, so an unlisted video must not share its public id's key.
+    Other sites' share tokens stay in the normalised URL that `url:` keys hash; YouTube's unlisted
+    videos are reached by their id alone, so their id is the whole secret.
+    """
     target = _identify(url)
     return f"{target.kind}:{target.ident}"
 
@@ -126,8 +136,9 @@ def _identify(url: str) -> _Target:
         vimeo = _vimeo_id(parts)
         if vimeo is not None:
             video_id, secret = vimeo
-            path = f"{video_id}/{secret}" if secret else video_id
-            return _Target("vimeo", video_id, f"https://vimeo.com/{path}")
+            if secret:
+                return _Target("vimeo", f"{video_id}:{secret}", f"https://vimeo.com/{video_id}/{secret}")
+            return _Target("vimeo", video_id, f"https://vimeo.com/{video_id}")
     normalised = _normalised(parts)
     digest = hashlib.sha256(normalised.encode()).hexdigest()[:16]
     return _Target("url", digest, normalised)
@@ -176,16 +187,26 @@ def _vimeo_id(parts: SplitResult) -> tuple[str, str | None] | None:
     """(id, unlisted hash) for a Vimeo video page or player, None for other Vimeo pages."""
     steps = [step for step in parts.path.split("/") if step]
     secret = dict(parse_qsl(parts.query)).get("h")  # player.vimeo.com/video/ID?h=HASH
+    if secret is not None and not _VIMEO_QUERY_HASH.match(secret):
+        raise NotAVideoLink("that Vimeo link's private hash (h=) is damaged; copy the link again from Vimeo")
+    at = _vimeo_id_step(steps)
+    if at is None:
+        return None
+    if at + 1 < len(steps) and _VIMEO_HASH.match(steps[at + 1]):
+        secret = steps[at + 1]  # vimeo.com/ID/HASH: unlisted, unfetchable without the hash
+    return steps[at], secret or None
+
+
+def _vimeo_id_step(steps: list[str]) -> int | None:
+    """Where in the path the video id is, None for Vimeo pages that are not one video."""
     for i, step in enumerate(steps[:-1]):
         # /video/ID (player), /videos/ID (groups, manage), /album/x/video/ID, /showcase/x/video/ID
         if step in ("video", "videos") and steps[i + 1].isdigit():
-            return steps[i + 1], secret
+            return i + 1
     if steps and steps[0].isdigit():
-        if len(steps) > 1 and _VIMEO_HASH.match(steps[1]):
-            secret = steps[1]  # vimeo.com/ID/HASH: unlisted, unfetchable without the hash
-        return steps[0], secret
+        return 0
     if len(steps) >= 3 and steps[0] == "channels" and steps[2].isdigit():
-        return steps[2], secret
+        return 2
     return None
 
 

@@ -104,7 +104,7 @@ def test_every_vimeo_spelling_names_one_video(url: str) -> None:
     ["https://vimeo.com/76979871/8272103f6e", "https://player.vimeo.com/video/76979871?h=8272103f6e"],
 )
 def test_unlisted_vimeo_keeps_the_hash_it_cannot_be_fetched_without(url: str) -> None:
-    assert video_key(url) == "vimeo:76979871"
+    assert video_key(url) == "vimeo:76979871:8272103f6e"  # the hash grants access: see test_video_keys
     assert canonical_url(url) == "https://vimeo.com/76979871/8272103f6e"
     assert deep_link(url, 61) == "https://vimeo.com/76979871/8272103f6e#t=61s"
 
