@@ -7,6 +7,8 @@ The schema is brought up to date (alembic) when the store opens.
 from __future__ import annotations
 
 import json
+import logging
+import os
 from pathlib import Path
 
 from sqlalchemy import event, inspect, text
@@ -17,18 +19,46 @@ from summarizer.models import Answer, Digest, Segment, Transcript, Turn, Video
 
 from .tables import ConversationRow, DigestRow, TranscriptRow, TurnRow, VideoRow
 
+log = logging.getLogger(__name__)
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest revision in migrations/versions; a test keeps the two in step.
 HEAD = "0003"
 
 
 def open_engine(url: str) -> Engine:
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    database = url.removeprefix("sqlite:///").partition("?")[0] if url.startswith("sqlite:///") else ""
+    if database and database != ":memory:":
+        _private_file(Path(database).expanduser())
     engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _private_file(path: Path) -> None:
+    """The database holds conversations and sealed tokens: readable by its owner only. SQLite gives its
+    -wal and -shm files the database file's mode, so creating this one 0600 covers them too."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:  # a database from before: what every user could read, they no longer can
+        if os.name == "posix":  # Windows has no mode bits to tighten
+            for file in [path] + [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]:
+                _not_for_others(file)
+
+
+def _not_for_others(file: Path) -> None:
+    try:
+        mode = file.stat().st_mode
+        if mode & 0o007:
+            file.chmod(mode & 0o770)  # owner and group are the operator's choice
+            log.warning("%s was open to every user of this machine; it no longer is", file)
+    except FileNotFoundError:
+        pass
+    except PermissionError:
+        log.warning("%s is open to every user of this machine: make it readable by its owner only", file)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

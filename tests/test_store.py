@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import stat
+
 import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
@@ -195,3 +198,30 @@ def test_an_older_database_is_upgraded_with_its_data(database_url: str):
     with store.engine.connect() as c:
         assert {"jobs", "threads", "deliveries", "channel_settings"} <= set(inspect(c).get_table_names())
         assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+def test_a_new_sqlite_database_is_readable_by_its_owner_only(tmp_path):
+    previous = os.umask(0o022)  # the usual umask, which leaves new files readable by everyone
+    try:
+        path = tmp_path / "new" / "recap.sqlite3"
+        store = Store.open(f"sqlite:///{path}")
+        store.save_transcript(video(), transcript())
+        with store.engine.connect() as c:  # a reader keeps the -wal and -shm files in place
+            c.execute(text("SELECT 1"))
+            files = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+            assert all(f.exists() for f in files)
+            assert {f.name: stat.S_IMODE(f.stat().st_mode) for f in files} == {f.name: 0o600 for f in files}
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        store.engine.dispose()
+    finally:
+        os.umask(previous)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+def test_an_existing_sqlite_database_is_no_longer_open_to_everyone(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    Store.open(f"sqlite:///{path}").engine.dispose()
+    path.chmod(0o644)
+    Store.open(f"sqlite:///{path}").engine.dispose()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640  # the group is the operator's choice
