@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RECAP_", env_file=".env", extra="ignore")
 
     database_url: str = Field(default_factory=default_database_url)
+    # Seals secrets kept in the database (the tokens of workspaces installed through OAuth): a Fernet
+    # key, or several separated by commas while rotating (the first seals, all open).
+    secret_key: SecretStr | None = None
     anthropic_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("ANTHROPIC_API_KEY", "RECAP_ANTHROPIC_API_KEY")
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -113,3 +113,31 @@ class ChannelSettingsRow(SQLModel, table=True):
     auto_summarize: bool = True
     language: str | None = Field(default=None, max_length=32)
     writer: str | None = Field(default=None, max_length=32)
+
+
+class InstallationRow(SQLModel, table=True):
+    """A chat platform's installation of recap into one workspace (its bot token and the like), as
+    one sealed blob: the database alone never gives anyone a token. Enterprise and team are ""
+    when absent (an org-wide install has no team), so the unique key holds for them too."""
+
+    __tablename__ = "installations"
+    __table_args__ = (
+        UniqueConstraint("platform", "enterprise", "team", name="uq_installations_platform_enterprise_team"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=32)
+    enterprise: str = Field(default="", max_length=64)
+    team: str = Field(default="", index=True, max_length=64)
+    sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=now)
+    updated_at: datetime = Field(default_factory=now)
+
+
+class OAuthStateRow(SQLModel, table=True):
+    """A state handed to a browser starting an OAuth install, good for one callback before it expires."""
+
+    __tablename__ = "oauth_states"
+
+    state: str = Field(primary_key=True, max_length=64)
+    expires_at: datetime = Field(index=True)

@@ -239,32 +239,76 @@ async def test_settings_are_for_admins_and_turn_auto_summarise_off(recap, slack,
     assert slack.calls_to("chat.postMessage") == []  # pasted links are left alone here now
 
 
-async def test_oauth_install_page_asks_for_the_manifest_scopes(tmp_path, slack):
-    import aiohttp
+@pytest.fixture
+async def oauth_recap(tmp_path, slack):
+    """recap installed into many workspaces (OAuth); yields (assistant, OAuth settings, base URL)."""
+    from cryptography.fernet import Fernet
 
-    from adapters.slack.run import SCOPES, oauth_settings
+    from adapters.slack.run import oauth_settings
 
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'o.sqlite3'}",
-                        slack_client_id="111.222", slack_client_secret="shh", slack_signing_secret=SECRET)
-    oauth = oauth_settings(settings)
-    await oauth.installation_store.create_tables()
-    await oauth.state_store.create_tables()
-    app = build_app(build_assistant(settings), token=None, signing_secret=SECRET, api_url=slack.api_url,
-                    oauth_settings=oauth)
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'o.sqlite3'}", slack_client_id="111.222",
+                        slack_client_secret="shh", slack_signing_secret=SECRET, allow_private_networks=True,
+                        secret_key=Fernet.generate_key().decode())
+    assistant = build_assistant(settings)
+    oauth = oauth_settings(settings, assistant.service.store)
+    app = build_app(assistant, token=None, signing_secret=SECRET, api_url=slack.api_url, oauth_settings=oauth)
     runner = web.AppRunner(app.web_app(path="/slack/events"))
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
-        base = f"http://127.0.0.1:{runner.addresses[0][1]}"
-        async with aiohttp.ClientSession() as session:
-            async with session.get(f"{base}/slack/install", allow_redirects=False) as response:
-                page = await response.text()
-        assert response.status == 200
-        (authorize,) = re.findall(r'href="(https://slack.com/oauth/v2/authorize\?[^"]+)"', page)
-        query = parse_qs(urlsplit(html.unescape(authorize)).query)
-        assert query["client_id"] == ["111.222"] and query["scope"] == [",".join(SCOPES)] and query["state"]
-    finally:
-        await runner.cleanup()
+    yield assistant, oauth, f"http://127.0.0.1:{runner.addresses[0][1]}"
+    await assistant.runner.drain()
+    await runner.cleanup()
+
+
+async def test_oauth_install_page_asks_for_the_manifest_scopes(oauth_recap):
+    import aiohttp
+
+    from adapters.slack.run import SCOPES
+
+    assistant, oauth, base = oauth_recap
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{base}/slack/install", allow_redirects=False) as response:
+            page = await response.text()
+    assert response.status == 200
+    (authorize,) = re.findall(r'href="(https://slack.com/oauth/v2/authorize\?[^"]+)"', page)
+    query = parse_qs(urlsplit(html.unescape(authorize)).query)
+    assert query["client_id"] == ["111.222"] and query["scope"] == [",".join(SCOPES)] and query["state"]
+    # The state was issued by recap's own store, and the callback can use it once.
+    assert await oauth.state_store.async_consume(query["state"][0]) is True
+    assert await oauth.state_store.async_consume(query["state"][0]) is False
+
+
+async def test_an_enterprise_grid_workspace_is_answered_with_its_installed_token(oauth_recap, slack, media_server):
+    """The bot token comes from the sealed installation, found by enterprise and team for bolt and by
+    the team alone when a reply is posted to the workspace."""
+    from slack_sdk.oauth.installation_store.models.installation import Installation
+
+    assistant, oauth, base = oauth_recap
+    await oauth.installation_store.async_save(Installation(
+        enterprise_id="E0FAKEGRID", team_id=fs.TEAM_ID, bot_token=fs.BOT_TOKEN, bot_id=fs.BOT_ID,
+        bot_user_id=fs.BOT_USER_ID, bot_scopes="chat:write", user_id=fs.USER_ID))
+    body, ctype = fs.message(media_server.url("site/bees.html"), ts="1700001000.000100")
+    envelope = json.loads(body)
+    envelope["enterprise_id"] = envelope["context_enterprise_id"] = "E0FAKEGRID"
+    envelope["authorizations"][0]["enterprise_id"] = "E0FAKEGRID"
+    delivery = await deliver(f"{base}/slack/events", (json.dumps(envelope).encode(), ctype))
+    assert delivery.status == 200
+
+    (post,) = await slack.wait_for_async("chat.postMessage", 1)
+    assert post.headers["authorization"] == f"Bearer {fs.BOT_TOKEN}"
+    assert post.params["thread_ts"] == "1700001000.000100"
+
+
+def test_oauth_without_a_secret_key_refuses_to_start_and_names_the_setting(tmp_path, monkeypatch, capsys):
+    from adapters.cli.commands import main
+
+    monkeypatch.setenv("RECAP_DATABASE_URL", f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    for name, value in {"SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "shh",
+                        "SLACK_SIGNING_SECRET": SECRET}.items():
+        monkeypatch.setenv(name, value)
+    assert main(["slack"]) == 1
+    assert "RECAP_SECRET_KEY" in capsys.readouterr().err
+    assert not (tmp_path / "x.sqlite3").exists()  # refused before anything was opened
 
 
 async def test_a_direct_message_is_answered_in_its_thread(recap, slack, media_server):
