@@ -174,7 +174,7 @@ def bench_length(server: MediaServer, minutes: int, paths: list[str], runs: int,
 def warm_up(env: dict[str, str], work: Path) -> None:
     """Unmeasured: load the libraries and the model once so no measured run pays a cold page cache."""
     print("warm-up (not measured)", flush=True)
-    measure([str(PY), "-c", "import yt_dlp, faster_whisper, bot.app, bot.cli, summarizer.fetcher"],
+    measure([str(PY), "-c", "import yt_dlp, faster_whisper, bot.app, adapters.cli.commands, summarizer.fetcher"],
             {**env, "PYTHONPATH": str(ROOT)}, "imports", work)
     measure([str(PY), str(BASELINE), "whisper", str(ROOT / "tests/fixtures/media/lighthouses.opus")], env,
             "faster-whisper on the 71 s fixture", work)

@@ -25,24 +25,24 @@ def build_assistant(settings: Settings, service: RecapService | None = None) -> 
     from .chatstore import ChatStore
     from .limits import LimitSettings, Limits
     from .runner import InProcessRunner
+    from .services import Services
 
     service = service or build_service(settings)
     store = ChatStore(service.store)
     limits = Limits(LimitSettings(per_user_per_hour=settings.limit_per_user_per_hour,
                                   per_channel_per_hour=settings.limit_per_channel_per_hour,
                                   digests_per_workspace_per_day=settings.digests_per_workspace_per_day), store)
-    variants: dict[tuple[str | None, str | None], RecapService] = {}
 
     def variant(writer: str | None, language: str | None) -> RecapService:
-        if (writer, language) not in variants:
-            chosen = settings.model_copy(update={"writer": writer or settings.writer,
-                                                 "language": language or settings.language})
-            w = build_writer(chosen)
-            variants[writer, language] = RecapService(service.store, w.name, lambda: build_summarizer(chosen, w),
-                                                      language=chosen.language)
-        return variants[writer, language]
+        """Another writer or language for a channel: the same fetcher and whisper model."""
+        chosen = settings.model_copy(update={"writer": writer or settings.writer,
+                                             "language": language or settings.language})
+        w = build_writer(chosen)
+        return RecapService(service.store, w.name, lambda: service.summarizer.with_writer(w),
+                            language=chosen.language)
 
-    return Assistant(service, store, InProcessRunner(store, settings.job_concurrency), limits, variant=variant)
+    return Assistant(Services(service, store, variant), store, InProcessRunner(store, settings.job_concurrency),
+                     limits, max_links=settings.max_links_per_message)
 
 
 def build_service(settings: Settings) -> RecapService:
@@ -96,6 +96,6 @@ def build_writer(settings: Settings) -> Writer:
                                  timeout=settings.claude_timeout_s, max_retries=settings.claude_max_retries)
     claude = ClaudeWriter(client, model=settings.claude_model, max_tokens=settings.claude_max_tokens,
                           budget_tokens=settings.claude_budget_tokens, concurrency=settings.claude_concurrency,
-                          language=settings.language)
+                          language=settings.language, max_transcript_tokens=settings.claude_max_transcript_tokens)
     return FallbackWriter(claude, ExtractiveWriter()) if settings.writer_fallback == "extractive" else claude
 

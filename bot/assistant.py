@@ -1,31 +1,32 @@
-"""What recap does in a chat, whatever the chat: which messages matter, threads, follow-ups, jobs.
+"""What recap does in a chat, whatever the chat: which messages matter, which links it takes,
+threads, follow-ups, settings, refusals. Every decision about a request is made here.
 
-Adapters call `on_message` and the command/button entry points with neutral values; replies go
-out through the `Chat` of the message's platform. The slow work runs as jobs (see runner.py).
+Adapters call the entry points below with neutral values (plain URLs, user and message ids, a
+`Requester` for commands) and render the neutral replies that go out through their `Chat`. The
+slow work runs as jobs (jobs.py) on the runner.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-import time
-from dataclasses import asdict, replace
-from typing import Callable
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Awaitable, Callable, TypeVar
 
-from summarizer.errors import NotAVideoLink, RecapError, UnsupportedSite, VideoUnavailable
-from summarizer.links import find_links, video_key
+from summarizer.errors import NotAVideoLink
+from summarizer.links import video_key
 
-from .chat import (AnswerReply, Chat, DigestReply, FullDigestReply, Incoming, Notice, Place, ProgressNote, Sent,
-                   TranscriptFile)
-from .chatstore import ChatStore, Job
+from .chat import CannotPost, Chat, FullDigestReply, Incoming, Notice, Place, Requested, Requester, TranscriptFile
+from .chatstore import ChatStore
+from .jobs import JobHandlers
 from .limits import Limits
+from .preferences import Invalid, changed, describe
 from .runner import InProcessRunner
 from .service import RecapService
+from .services import Services
 
 log = logging.getLogger(__name__)
-
-# (writer, language) -> the service that writes that way; the composition root builds them.
-ServiceVariant = Callable[[str | None, str | None], RecapService]
 
 HELP = (
     "Paste a video link and I reply in its thread with a digest: highlights with timestamps, sections, "
@@ -33,37 +34,78 @@ HELP = (
     "/recap URL: summarise a video · /recap ask QUESTION: ask about the latest video here · "
     "/recap settings: channel settings (admins) · /recap help"
 )
-STAGES = {
-    "probing": "looking at the link",
-    "captions": "looking for captions",
-    "downloading": "downloading the audio",
-    "transcribing": "transcribing",
-    "writing": "writing the digest",
-}
-# At most one progress edit this often: chat APIs rate-limit message updates.
-PROGRESS_EVERY_S = 2.0
 # Sites that are always about videos: progress shows at once. Other links are probed quietly
 # first, so an article link pasted in a channel does not get a "no video here" reply.
 VIDEO_HOSTS = ("youtube:", "vimeo:")
+NO_VIDEO_YET = "No video has been summarised here yet: paste a link first."
+
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+
+
+class Tally:
+    """How many requests the bot has finished handling. Tests wait on it instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._changed = asyncio.Event()
+
+    def add(self) -> None:
+        self.count += 1
+        self._changed.set()
+
+    async def reach(self, n: int) -> None:
+        while self.count < n:
+            self._changed.clear()
+            await self._changed.wait()
+
+
+def tallied(method: F) -> F:
+    @functools.wraps(method)
+    async def wrapper(self: "Assistant", *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await method(self, *args, **kwargs)
+        finally:
+            self.handled.add()
+
+    return wrapper  # type: ignore[return-value]
+
+
+@dataclass
+class Intake:
+    """What came of a request's links: the ones to summarise, and the one message about the rest."""
+
+    accepted: list[tuple[str, list[str]]] = field(default_factory=list)  # (url, delivery claims)
+    reasons: list[str] = field(default_factory=list)
+    repeated: int = 0  # already summarised in this thread
+
+    @property
+    def refusal(self) -> str | None:
+        return " ".join(self.reasons) or None
 
 
 class Assistant:
-    def __init__(self, service: RecapService, store: ChatStore, runner: InProcessRunner, limits: Limits,
-                 chats: dict[str, Chat] | None = None, variant: ServiceVariant | None = None):
-        self.service = service
-        # A channel may ask for another writer or language than the default service's.
-        self._variant = variant
+    def __init__(self, services: Services, store: ChatStore, runner: InProcessRunner, limits: Limits,
+                 max_links: int = 3):
+        self.services = services
         self.store = store
         self.runner = runner
         self.limits = limits
-        self.chats: dict[str, Chat] = dict(chats or {})
-        runner.bind(self.run_job)
+        self.max_links = max_links
+        self.chats: dict[str, Chat] = {}
+        self.jobs = JobHandlers(self.chats, store, services)
+        self.handled = Tally()
+        runner.bind(self.jobs.run)
+
+    @property
+    def service(self) -> RecapService:
+        return self.services.default
 
     def add_chat(self, platform: str, chat: Chat) -> None:
         self.chats[platform] = chat
 
-    # -- entry points --------------------------------------------------------------------------
+    # -- messages ------------------------------------------------------------------------------
 
+    @tallied
     async def on_message(self, msg: Incoming) -> None:
         if msg.from_bot or msg.is_edit:
             return
@@ -72,59 +114,92 @@ class Assistant:
         if not self.store.claim(f"seen:{msg.place.platform}:{msg.place.channel}:{msg.message_id}"):
             return  # one message, two events (Slack's "message" and "app_mention"): answer once
         thread = msg.place if msg.place.thread else replace(msg.place, thread=msg.message_id)
-        links = find_links(msg.text)
         asked = msg.is_dm or msg.mentions_bot
-        if links and (asked or self.store.settings(msg.place).auto_summarize):
-            for url in links:
-                await self.summarize(thread, url, msg.user, origin=msg.message_id, quiet=not asked)
+        if msg.links and (asked or self.store.settings(msg.place).auto_summarize):
+            intake = self._intake(thread, thread, list(msg.links), msg.user, origin=msg.message_id)
+            for url, claims in intake.accepted:
+                await self._submit(thread, url, msg.user, claims, quiet=not asked)
+            if intake.refusal and asked:  # a message that did not address recap gets no refusal
+                await self._chat(thread).whisper(thread, msg.user, intake.refusal)
             return
         if msg.place.thread and (url := self.store.thread_video(msg.place)):
-            await self.ask(msg.place, msg.text, msg.user, url)
+            await self._ask(msg.place, msg.text, msg.user, url, show_question=False, requester=None)
         elif asked:
             await self._chat(thread).post(thread, Notice(HELP))
 
-    async def summarize(self, thread: Place, url: str, user: str, origin: str, quiet: bool = False) -> None:
-        """Owe a digest of `url` in `thread` (once per thread and per originating message)."""
-        try:
-            key = video_key(url)
-        except NotAVideoLink as exc:
-            if not quiet:
-                await self._chat(thread).post(thread, Notice(str(exc)))
-            return
-        once_per_message = f"msg:{thread.platform}:{thread.channel}:{origin}:{key}"
-        once_per_thread = f"video:{thread.conversation_id}:{key}"
-        if not (self.store.claim(once_per_message) and self.store.claim(once_per_thread)):
-            return
-        if refusal := self.limits.refusal(thread, user, digest=True):
-            await self._chat(thread).post(thread, Notice(refusal))
-            return
-        quiet = quiet and not key.startswith(VIDEO_HOSTS)
-        await self.runner.submit("digest", thread.workspace,
-                                 {"place": asdict(thread), "url": url, "user": user, "quiet": quiet})
+    # -- commands, menus, buttons and modals ---------------------------------------------------
 
-    async def ask(self, thread: Place, question: str, user: str, url: str | None = None,
-                  show_question: bool = False) -> None:
-        url = url or self.store.thread_video(thread)
+    @tallied
+    async def request_digests(self, here: Place, urls: list[str], requester: Requester,
+                              root: str | None = None) -> None:
+        """Summarise `urls` on request: in the thread of message `root` when given, in `here` when it
+        is a thread, else each in a new thread on a public "Digest of … for @user" message."""
+        if not urls:
+            await requester.tell("I found no video link there.")
+            return
+        thread = replace(here, thread=root) if root else here if here.thread else None
+        intake = self._intake(here, thread, urls, requester.user, origin=root)
+        if not intake.accepted:
+            await requester.tell(intake.refusal or "That video is summarised in this thread already.")
+            return
+        place = "this thread" if thread else "a thread in this channel"
+        await requester.tell(" ".join([f"On it: the digest will appear in {place}.", *intake.reasons]))
+        for url, claims in intake.accepted:
+            try:
+                target = thread or replace(here, thread=(await requester.open(Requested(url, requester.user))).message_id)
+            except CannotPost as exc:
+                self._release(claims)
+                await requester.tell(str(exc))
+                return
+            await self._submit(target, url, requester.user, claims, quiet=False)
+
+    @tallied
+    async def ask(self, thread: Place, question: str, requester: Requester) -> None:
+        """A question about the video of `thread` (the ask button's modal)."""
+        url = self.store.thread_video(thread)
         if not url:
-            await self._chat(thread).post(thread, Notice("Ask in the thread of a video digest, or paste a video "
-                                                        "link first."))
+            await requester.tell(NO_VIDEO_YET)
             return
-        if not question.strip():
-            await self._chat(thread).post(thread, Notice("What would you like to know about the video?"))
-            return
-        if refusal := self.limits.refusal(thread, user, digest=False):
-            await self._chat(thread).post(thread, Notice(refusal))
-            return
-        await self.runner.submit("answer", thread.workspace,
-                                 {"place": asdict(thread), "url": url, "question": question, "user": user,
-                                  "show_question": show_question})
+        await self._ask(thread, question, requester.user, url, show_question=True, requester=requester)
 
+    @tallied
+    async def ask_latest(self, here: Place, question: str, requester: Requester) -> None:
+        """A question about the video of this thread, or else the channel's latest digest."""
+        if here.thread and (url := self.store.thread_video(here)):
+            thread = here
+        elif found := self.store.last_thread(here):
+            thread, url = found
+        else:
+            await requester.tell(NO_VIDEO_YET)
+            return
+        await self._ask(thread, question, requester.user, url, show_question=True, requester=requester)
+
+    def change_settings(self, place: Place, changes: dict[str, str], is_admin: bool) -> str:
+        """What to tell the person: the channel's settings, or what their change did."""
+        current = self.store.settings(place)
+        if not changes:
+            return describe(current)
+        if not is_admin:
+            return "Only workspace or server admins can change recap's settings."
+        try:
+            updated = changed(current, changes)
+        except Invalid as exc:
+            return str(exc)
+        self.store.save_settings(place, updated)
+        return "Saved. " + describe(updated)
+
+    def video_title(self, key: str) -> str:
+        video = self.service.store.video(key)
+        return video.title if video else "this video"
+
+    @tallied
     async def full_digest(self, thread: Place, key: str) -> None:
-        service = self.service_for(thread)
+        service = self.services.for_place(thread)
         digest = service.store.digest(key, service.writer)
         reply = FullDigestReply(digest) if digest else Notice("That digest is no longer stored; paste the link again.")
         await self._chat(thread).post(thread, reply)
 
+    @tallied
     async def transcript(self, thread: Place, key: str) -> None:
         stored = self.service.store.transcript(key)
         chat = self._chat(thread)
@@ -133,109 +208,71 @@ class Assistant:
         else:
             await chat.upload(thread, TranscriptFile(*stored))
 
-    # -- jobs ----------------------------------------------------------------------------------
+    # -- deciding ------------------------------------------------------------------------------
 
-    async def run_job(self, job: Job) -> None:
-        place = Place(**job.payload["place"])
-        if job.kind == "digest":
-            await self._digest_job(job, place)
-        elif job.kind == "answer":
-            await self._answer_job(job, place)
+    def _intake(self, here: Place, thread: Place | None, urls: list[str], user: str, origin: str | None) -> Intake:
+        """Validate, deduplicate and count `urls` asked for in `here` before anything is posted.
+        `thread` None: each link gets a new thread of its own, so nothing there can repeat."""
+        intake, seen = Intake(), set()
+        taken = urls[:self.max_links]
+        for url in taken:
+            try:
+                key = video_key(url)
+            except NotAVideoLink as exc:
+                intake.reasons.append(f"That is not a video link ({exc}).")
+                continue
+            if key in seen:
+                continue
+            seen.add(key)
+            claims = [] if thread is None else [f"video:{thread.conversation_id}:{key}"]
+            if origin and thread is not None:
+                claims.append(f"msg:{thread.platform}:{thread.channel}:{origin}:{key}")
+            if not self._claim(claims):
+                intake.repeated += 1
+                continue
+            if refusal := self.limits.refusal(here, user, digest=True):
+                self._release(claims)
+                intake.reasons.append(refusal)
+                break  # the same limit refuses every link after this one
+            intake.accepted.append((url, claims))
+        if len(urls) > len(taken):
+            intake.reasons.append(f"I take at most {self.max_links} links a message; "
+                                  f"the other {len(urls) - len(taken)} were skipped.")
+        return intake
+
+    async def _submit(self, thread: Place, url: str, user: str, claims: list[str], quiet: bool) -> None:
+        quiet = quiet and not video_key(url).startswith(VIDEO_HOSTS)
+        await self.runner.submit("digest", thread.workspace, {"place": asdict(thread), "url": url, "user": user,
+                                                               "quiet": quiet, "claims": claims})
+
+    async def _ask(self, thread: Place, question: str, user: str, url: str, show_question: bool,
+                   requester: Requester | None) -> None:
+        refusal = None
+        if not question.strip():
+            refusal = "What would you like to know about the video?"
         else:
-            raise ValueError(f"unknown job kind {job.kind!r}")
-
-    async def _digest_job(self, job: Job, place: Place) -> None:
-        p, chat = job.payload, self._chat(place)
-        progress = ChatProgress(chat, place, asyncio.get_running_loop(), quiet=p["quiet"],
-                                sent_id=p.get("progress_id"), remember=lambda mid: self._remember(job, mid))
-        await progress.start()
-        try:
-            service = self.service_for(place)
-            digest = await asyncio.to_thread(service.digest, p["url"], progress)
-        except (UnsupportedSite, VideoUnavailable, NotAVideoLink) as exc:
-            if progress.sent or not p["quiet"]:
-                await progress.finish(Notice(f"I couldn't summarise that link: {exc}"))
+            refusal = self.limits.refusal(thread, user, digest=False)
+        if refusal:
+            if requester is not None:
+                await requester.tell(refusal)
+            else:
+                await self._chat(thread).whisper(thread, user, refusal)
             return
-        except RecapError as exc:
-            await progress.finish(Notice(f"I couldn't summarise that video: {exc}"))
-            return
-        self.store.remember_thread(place, digest.video.key, p["url"])
-        await progress.finish(DigestReply(digest))
+        if requester is not None:
+            await requester.tell("Looking into it…")
+        await self.runner.submit("answer", thread.workspace, {"place": asdict(thread), "url": url, "question": question,
+                                                               "user": user, "show_question": show_question})
 
-    async def _answer_job(self, job: Job, place: Place) -> None:
-        p, chat = job.payload, self._chat(place)
-        try:
-            service = self.service_for(place)
-            answer = await asyncio.to_thread(service.ask, p["url"], p["question"], place.conversation_id)
-        except RecapError as exc:
-            await chat.post(place, Notice(f"I couldn't answer that: {exc}"))
-            return
-        await chat.post(place, AnswerReply(answer, p.get("show_question", False)))
+    def _claim(self, claims: list[str]) -> bool:
+        for i, claim in enumerate(claims):
+            if not self.store.claim(claim):
+                self._release(claims[:i])
+                return False
+        return True
 
-    def _remember(self, job: Job, message_id: str) -> None:
-        job.payload["progress_id"] = message_id
-        self.store.save_job_payload(job.id, job.payload)
-
-    def service_for(self, place: Place) -> RecapService:
-        chosen = self.store.settings(place)
-        if self._variant is None or not (chosen.writer or chosen.language):
-            return self.service
-        return self._variant(chosen.writer, chosen.language)
+    def _release(self, claims: list[str]) -> None:
+        for claim in claims:
+            self.store.release(claim)
 
     def _chat(self, place: Place) -> Chat:
         return self.chats[place.platform]
-
-
-class ChatProgress:
-    """The pipeline's progress callback, turned into edits of one thread message.
-
-    Called from the worker thread; the edits are scheduled on the event loop, at most one every
-    PROGRESS_EVERY_S, and never after the final reply replaced the message.
-    """
-
-    def __init__(self, chat: Chat, place: Place, loop: asyncio.AbstractEventLoop, quiet: bool,
-                 sent_id: str | None, remember: Callable[[str], None]):
-        self.chat, self.place, self.loop, self.quiet = chat, place, loop, quiet
-        self.sent: Sent | None = Sent(place, sent_id) if sent_id else None
-        self.remember = remember
-        self._last = 0.0
-        self._pending: asyncio.Future | None = None
-        self._done = False
-
-    async def start(self) -> None:
-        if not self.quiet and self.sent is None:
-            await self._post("Watching… looking at the link")
-
-    async def _post(self, text: str) -> None:
-        self.sent = await self.chat.post(self.place, ProgressNote(text))
-        self.remember(self.sent.message_id)
-
-    def __call__(self, stage: str, fraction: float | None) -> None:
-        now = time.monotonic()
-        if self._done or (now - self._last < PROGRESS_EVERY_S and stage != "writing"):
-            return
-        if self.quiet and stage in ("probing",):
-            return  # not yet known to be a video: say nothing
-        self._last = now
-        text = "Watching… " + STAGES.get(stage, stage) + (f" {fraction:.0%}" if fraction else "")
-        self._pending = asyncio.run_coroutine_threadsafe(self._show(text), self.loop)
-
-    async def _show(self, text: str) -> None:
-        if self._done:
-            return
-        if self.sent is None:
-            await self._post(text)
-        else:
-            await self.chat.update(self.sent, ProgressNote(text))
-
-    async def finish(self, reply) -> None:
-        if self._pending is not None:  # let the last progress edit land before the final one
-            try:
-                await asyncio.wrap_future(self._pending)
-            except Exception:  # a failed progress edit must not cost the user the digest
-                log.warning("a progress update failed", exc_info=True)
-        self._done = True
-        if self.sent is None:
-            self.sent = await self.chat.post(self.place, reply)
-        else:
-            await self.chat.update(self.sent, reply)

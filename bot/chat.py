@@ -33,6 +33,8 @@ class Incoming:
     message_id: str  # Slack ts / Discord message id
     user: str
     text: str
+    # The http(s) links in the text, found by the adapter that knows the platform's markup.
+    links: tuple[str, ...] = ()
     event_id: str | None = None  # the platform's delivery id, for idempotency under retries
     is_dm: bool = False
     mentions_bot: bool = False
@@ -50,6 +52,14 @@ class Sent:
 @dataclass(frozen=True)
 class Notice:
     text: str
+
+
+@dataclass(frozen=True)
+class Requested:
+    """The public message a digest on request is threaded on: "Digest of URL for @user"."""
+
+    url: str
+    user: str  # the platform's user id; the only mention recap ever makes
 
 
 @dataclass(frozen=True)
@@ -74,7 +84,7 @@ class AnswerReply:
     show_question: bool = False
 
 
-Reply = Union[Notice, ProgressNote, DigestReply, FullDigestReply, AnswerReply]
+Reply = Union[Notice, Requested, ProgressNote, DigestReply, FullDigestReply, AnswerReply]
 
 
 @dataclass(frozen=True)
@@ -103,6 +113,8 @@ class Renderer(Protocol):
 
     def notice_message(self, text: str) -> dict: ...
 
+    def requested_message(self, url: str, user: str) -> dict: ...
+
 
 def render(reply: Reply, renderer: Renderer) -> list[dict]:
     """The messages that say `reply` on the renderer's platform."""
@@ -116,7 +128,14 @@ def render(reply: Reply, renderer: Renderer) -> list[dict]:
         return [renderer.progress_message(reply.text)]
     if isinstance(reply, Notice):
         return [renderer.notice_message(reply.text)]
+    if isinstance(reply, Requested):
+        return [renderer.requested_message(reply.url, reply.user)]
     raise TypeError(f"no rendering for {type(reply).__name__}")
+
+
+class CannotPost(Exception):
+    """The platform refused to let recap post here (not a member, no permission to create
+    threads, archived channel). The message says why, in words for the person who asked."""
 
 
 class Chat(Protocol):
@@ -130,3 +149,19 @@ class Chat(Protocol):
 
     async def upload(self, place: Place, file: TranscriptFile) -> None:
         """Attach the transcript as a file in `place`."""
+
+    async def whisper(self, place: Place, user: str, text: str) -> None:
+        """Say `text` to `user` alone where the platform allows it (Slack's ephemeral messages),
+        else as a notice in `place`."""
+
+
+class Requester(Protocol):
+    """The person behind a command, menu or modal, and the ways to answer them."""
+
+    user: str
+
+    async def tell(self, text: str) -> None:
+        """Answer privately (Slack's ephemeral response, Discord's ephemeral interaction reply)."""
+
+    async def open(self, reply: Reply) -> Sent:
+        """Post the public answer to the request, where a new thread can start from it."""

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -46,6 +46,11 @@ class ChatStore:
             return True
         except IntegrityError:
             return False
+
+    def release(self, key: str) -> None:
+        """Undo a claim: the thing it stood for failed or was refused, and may be asked for again."""
+        with Session(self.engine) as s, s.begin():
+            s.exec(delete(DeliveryRow).where(DeliveryRow.key == key))
 
     def remember_thread(self, place: Place, video_key: str, url: str) -> None:
         with Session(self.engine) as s, s.begin():

@@ -22,6 +22,7 @@ class InProcessRunner:
         # Transcription takes a core each; more at once only makes every job slower.
         self._slots = asyncio.Semaphore(concurrency)
         self._tasks: set[asyncio.Task] = set()
+        self._resumed = False
 
     def bind(self, handler: Handler) -> None:
         self._handler = handler
@@ -32,7 +33,11 @@ class InProcessRunner:
         return job
 
     async def resume(self) -> int:
-        """Start again every job an earlier process accepted but did not finish."""
+        """Start again every job an earlier process accepted but did not finish. Once a process:
+        a front end that reconnects (Discord's gateway) must not start the same jobs twice."""
+        if self._resumed:
+            return 0
+        self._resumed = True
         jobs = self.store.unfinished_jobs()
         for job in jobs:
             log.info("resuming %s job %d", job.kind, job.id)

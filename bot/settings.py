@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     claude_max_tokens: int = 8000
     # Transcripts longer than this many tokens are summarised in chunks, then merged.
     claude_budget_tokens: int = 50_000
+    # The most transcript tokens one digest sends Claude, over all its chunks, so that one link
+    # cannot cost a fortune; past it the digest covers the first part of the video and says so.
+    claude_max_transcript_tokens: int = Field(default=400_000, ge=1)
     claude_concurrency: int = 4
     claude_timeout_s: float = 120
     claude_max_retries: int = 4
@@ -60,6 +63,8 @@ class Settings(BaseSettings):
 
     # Chat: jobs at once in this process, and the limits that keep one channel from taking all.
     job_concurrency: int = 2
+    # Links taken from one message or command; more is spam, and each costs a download.
+    max_links_per_message: int = Field(default=3, ge=1, le=20)
     limit_per_user_per_hour: int = 10
     limit_per_channel_per_hour: int = 30
     digests_per_workspace_per_day: int = 200

@@ -99,6 +99,11 @@ class Store:
         migrate(engine)
         return cls(engine)
 
+    def video(self, key: str) -> Video | None:
+        with Session(self.engine) as s:
+            row = s.get(VideoRow, key)
+            return _video(row) if row else None
+
     def transcript(self, key: str) -> tuple[Video, Transcript] | None:
         with Session(self.engine) as s:
             row = s.get(TranscriptRow, key)

@@ -1,7 +1,8 @@
 """Errors a person can meet, each carrying a one-line message that says what happened and what to do.
 
-The command line maps `BadInput` to exit status 2 and every other `RecapError` to 1; the chat
-adapters post `str(error)` in the thread. Nothing here carries a traceback worth showing a user.
+Front ends decide how to show them: the command line exits 2 for `BadInput` (trying again with
+the same input cannot help) and 1 for every other `RecapError`; chats post `str(error)`.
+Nothing here carries a traceback worth showing a user.
 """
 
 from __future__ import annotations
@@ -10,13 +11,9 @@ from __future__ import annotations
 class RecapError(Exception):
     """A failure worth telling the user about in one line."""
 
-    exit_code = 1
-
 
 class BadInput(RecapError):
     """The link or file the user gave cannot be summarised; trying again will not help."""
-
-    exit_code = 2
 
 
 class NotAVideoLink(BadInput):
@@ -53,3 +50,8 @@ class EmptyTranscript(RecapError):
 
 class NotConfigured(RecapError):
     """A setting or a tool that this path needs is missing."""
+
+
+class WriterFailed(RecapError):
+    """The writer (Claude, a local model) returned something recap cannot show, even after repair:
+    worth trying again; nothing about the link or the settings is wrong."""

@@ -8,7 +8,8 @@ from bot.app import build_assistant
 from bot.chat import AnswerReply, DigestReply, FullDigestReply, Incoming, Notice, Place, ProgressNote
 from bot.chatstore import ChannelSettings
 from bot.settings import Settings
-from tests.support.memory_chat import MemoryChat
+from adapters.links import slack_links
+from tests.support.memory_chat import MemoryChat, MemoryRequester
 
 CHANNEL = Place("memory", "W1", "C1")
 
@@ -28,7 +29,8 @@ def bot(tmp_path):
 
 def message(text: str, mid: str = "100.1", thread: str | None = None, **kw) -> Incoming:
     place = Place("memory", "W1", "C1", thread)
-    return Incoming(place=place, message_id=mid, user=kw.pop("user", "U1"), text=text, **kw)
+    return Incoming(place=place, message_id=mid, user=kw.pop("user", "U1"), text=text,
+                    links=tuple(slack_links(text)), **kw)
 
 
 async def test_a_pasted_link_gets_progress_then_the_digest_in_its_thread(bot, media_server):
@@ -125,10 +127,12 @@ async def test_rate_limits_answer_politely(tmp_path, media_server):
     chat = MemoryChat()
     assistant.add_chat("memory", chat)
     await assistant.on_message(message(media_server.url("site/bees.html")))
-    await assistant.on_message(message(media_server.url("media/bees.opus"), mid="100.2"))
+    await assistant.on_message(message(media_server.url("media/bees.opus"), mid="100.2"))  # not addressed: silent
+    await assistant.on_message(message(media_server.url("media/bees.opus"), mid="100.3", mentions_bot=True))
     await assistant.runner.drain()
-    texts = [m.reply.text for m in chat.messages if isinstance(m.reply, Notice)]
-    assert len(texts) == 1 and "in the last hour" in texts[0]
+    assert [type(m.reply) for m in chat.messages] == [DigestReply]
+    ((place, user, text),) = chat.whispers  # the refusal is for the asker's eyes only
+    assert user == "U1" and place.thread == "100.3" and "in the last hour" in text
 
 
 async def test_an_interrupted_job_is_resumed_by_the_next_process(tmp_path, media_server):

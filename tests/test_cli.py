@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from adapters.cli.commands import main
 from tests.support.recap import FIXTURES, schema_validator
 
 

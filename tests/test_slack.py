@@ -3,6 +3,7 @@ fake Slack Web API, the whole bot and pipeline behind them."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import re
@@ -48,13 +49,14 @@ async def deliver(url: str, payload, **headers) -> fs.Delivery:
     return await fs.post_signed_async(url, payload, SECRET, **headers)
 
 
-async def settle(assistant) -> None:
-    """Let bolt's background listeners start their jobs, then wait for the jobs."""
-    import asyncio
-
-    for _ in range(3):
-        await asyncio.sleep(0.05)
-        await assistant.runner.drain()
+async def settle(assistant, handled: int) -> None:
+    """Wait until the bot has handled `handled` requests since the test began (bolt runs listeners
+    after it has answered Slack), then until every job they started is done."""
+    try:
+        await asyncio.wait_for(assistant.handled.reach(handled), 10)
+    except TimeoutError:
+        raise AssertionError(f"the bot handled {assistant.handled.count} requests, not {handled}") from None
+    await assistant.runner.drain()
 
 
 async def test_a_pasted_link_gets_a_threaded_digest_with_progress(recap, slack, media_server):
@@ -62,7 +64,7 @@ async def test_a_pasted_link_gets_a_threaded_digest_with_progress(recap, slack, 
     link = media_server.url("site/bees.html")
     delivery = await deliver(url, fs.message(f"watch this <{link}>", ts="1700000100.000100"))
     assert delivery.status == 200
-    await settle(assistant)
+    await settle(assistant, 1)
 
     (post,) = slack.calls_to("chat.postMessage", ok=True)
     assert post.params["channel"] == fs.CHANNEL_ID and post.params["thread_ts"] == "1700000100.000100"
@@ -84,17 +86,17 @@ async def test_a_retried_event_gets_one_reply(recap, slack, media_server):
     assert (await deliver(url, payload, retry_num=1)).status == 200
     assert (await deliver(url, fs.app_mention(f"<@{fs.BOT_USER_ID}> {media_server.url('site/bees.html')}",
                                               ts="1700000200.000100"))).status == 200
-    await settle(assistant)
+    await settle(assistant, 3)
     assert len(slack.calls_to("chat.postMessage", ok=True)) == 1
 
 
 async def test_a_thread_reply_is_answered_with_cited_timestamps(recap, slack, media_server):
     assistant, url = recap
     await deliver(url, fs.message(media_server.url("site/bees.html"), ts="1700000300.000100"))
-    await settle(assistant)
+    await settle(assistant, 1)
     await deliver(url, fs.message("How many eggs can the queen lay in a day?", ts="1700000301.000100",
                                   thread_ts="1700000300.000100"))
-    await settle(assistant)
+    await settle(assistant, 2)
     answer = slack.calls_to("chat.postMessage", ok=True)[-1]
     assert answer.params["thread_ts"] == "1700000300.000100"
     text = dumps(answer.params["blocks"])
@@ -106,7 +108,7 @@ async def test_bots_and_edits_are_ignored(recap, slack, media_server):
     link = media_server.url("site/bees.html")
     await deliver(url, fs.bot_message(link))
     await deliver(url, fs.message_changed(link, ts="1700000050.000100"))
-    await settle(assistant)
+    await settle(assistant, 1)
     assert slack.calls_to("chat.postMessage") == []
 
 
@@ -114,7 +116,7 @@ async def test_a_bad_link_gets_a_short_reason_in_the_thread(recap, slack, media_
     assistant, url = recap
     await deliver(url, fs.app_mention(f"<@{fs.BOT_USER_ID}> {media_server.url('site/missing.html')}",
                                       ts="1700000400.000100"))
-    await settle(assistant)
+    await settle(assistant, 1)
     post = slack.calls_to("chat.postMessage", ok=True)[0]
     final = slack.message(fs.CHANNEL_ID, post.response["ts"])
     assert "404" in final["text"] and post.params["thread_ts"] == "1700000400.000100"
@@ -124,7 +126,7 @@ async def test_slash_command_starts_a_new_thread(recap, slack, media_server):
     assistant, url = recap
     delivery = await deliver(url, fs.slash_command(media_server.url("site/bees.html")))
     assert delivery.status == 200 and "thread" in delivery.json()["text"]
-    await settle(assistant)
+    await settle(assistant, 1)
     top, progress = slack.calls_to("chat.postMessage", ok=True)[:2]
     assert "thread_ts" not in top.params or top.params["thread_ts"] is None
     assert progress.params["thread_ts"] == top.response["ts"]
@@ -135,9 +137,9 @@ async def test_slash_help_and_ask(recap, slack, media_server):
     help_ = await deliver(url, fs.slash_command("help"))
     assert "Paste a video link" in help_.body.decode()
     await deliver(url, fs.message(media_server.url("site/bees.html"), ts="1700000500.000100"))
-    await settle(assistant)
+    await settle(assistant, 1)
     await deliver(url, fs.slash_command("ask How long does a worker live in summer?"))
-    await settle(assistant)
+    await settle(assistant, 2)
     answer = slack.calls_to("chat.postMessage", ok=True)[-1]
     assert answer.params["thread_ts"] == "1700000500.000100" and "six weeks" in dumps(answer.params["blocks"])
 
@@ -145,7 +147,7 @@ async def test_slash_help_and_ask(recap, slack, media_server):
 async def test_buttons_full_digest_transcript_and_ask_modal(recap, slack, media_server):
     assistant, url = recap
     await deliver(url, fs.message(media_server.url("site/bees.html"), ts="1700000600.000100"))
-    await settle(assistant)
+    await settle(assistant, 1)
     digest_ts = slack.calls_to("chat.postMessage", ok=True)[0].response["ts"]
     digest_message = slack.message(fs.CHANNEL_ID, digest_ts)
     key = next(b for b in digest_message["blocks"] if b["type"] == "actions")["elements"][0]["value"]
@@ -153,7 +155,8 @@ async def test_buttons_full_digest_transcript_and_ask_modal(recap, slack, media_
     await deliver(url, fs.block_actions(blocks.ACTION_FULL_DIGEST, key, message=digest_message))
     await deliver(url, fs.block_actions(blocks.ACTION_TRANSCRIPT, key, message=digest_message))
     await deliver(url, fs.block_actions(blocks.ACTION_ASK, key, message=digest_message))
-    await settle(assistant)
+    await settle(assistant, 3)
+    await slack.wait_for_async("views.open")
     full = slack.calls_to("chat.postMessage", ok=True)[-1]
     assert full.params["thread_ts"] == "1700000600.000100"
     digest = assistant.service.store.digest(key, "extractive")
@@ -165,7 +168,7 @@ async def test_buttons_full_digest_transcript_and_ask_modal(recap, slack, media_
     await deliver(url, fs.view_submission(blocks.ASK_MODAL_CALLBACK, {
         blocks.QUESTION_BLOCK: {blocks.QUESTION_ACTION: "Who invented the modern hive?"}},
         private_metadata=meta, view=view))
-    await settle(assistant)
+    await settle(assistant, 4)
     answer = slack.calls_to("chat.postMessage", ok=True)[-1]
     assert answer.params["thread_ts"] == "1700000600.000100" and "Langstroth" in dumps(answer.params["blocks"])
     assert "Who invented the modern hive?" in dumps(answer.params["blocks"])  # asked in a modal: shown
@@ -178,7 +181,7 @@ async def test_slack_rate_limits_are_waited_out(recap, slack, media_server, monk
     assistant, url = recap
     slack.rate_limit("chat.postMessage", times=1, retry_after=0)
     await deliver(url, fs.message(media_server.url("site/bees.html"), ts="1700000700.000100"))
-    await settle(assistant)
+    await settle(assistant, 1)
     calls = slack.calls_to("chat.postMessage")
     assert [c.status for c in calls] == [429, 200]
 
@@ -191,9 +194,8 @@ async def test_a_bad_signature_is_refused(recap, slack, media_server):
     headers = {**fs.sign(body, "wrong-secret"), "Content-Type": content_type}
     async with aiohttp.ClientSession() as session:
         async with session.post(url, data=body, headers=headers) as response:
-            assert response.status == 401
-    await settle(assistant)
-    assert slack.calls_to("chat.postMessage") == []
+            assert response.status == 401  # refused before any listener could run: nothing to wait for
+    assert assistant.handled.count == 0 and slack.calls_to("chat.postMessage") == []
 
 
 @pytest.mark.parametrize("name, socket_mode", [("manifest.yaml", True), ("manifest-http.yaml", False)])
@@ -215,7 +217,7 @@ def test_manifests_ask_for_exactly_what_the_app_uses(name, socket_mode):
 
 
 def test_recap_slack_without_credentials_says_what_to_set(tmp_path, monkeypatch, capsys):
-    from bot.cli import main
+    from adapters.cli.commands import main
 
     monkeypatch.setenv("RECAP_DATABASE_URL", f"sqlite:///{tmp_path / 'x.sqlite3'}")
     assert main(["slack"]) == 1
@@ -227,15 +229,15 @@ async def test_settings_are_for_admins_and_turn_auto_summarise_off(recap, slack,
     slack.add_user(fs.USER_ID, is_admin=False, is_owner=False)
     refused = await deliver(url, fs.slash_command("settings auto off", response_url=slack.response_url()))
     assert refused.status == 200
-    await settle(assistant)
-    assert "Only workspace admins" in dumps(slack.calls_to("response_url")[-1].params)
+    (said,) = await slack.wait_for_async("response_url", 1)
+    assert "Only workspace or server admins" in dumps(said.params)
 
     slack.add_user(fs.USER_ID, is_admin=True)
     await deliver(url, fs.slash_command("settings auto off", response_url=slack.response_url()))
-    await settle(assistant)
-    assert "Saved: auto off" in dumps(slack.calls_to("response_url")[-1].params)
+    said = (await slack.wait_for_async("response_url", 2))[-1]
+    assert "Saved." in dumps(said.params) and "auto-summarise pasted links off" in dumps(said.params)
     await deliver(url, fs.message(media_server.url("site/bees.html"), ts="1700000800.000100"))
-    await settle(assistant)
+    await settle(assistant, 1)  # settings are not requests the bot tallies; this message is
     assert slack.calls_to("chat.postMessage") == []  # pasted links are left alone here now
 
 
@@ -314,7 +316,51 @@ def test_oauth_without_a_secret_key_refuses_to_start_and_names_the_setting(tmp_p
 async def test_a_direct_message_is_answered_in_its_thread(recap, slack, media_server):
     assistant, url = recap
     await deliver(url, fs.message(media_server.url("site/bees.html"), channel="D0DIRECT01", ts="1700000900.000100"))
-    await settle(assistant)
+    await settle(assistant, 1)
     (post,) = slack.calls_to("chat.postMessage", ok=True)
     assert post.params["channel"] == "D0DIRECT01" and post.params["thread_ts"] == "1700000900.000100"
     assert slack.message("D0DIRECT01", post.response["ts"])["blocks"][0]["type"] == "header"
+
+
+async def test_a_command_in_a_channel_recap_is_not_in_says_so_privately(recap, slack, media_server):
+    assistant, url = recap
+    slack.fail_next("chat.postMessage", "not_in_channel")
+    delivery = await deliver(url, fs.slash_command(media_server.url("site/bees.html"),
+                                                   response_url=slack.response_url()))
+    assert "On it" in delivery.json()["text"]
+    await settle(assistant, 1)
+    (said,) = slack.calls_to("response_url")
+    assert said.params["response_type"] == "ephemeral" and "invite @recap" in said.params["text"]
+    assert slack.calls_to("chat.postMessage", ok=True) == []  # no "Watching…" left hanging anywhere
+
+
+async def test_a_command_with_a_link_that_is_no_video_posts_nothing(recap, slack, media_server):
+    assistant, url = recap
+    delivery = await deliver(url, fs.slash_command("https://www.youtube.com/playlist?list=PL123"))
+    await settle(assistant, 1)
+    assert "playlist" in delivery.json()["text"] and delivery.json()["response_type"] == "ephemeral"
+    assert slack.calls_to("chat.postMessage") == []
+
+
+async def test_refusals_in_a_thread_are_ephemeral(tmp_path, slack, media_server):
+    assistant = build_assistant(Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'e.sqlite3'}",
+                                         allow_private_networks=True, limit_per_user_per_hour=1))
+    app = build_app(assistant, token=fs.BOT_TOKEN, signing_secret=SECRET, api_url=slack.api_url)
+    runner = web.AppRunner(app.web_app(path="/slack/events"))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
+    try:
+        await deliver(url, fs.message(media_server.url("site/bees.html"), ts="1700001000.000100"))
+        await settle(assistant, 1)
+        await deliver(url, fs.message("How many eggs can the queen lay?", ts="1700001001.000100",
+                                      thread_ts="1700001000.000100"))
+        await settle(assistant, 2)
+        posts = slack.calls_to("chat.postMessage", ok=True)
+        assert len(posts) == 1  # the digest; the refusal went to the asker alone
+        (whisper,) = slack.ephemerals
+        assert whisper["user"] == fs.USER_ID and whisper["thread_ts"] == "1700001000.000100"
+        assert "in the last hour" in whisper["text"]
+    finally:
+        await assistant.runner.drain()
+        await runner.cleanup()

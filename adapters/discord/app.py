@@ -1,5 +1,6 @@
 """The Discord front end on discord.py: messages, the /recap commands, the "Recap this video"
-context menu, buttons and the ask modal, each translated into a call on the `Assistant`."""
+context menu, buttons and the ask modal, each translated into a call on the `Assistant`, which
+decides what to do about them."""
 
 from __future__ import annotations
 
@@ -10,11 +11,10 @@ from discord import app_commands
 
 from bot.assistant import HELP, Assistant
 from bot.chat import Incoming, Place
-from bot.chatstore import ChannelSettings
-from summarizer.links import find_links
 
+from ..links import discord_links
 from . import embeds
-from .chat import DiscordChat
+from .chat import NO_ENTRY, DiscordChat, DiscordRequester
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,7 @@ def incoming(message: discord.Message, me: discord.abc.User) -> Incoming | None:
         message_id=str(message.id),
         user=str(message.author.id),
         text=text.strip(),
+        links=tuple(discord_links(message.content)),
         is_dm=isinstance(message.channel, discord.DMChannel),
         mentions_bot=me in message.mentions,
         from_bot=message.author.bot,
@@ -64,14 +65,15 @@ class AskModal(discord.ui.Modal, title="Ask about this video"):
         self.assistant = assistant
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_message("Looking into it…", ephemeral=True)
-        await self.assistant.ask(place_of(interaction.channel, interaction.guild), self.question.value,
-                                 str(interaction.user.id), show_question=True)
+        place = place_of(interaction.channel, interaction.guild)
+        await self.assistant.ask(place, self.question.value, DiscordRequester(interaction, place))
 
 
 class RecapClient(discord.Client):
     def __init__(self, assistant: Assistant, *, message_content: bool = True, guild_id: int | None = None,
                  **options):
+        # No message of recap's pings anyone unless it says so (the asker of a requested digest).
+        options.setdefault("allowed_mentions", discord.AllowedMentions.none())
         super().__init__(intents=intents(message_content), **options)
         self.assistant = assistant
         self.guild_id = guild_id
@@ -100,9 +102,10 @@ class RecapClient(discord.Client):
         """Buttons under digests: custom ids survive restarts, so they are matched here, not in a View."""
         if interaction.type is not discord.InteractionType.component:
             return
-        action, key = embeds.parse_custom_id((interaction.data or {}).get("custom_id", ""))
-        if action is None:
-            return  # not one of recap's buttons
+        parsed = embeds.parse_custom_id(str((interaction.data or {}).get("custom_id", "")))
+        if parsed is None:
+            return  # another app's component, or one recap no longer makes
+        action, key = parsed
         place = place_of(interaction.channel, interaction.guild)
         if action == embeds.ASK:
             await interaction.response.send_modal(AskModal(self.assistant))
@@ -119,61 +122,41 @@ class RecapClient(discord.Client):
 
         @group.command(name="video", description="Summarise a video in a new thread")
         @app_commands.describe(url="link to the video")
-        async def video(interaction: discord.Interaction, url: str):
-            await interaction.response.defer(thinking=True)
+        async def video(interaction: discord.Interaction, url: str) -> None:
             here = place_of(interaction.channel, interaction.guild)
-            top = await interaction.followup.send(f"Digest of {url} for {interaction.user.mention}", wait=True)
-            thread = here if here.thread or here.workspace == "dm" else Place(
-                "discord", here.workspace, here.channel, str(top.id))
-            await assistant.summarize(thread, url, str(interaction.user.id), origin=str(top.id))
+            await assistant.request_digests(here, discord_links(url), DiscordRequester(interaction, here))
 
         @group.command(name="ask", description="Ask about the video of this thread, or the channel's latest")
-        async def ask(interaction: discord.Interaction, question: str):
-            await interaction.response.send_message("Looking into it…", ephemeral=True)
+        async def ask(interaction: discord.Interaction, question: str) -> None:
             here = place_of(interaction.channel, interaction.guild)
-            if here.thread and assistant.store.thread_video(here):
-                await assistant.ask(here, question, str(interaction.user.id), show_question=True)
-            elif found := assistant.store.last_thread(here):
-                await assistant.ask(found[0], question, str(interaction.user.id), found[1], show_question=True)
-            else:
-                await interaction.followup.send("No video has been summarised here yet.", ephemeral=True)
+            await assistant.ask_latest(here, question, DiscordRequester(interaction, here))
 
         @group.command(name="help", description="What recap does")
-        async def help_(interaction: discord.Interaction):
+        async def help_(interaction: discord.Interaction) -> None:
             await interaction.response.send_message(HELP, ephemeral=True)
 
         @group.command(name="settings", description="Channel settings (server admins)")
         @app_commands.default_permissions(manage_guild=True)
         @app_commands.choices(writer=[app_commands.Choice(name=n, value=n) for n in ("default", "extractive", "claude")])
         async def settings(interaction: discord.Interaction, auto: bool | None = None, language: str | None = None,
-                           writer: app_commands.Choice[str] | None = None):
-            if not (interaction.permissions and interaction.permissions.manage_guild):
-                await interaction.response.send_message("Only server admins can change recap's settings.",
-                                                        ephemeral=True)
-                return
-            place = place_of(interaction.channel, interaction.guild)
-            current = assistant.store.settings(place)
-            updated = ChannelSettings(
-                current.auto_summarize if auto is None else auto,
-                current.language if language is None else (None if language == "default" else language),
-                current.writer if writer is None else (None if writer.value == "default" else writer.value))
-            assistant.store.save_settings(place, updated)
-            await interaction.response.send_message(
-                f"Auto-summarise pasted links: {'on' if updated.auto_summarize else 'off'} · language: "
-                f"{updated.language or 'of each video'} · writer: {updated.writer or 'default'}", ephemeral=True)
+                           writer: app_commands.Choice[str] | None = None) -> None:
+            changes = {name: value for name, value in (("auto", None if auto is None else ("on" if auto else "off")),
+                                                       ("language", language),
+                                                       ("writer", writer.value if writer else None)) if value is not None}
+            admin = bool(interaction.permissions and interaction.permissions.manage_guild)
+            text = assistant.change_settings(place_of(interaction.channel, interaction.guild), changes, admin)
+            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
 
         @app_commands.context_menu(name="Recap this video")
-        async def recap_message(interaction: discord.Interaction, message: discord.Message):
-            links = find_links(message.content)
-            if not links:
-                await interaction.response.send_message("That message has no video link.", ephemeral=True)
-                return
-            await interaction.response.send_message("On it: the digest will appear in a thread.", ephemeral=True)
+        async def recap_message(interaction: discord.Interaction, message: discord.Message) -> None:
             here = place_of(message.channel, message.guild)
-            thread = here if here.thread or here.workspace == "dm" else Place(
-                "discord", here.workspace, here.channel, str(message.id))
-            for url in links:
-                await assistant.summarize(thread, url, str(interaction.user.id), origin=str(message.id))
+            requester = DiscordRequester(interaction, here)
+            # Threaded on the message itself, unless it is in a thread already.
+            root = None if here.thread else str(message.id)
+            if root and here.workspace != "dm" and not interaction.app_permissions.create_public_threads:
+                await requester.tell(NO_ENTRY)
+                return
+            await assistant.request_digests(here, discord_links(message.content), requester, root=root)
 
         self.tree.add_command(group)
         self.tree.add_command(recap_message)

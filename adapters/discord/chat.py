@@ -12,13 +12,15 @@ import logging
 
 import discord
 
-from bot.chat import DigestReply, FullDigestReply, Place, Reply, Sent, TranscriptFile, render
+from bot.chat import CannotPost, DigestReply, FullDigestReply, Notice, Place, Reply, Sent, TranscriptFile, render
 
 from . import embeds
 
 log = logging.getLogger(__name__)
 
 THREAD_EXISTS = 160004  # "A thread has already been created for this message"
+NO_ENTRY = ("I may not post or start threads here: give recap the Send Messages, Create Public Threads and "
+            "Send Messages in Threads permissions in this channel.")
 THREAD_NAME_MAX = 100
 PLACEHOLDER = "recap"  # a thread's name until the video's title is known
 
@@ -28,8 +30,11 @@ class DiscordChat:
         self.client = client
 
     async def post(self, place: Place, reply: Reply) -> Sent:
-        target = await self._target(place, reply)
-        sent = await self._send_pages(target, render(reply, embeds))
+        try:
+            target = await self._target(place, reply)
+            sent = await self._send_pages(target, render(reply, embeds))
+        except discord.Forbidden as exc:
+            raise CannotPost(NO_ENTRY) from exc
         return Sent(place, str(sent.id))
 
     async def update(self, sent: Sent, reply: Reply) -> None:
@@ -44,6 +49,10 @@ class DiscordChat:
     async def upload(self, place: Place, file: TranscriptFile) -> None:
         target = await self._target(place, None)
         await target.send(file=discord.File(io.BytesIO(file.text.encode()), filename=file.filename))
+
+    async def whisper(self, place: Place, user: str, text: str) -> None:
+        # Only interactions can be answered privately on Discord; a message gets a reply in its thread.
+        await self.post(place, Notice(text))
 
     async def _send_pages(self, target, pages: list[dict]) -> discord.Message:
         first = None
@@ -83,3 +92,36 @@ def _thread_name(reply: Reply | None) -> str:
     if isinstance(reply, (DigestReply, FullDigestReply)):
         return reply.digest.video.title[:THREAD_NAME_MAX]
     return PLACEHOLDER
+
+
+class DiscordRequester:
+    """The person behind a slash command, menu or modal: private answers are ephemeral interaction
+    responses; the public answer is the interaction's own reply, or a follow-up once it has one."""
+
+    def __init__(self, interaction: discord.Interaction, place: Place):
+        self.interaction = interaction
+        self.place = place
+        self.user = str(interaction.user.id)
+
+    async def tell(self, text: str) -> None:
+        response = self.interaction.response
+        quiet = discord.AllowedMentions.none()
+        if not response.is_done():
+            await response.send_message(text, ephemeral=True, allowed_mentions=quiet)
+        else:
+            await self.interaction.followup.send(text, ephemeral=True, allowed_mentions=quiet)
+
+    async def open(self, reply: Reply) -> Sent:
+        perms = self.interaction.app_permissions
+        if self.place.thread is None and self.place.workspace != "dm" and not perms.create_public_threads:
+            raise CannotPost(NO_ENTRY)
+        (page,) = render(reply, embeds)[:1]
+        try:
+            if not self.interaction.response.is_done():
+                await self.interaction.response.send_message(**embeds.to_discord(page))
+                message = await self.interaction.original_response()
+            else:
+                message = await self.interaction.followup.send(wait=True, **embeds.to_discord(page))
+        except discord.Forbidden as exc:
+            raise CannotPost(NO_ENTRY) from exc
+        return Sent(self.place, str(message.id))

@@ -1,23 +1,22 @@
-"""The Slack front end on slack-bolt: events, the /recap command, buttons and the ask modal,
-each translated into a call on the chat-neutral `Assistant`. Nothing here decides anything."""
+"""The Slack front end on slack-bolt: events, the /recap command, buttons and the ask modal, each
+translated into a call on the chat-neutral `Assistant`. What to do about them is the bot's call."""
 
 from __future__ import annotations
 
 import json
 import logging
-import re
+from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.assistant import HELP, Assistant
-from bot.chat import Incoming, Notice, Place
-from bot.chatstore import ChannelSettings
-from summarizer.links import find_links
+from bot.chat import Incoming, Place
 
+from ..links import slack_links
 from . import blocks
-from .chat import SlackChat
+from .chat import ClientFor, SlackChat, SlackRequester
 
 log = logging.getLogger(__name__)
 
@@ -47,16 +46,23 @@ def incoming(event: dict, body: dict, bot_user_id: str | None) -> Incoming | Non
         message_id=data.get("ts") or event["ts"],
         user=data.get("user") or "",
         text=text.replace(mention, "").strip() if mention else text,
+        links=tuple(slack_links(text)),
         event_id=body.get("event_id"),
         is_dm=event.get("channel_type") == "im",
         mentions_bot=bool(mention and mention in text) or event.get("type") == "app_mention",
-        from_bot=bool(data.get("bot_id")) or subtype == "bot_message" or (bot_user_id and data.get("user") == bot_user_id),
+        from_bot=bool(data.get("bot_id")) or subtype == "bot_message" or bool(bot_user_id and data.get("user") == bot_user_id),
         is_edit=edited,
     )
 
 
+def settings_changes(words: str) -> dict[str, str]:
+    """`/recap settings language fr` -> {"language": "fr"}; bare `/recap settings` -> {}."""
+    name, _, value = words.strip().partition(" ")
+    return {name.lower(): value} if name else {}
+
+
 def build_app(assistant: Assistant, *, token: str | None, signing_secret: str, api_url: str | None = None,
-              oauth_settings=None) -> AsyncApp:
+              oauth_settings: Any = None) -> AsyncApp:
     client = web_client(token, api_url)
     if oauth_settings is None:
         app = AsyncApp(client=client, signing_secret=signing_secret)
@@ -71,71 +77,70 @@ def build_app(assistant: Assistant, *, token: str | None, signing_secret: str, a
             installation = await store.async_find_bot(enterprise_id=None, team_id=workspace)
             return web_client(installation.bot_token if installation else None, api_url)
 
-    assistant.add_chat("slack", SlackChat(client_for))
-    chat = assistant.chats["slack"]
+    chat = SlackChat(client_for)
+    assistant.add_chat("slack", chat)
+    register(app, assistant, chat, client_for)
+    return app
 
+
+def register(app: AsyncApp, assistant: Assistant, chat: SlackChat, client_for: ClientFor) -> None:
     @app.event("message")
     @app.event("app_mention")
-    async def on_message(event, body, context):
+    async def on_message(event: dict, body: dict, context: Any) -> None:
         msg = incoming(event, body, context.bot_user_id)
         if msg is not None:
             await assistant.on_message(msg)
 
     @app.command("/recap")
-    async def on_command(ack, command, client, respond):
+    async def on_command(ack: Any, command: dict, client: AsyncWebClient, respond: Any) -> None:
         words = (command.get("text") or "").strip()
         place = Place("slack", command["team_id"], command["channel_id"])
+        requester = SlackRequester(command["user_id"], place, chat, ack=ack, respond=respond)
         verb, _, rest = words.partition(" ")
         if not words or verb == "help":
             await ack(response_type="ephemeral", text=HELP)
         elif verb == "ask":
-            await ack(response_type="ephemeral", text="Looking into it…")
-            found = assistant.store.last_thread(place)
-            if found is None:
-                await respond(response_type="ephemeral", text="No video has been summarised in this channel yet.")
-            else:
-                await assistant.ask(found[0], rest, command["user_id"], found[1], show_question=True)
+            await assistant.ask_latest(place, rest, requester)
         elif verb == "settings":
-            await ack()
-            await respond(response_type="ephemeral",
-                          text=await _settings(assistant, client, place, command["user_id"], rest))
-        elif links := find_links(words):
-            await ack(response_type="ephemeral", text="On it: the digest will appear in a thread in this channel.")
-            for url in links:
-                top = await chat.post(place, Notice(f"Digest of {url} for <@{command['user_id']}>"))
-                thread = Place("slack", place.workspace, place.channel, top.message_id)
-                await assistant.summarize(thread, url, command["user_id"], origin=top.message_id)
+            await ack()  # users.info may take longer than the 3 seconds Slack waits for an ack
+            changes = settings_changes(rest)
+            admin = bool(changes) and await _is_admin(client, command["user_id"])
+            await respond(response_type="ephemeral", text=assistant.change_settings(place, changes, admin))
+        elif links := slack_links(words):
+            await assistant.request_digests(place, links, requester)
         else:
             await ack(response_type="ephemeral", text=f"I didn't understand that.\n{HELP}")
 
     @app.action(blocks.ACTION_FULL_DIGEST)
-    async def on_full_digest(ack, body, action):
+    async def on_full_digest(ack: Any, body: dict, action: dict) -> None:
         await ack()
         await assistant.full_digest(_thread_of(body), action["value"])
 
     @app.action(blocks.ACTION_TRANSCRIPT)
-    async def on_transcript(ack, body, action):
+    async def on_transcript(ack: Any, body: dict, action: dict) -> None:
         await ack()
         await assistant.transcript(_thread_of(body), action["value"])
 
     @app.action(blocks.ACTION_ASK)
-    async def on_ask_button(ack, body, action, client):
+    async def on_ask_button(ack: Any, body: dict, action: dict, client: AsyncWebClient) -> None:
         await ack()
         thread = _thread_of(body)
-        stored = assistant.service.store.transcript(action["value"])
-        title = stored[0].title if stored else "this video"
         await client.views_open(trigger_id=body["trigger_id"], view=blocks.ask_modal(
-            action["value"], title, {"team": thread.workspace, "channel": thread.channel, "thread": thread.thread}))
+            assistant.video_title(action["value"]),
+            {"team": thread.workspace, "channel": thread.channel, "thread": thread.thread}))
 
     @app.view(blocks.ASK_MODAL_CALLBACK)
-    async def on_ask_submit(ack, body, view):
+    async def on_ask_submit(ack: Any, body: dict, view: dict) -> None:
         await ack()
         meta = json.loads(view["private_metadata"])
         question = view["state"]["values"][blocks.QUESTION_BLOCK][blocks.QUESTION_ACTION]["value"] or ""
         thread = Place("slack", meta["team"], meta["channel"], meta["thread"])
-        await assistant.ask(thread, question, body["user"]["id"], show_question=True)
+        await assistant.ask(thread, question, SlackRequester(body["user"]["id"], thread, chat))
 
-    return app
+
+async def _is_admin(client: AsyncWebClient, user: str) -> bool:
+    profile = (await client.users_info(user=user)).get("user") or {}
+    return bool(profile.get("is_admin") or profile.get("is_owner"))
 
 
 def _thread_of(body: dict) -> Place:
@@ -145,30 +150,3 @@ def _thread_of(body: dict) -> Place:
     channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
     thread = message.get("thread_ts") or container.get("thread_ts") or message.get("ts") or container.get("message_ts")
     return Place("slack", (body.get("team") or {}).get("id") or "", channel, thread)
-
-
-SETTINGS_USAGE = ("Usage: /recap settings auto on|off · /recap settings language CODE|default · "
-                  "/recap settings writer extractive|claude|default")
-
-
-async def _settings(assistant: Assistant, client: AsyncWebClient, place: Place, user: str, words: str) -> str:
-    current = assistant.store.settings(place)
-    if not words:
-        return (f"In this channel: auto-summarise pasted links {'on' if current.auto_summarize else 'off'}, "
-                f"language {current.language or 'of each video'}, writer {current.writer or 'default'}.\n"
-                + SETTINGS_USAGE)
-    profile = (await client.users_info(user=user)).get("user") or {}
-    if not (profile.get("is_admin") or profile.get("is_owner")):
-        return "Only workspace admins can change recap's settings."
-    key, _, value = words.partition(" ")
-    value = value.strip().lower()
-    if key == "auto" and value in ("on", "off"):
-        updated = ChannelSettings(value == "on", current.language, current.writer)
-    elif key == "language" and re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]{2,8})?|default", value):
-        updated = ChannelSettings(current.auto_summarize, None if value == "default" else value, current.writer)
-    elif key == "writer" and value in ("extractive", "claude", "default"):
-        updated = ChannelSettings(current.auto_summarize, current.language, None if value == "default" else value)
-    else:
-        return SETTINGS_USAGE
-    assistant.store.save_settings(place, updated)
-    return f"Saved: {key} {value}."

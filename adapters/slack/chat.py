@@ -1,17 +1,29 @@
-"""SlackChat: recap's neutral replies posted through the Slack Web API (slack_sdk's AsyncWebClient)."""
+"""SlackChat: recap's neutral replies posted through the Slack Web API (slack_sdk's AsyncWebClient),
+and SlackRequester: the person behind a /recap command or a modal."""
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from contextlib import contextmanager
+from typing import Any, Awaitable, Callable, Iterator
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.chat import Place, Reply, Sent, TranscriptFile, render
+from bot.chat import CannotPost, Place, Reply, Sent, TranscriptFile, render
 
 from . import blocks
 
 # A client for a workspace: one token for a single-workspace app, the installation's with OAuth.
 ClientFor = Callable[[str], Awaitable[AsyncWebClient]]
+
+# Slack's answers that mean "not here, whatever you retry", in words for the person who asked.
+REFUSALS = {
+    "not_in_channel": "I'm not in this channel: invite @recap first (/invite @recap), then ask again.",
+    "channel_not_found": "I can't see this channel: invite @recap first (/invite @recap), then ask again.",
+    "is_archived": "This channel is archived, so I can't post in it.",
+    "restricted_action": "This workspace does not let me post in this channel.",
+    "ekm_access_denied": "This workspace's key management does not let me post here.",
+}
 
 
 class SlackChat:
@@ -21,7 +33,8 @@ class SlackChat:
     async def post(self, place: Place, reply: Reply) -> Sent:
         client = await self.client_for(place.workspace)
         first, *rest = render(reply, blocks)
-        response = await client.chat_postMessage(channel=place.channel, thread_ts=place.thread, **first)
+        with _refusals():
+            response = await client.chat_postMessage(channel=place.channel, thread_ts=place.thread, **first)
         for more in rest:  # a reply too big for one message continues in the same thread
             await client.chat_postMessage(channel=place.channel, thread_ts=place.thread or response["ts"], **more)
         return Sent(place, response["ts"])
@@ -39,3 +52,42 @@ class SlackChat:
         await client.files_upload_v2(channel=place.channel, thread_ts=place.thread, filename=file.filename,
                                      title=f"Transcript: {file.video.title}",
                                      content=file.text)
+
+    async def whisper(self, place: Place, user: str, text: str) -> None:
+        client = await self.client_for(place.workspace)
+        with _refusals():
+            await client.chat_postEphemeral(channel=place.channel, user=user, thread_ts=place.thread,
+                                            **blocks.notice_message(text))
+
+
+class SlackRequester:
+    """Answers the person privately: the command's own acknowledgement first (Slack wants one within
+    3 seconds), then its response_url, or an ephemeral message where there is neither (a modal)."""
+
+    def __init__(self, user: str, place: Place, chat: SlackChat, ack: Any = None, respond: Any = None):
+        self.user, self.place, self.chat = user, place, chat
+        self._ack, self._respond = ack, respond
+
+    async def tell(self, text: str) -> None:
+        if self._ack is not None:
+            ack, self._ack = self._ack, None
+            await ack(response_type="ephemeral", text=text)
+        elif self._respond is not None:
+            await self._respond(response_type="ephemeral", text=text)
+        else:
+            await self.chat.whisper(self.place, self.user, text)
+
+    async def open(self, reply: Reply) -> Sent:
+        return await self.chat.post(Place(self.place.platform, self.place.workspace, self.place.channel), reply)
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """Slack's "you may not post here" errors as CannotPost, with a reason people can act on."""
+    try:
+        yield
+    except SlackApiError as exc:
+        error = (exc.response.get("error") if exc.response is not None else None) or ""
+        if error in REFUSALS:
+            raise CannotPost(REFUSALS[error]) from exc
+        raise

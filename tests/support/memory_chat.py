@@ -6,7 +6,7 @@ import asyncio
 import itertools
 from dataclasses import dataclass, field
 
-from bot.chat import Place, Reply, Sent, TranscriptFile
+from bot.chat import CannotPost, Place, Reply, Sent, TranscriptFile
 
 
 @dataclass
@@ -24,6 +24,7 @@ class MemoryChat:
     def __init__(self):
         self.messages: list[Posted] = []
         self.files: list[tuple[Place, TranscriptFile]] = []
+        self.whispers: list[tuple[Place, str, str]] = []  # (place, user, text) seen by that user alone
         self._ids = itertools.count(1)
         self.changed = asyncio.Event()
 
@@ -40,5 +41,25 @@ class MemoryChat:
     async def upload(self, place: Place, file: TranscriptFile) -> None:
         self.files.append((place, file))
 
+    async def whisper(self, place: Place, user: str, text: str) -> None:
+        self.whispers.append((place, user, text))
+
     def in_thread(self, place: Place) -> list[Posted]:
         return [m for m in self.messages if m.place == place]
+
+
+class MemoryRequester:
+    """The person behind a command: what they were told privately, and the public message opened."""
+
+    def __init__(self, chat: MemoryChat, place: Place, user: str = "U1", cannot_post: str | None = None):
+        self.chat, self.place, self.user = chat, place, user
+        self.cannot_post = cannot_post  # what the platform says when recap may not post here
+        self.told: list[str] = []
+
+    async def tell(self, text: str) -> None:
+        self.told.append(text)
+
+    async def open(self, reply: Reply) -> Sent:
+        if self.cannot_post:
+            raise CannotPost(self.cannot_post)
+        return await self.chat.post(self.place, reply)

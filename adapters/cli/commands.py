@@ -1,7 +1,7 @@
 """`recap`: digests and answers in the terminal, no chat platform needed.
 
-Exit status: 0 done, 1 a failure (network, site, media), 2 bad input (link, file, question),
-130 interrupted. Tracebacks only with --debug.
+Exit status: 0 done, 1 a failure (network, site, media, writer), 2 bad input (link, file,
+question, setting), 130 interrupted. Tracebacks only with --debug.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import uuid
 from pydantic import ValidationError
 from rich.console import Console
 
-from summarizer.errors import RecapError
+from summarizer.errors import BadInput, RecapError
 
-from .render import answer_view, digest_view
-from .terminal import ProgressReporter
+from .progress import ProgressReporter
+from .views import answer_view, digest_view
 
 log = logging.getLogger("recap")
 
@@ -55,10 +55,15 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
-        from .app import build_service
-        from .settings import Settings
+        from bot.app import build_service
+        from bot.settings import Settings
 
-        settings = Settings()
+        try:
+            settings = Settings()
+        except ValidationError as exc:  # only the environment is validated here, never model output
+            first = exc.errors()[0]
+            err.print(f"recap: a setting is invalid: {first['loc']}: {first['msg']}", markup=False)
+            return 2
         if args.command in ("slack", "discord"):
             return chat_front_end(settings, args)
         service = build_service(settings)
@@ -67,10 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             log.exception("failed")
         err.print(f"recap: {exc}", markup=False)
-        return exc.exit_code
-    except ValidationError as exc:
-        err.print(f"recap: a setting is invalid: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}", markup=False)
-        return 2
+        return exit_status(exc)
     except KeyboardInterrupt:
         err.print("recap: interrupted")
         return 130
@@ -79,6 +81,11 @@ def main(argv: list[str] | None = None) -> int:
             raise
         err.print(f"recap: unexpected error: {type(exc).__name__}: {exc} (run with --debug for details)", markup=False)
         return 1
+
+
+def exit_status(exc: RecapError) -> int:
+    """2 when trying again with the same input cannot help, 1 when it might."""
+    return 2 if isinstance(exc, BadInput) else 1
 
 
 def summarize(service, args, out: Console, err: Console) -> int:
@@ -124,7 +131,6 @@ def chat(service, args, out: Console, err: Console) -> int:
 def chat_front_end(settings, args) -> int:
     import asyncio
 
-    # The composition root reaches out to the adapter ring here and only here.
     if args.command == "slack":
         from adapters.slack.run import serve
 

@@ -1,0 +1,77 @@
+"""A job's progress, shown as one thread message that recap edits as the pipeline advances."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Callable
+
+from .chat import Chat, Place, ProgressNote, Reply, Sent
+
+log = logging.getLogger(__name__)
+
+STAGES = {
+    "probing": "looking at the link",
+    "captions": "looking for captions",
+    "downloading": "downloading the audio",
+    "transcribing": "transcribing",
+    "writing": "writing the digest",
+}
+# At most one progress edit this often: chat APIs rate-limit message updates.
+PROGRESS_EVERY_S = 2.0
+
+
+class ChatProgress:
+    """The pipeline's progress callback, turned into edits of one thread message.
+
+    Called from the worker thread; the edits are scheduled on the event loop, at most one every
+    PROGRESS_EVERY_S, and never after the final reply replaced the message.
+    """
+
+    def __init__(self, chat: Chat, place: Place, loop: asyncio.AbstractEventLoop, quiet: bool,
+                 sent_id: str | None, remember: Callable[[str], None]):
+        self.chat, self.place, self.loop, self.quiet = chat, place, loop, quiet
+        self.sent: Sent | None = Sent(place, sent_id) if sent_id else None
+        self.remember = remember
+        self._last = 0.0
+        self._pending: asyncio.Future | None = None
+        self._done = False
+
+    async def start(self) -> None:
+        if not self.quiet and self.sent is None:
+            await self._post("Watching… looking at the link")
+
+    async def _post(self, text: str) -> None:
+        self.sent = await self.chat.post(self.place, ProgressNote(text))
+        self.remember(self.sent.message_id)
+
+    def __call__(self, stage: str, fraction: float | None) -> None:
+        now = time.monotonic()
+        if self._done or (now - self._last < PROGRESS_EVERY_S and stage != "writing"):
+            return
+        if self.quiet and stage in ("probing",):
+            return  # not yet known to be a video: say nothing
+        self._last = now
+        text = "Watching… " + STAGES.get(stage, stage) + (f" {fraction:.0%}" if fraction else "")
+        self._pending = asyncio.run_coroutine_threadsafe(self._show(text), self.loop)
+
+    async def _show(self, text: str) -> None:
+        if self._done:
+            return
+        if self.sent is None:
+            await self._post(text)
+        else:
+            await self.chat.update(self.sent, ProgressNote(text))
+
+    async def finish(self, reply: Reply) -> None:
+        if self._pending is not None:  # let the last progress edit land before the final one
+            try:
+                await asyncio.wrap_future(self._pending)
+            except Exception:  # a failed progress edit must not cost the user the digest
+                log.warning("a progress update failed", exc_info=True)
+        self._done = True
+        if self.sent is None:
+            self.sent = await self.chat.post(self.place, reply)
+        else:
+            await self.chat.update(self.sent, reply)
