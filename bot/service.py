@@ -1,6 +1,6 @@
-"""What recap does for anyone who asks — the command line today, chat threads next — with the store
-in front of the pipeline: a video is fetched and transcribed once, whatever link spelling or thread
-asks for it again."""
+"""What recap does for anyone who asks (the command line, a chat job), with the store in front of
+the pipeline: a video is fetched and transcribed once, whatever link spelling or thread asks for
+it again."""
 
 from __future__ import annotations
 

@@ -88,4 +88,5 @@ class Settings(BaseSettings):
     # works through slash commands, the context menu, mentions and DMs.
     discord_message_content: bool = True
 
-    log_level: str = "WARNING"
+    # What goes to stderr: DEBUG, INFO, WARNING or ERROR (`--debug` on the command line wins).
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "debug", "info", "warning", "error"] = "WARNING"

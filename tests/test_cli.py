@@ -123,3 +123,22 @@ def test_schema_copy_matches_the_contract():
     if not SHARED_SCHEMA.exists():
         pytest.skip(f"no shared contract at {SHARED_SCHEMA} to compare with")
     assert json.loads(SCHEMA_PATH.read_text()) == json.loads(SHARED_SCHEMA.read_text())
+
+
+def test_log_level_is_the_setting(env, capsys, caplog, monkeypatch, media_server):
+    import logging
+
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "level", root.level)  # main() sets the process's level; put it back after
+    url = media_server.url("site/bees.html")
+    assert run(capsys, "summarize", url, "--json")[0] == 0
+    assert run(capsys, "summarize", url, "--json")[0] == 0
+    assert "served from the store" not in caplog.text  # an INFO line, under the default WARNING
+
+    monkeypatch.setenv("RECAP_LOG_LEVEL", "info")
+    assert run(capsys, "summarize", url, "--json")[0] == 0
+    assert "served from the store" in caplog.text
+
+    monkeypatch.setenv("RECAP_LOG_LEVEL", "loud")
+    code, out, err = run(capsys, "summarize", url)
+    assert code == 2 and "log_level" in err and out == ""

@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     out = Console(highlight=False)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         from bot.app import build_service
         from bot.settings import Settings
@@ -64,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
             first = exc.errors()[0]
             err.print(f"recap: a setting is invalid: {first['loc']}: {first['msg']}", markup=False)
             return 2
+        if not args.debug:
+            logging.getLogger().setLevel(settings.log_level.upper())
         if args.command in ("slack", "discord"):
             return chat_front_end(settings, args)
         service = build_service(settings)
