@@ -103,6 +103,13 @@ class Assistant:
     def add_chat(self, platform: str, chat: Chat) -> None:
         self.chats[platform] = chat
 
+    async def resume(self) -> int:
+        """Finish the replies an earlier process owed, once connected to the chats they go to."""
+        resumed = await self.runner.resume()
+        if resumed:
+            log.warning("resumed %d unfinished job(s) from before the restart", resumed)
+        return resumed
+
     # -- messages ------------------------------------------------------------------------------
 
     @tallied

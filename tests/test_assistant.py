@@ -150,3 +150,18 @@ async def test_an_interrupted_job_is_resumed_by_the_next_process(tmp_path, media
     await second.runner.drain()
     assert isinstance(chat.messages[0].reply, DigestReply)
     assert await second.runner.resume() == 0  # done means done
+
+
+async def test_a_front_end_that_reconnects_resumes_each_job_once(tmp_path, media_server):
+    first = build_assistant(settings(tmp_path))
+    first.add_chat("memory", MemoryChat())
+    first.runner._spawn = lambda job: None  # this process dies before the job runs
+    await first.on_message(message(media_server.url("site/bees.html")))
+
+    second = build_assistant(settings(tmp_path))
+    chat = MemoryChat()
+    second.add_chat("memory", chat)
+    assert await second.resume() == 1
+    assert await second.resume() == 0  # Discord's gateway reconnected: the job is already running
+    await second.runner.drain()
+    assert [type(m.reply) for m in chat.messages] == [DigestReply]

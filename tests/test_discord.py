@@ -224,3 +224,17 @@ async def test_a_channel_without_thread_permission_is_told_privately(tmp_path, m
             assert "Create Public Threads" in told[-1]
             assert not fake.requests_to("POST", r"/channels/\d+/messages/\d+/threads")
             assert not fake.requests_to("POST", r"/channels/\d+/messages")
+
+
+async def test_a_button_recap_does_not_know_is_answered_not_crashed_on(fake, assistant, caplog):
+    from adapters.discord.app import STALE_BUTTON
+
+    bot = client(assistant)
+    async with running(bot, fake, until="guild"):
+        button = {"type": 2, "style": 2, "label": "Full digest", "custom_id": "recap-v0:full:youtube:x"}
+        old = await fake.dispatch("MESSAGE_CREATE", fake.bot_message(
+            "an old digest", components=[{"type": 1, "components": [button]}]))
+        click = await fake.dispatch("INTERACTION_CREATE", fake.component("recap-v0:full:youtube:x", old))
+        (callback,) = await fake.wait_for("POST", rf"/interactions/{click['id']}/{click['token']}/callback")
+        assert callback.json["data"]["content"] == STALE_BUTTON and callback.json["data"]["flags"] & 64
+        assert "Ignoring exception" not in caplog.text

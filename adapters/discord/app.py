@@ -18,6 +18,7 @@ from .chat import NO_ENTRY, DiscordChat, DiscordRequester
 
 log = logging.getLogger(__name__)
 
+STALE_BUTTON = "That button is from an older version of recap and no longer works; paste the link again."
 # Messages a person typed; joins, pins, boosts and the like are not.
 PERSON_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 
@@ -87,9 +88,7 @@ class RecapClient(discord.Client):
         if guild:  # one guild syncs at once; global commands take a while to appear everywhere
             self.tree.copy_global_to(guild=guild)
         await self.tree.sync(guild=guild)
-        resumed = await self.assistant.runner.resume()
-        if resumed:
-            log.warning("resumed %d unfinished job(s) from before the restart", resumed)
+        await self.assistant.resume()  # once a process, however often the gateway reconnects
 
     async def on_message(self, message: discord.Message) -> None:
         if self.user is None or message.author == self.user:
@@ -103,8 +102,9 @@ class RecapClient(discord.Client):
         if interaction.type is not discord.InteractionType.component:
             return
         parsed = embeds.parse_custom_id(str((interaction.data or {}).get("custom_id", "")))
-        if parsed is None:
-            return  # another app's component, or one recap no longer makes
+        if parsed is None:  # a component recap no longer makes: say so rather than "interaction failed"
+            await interaction.response.send_message(STALE_BUTTON, ephemeral=True)
+            return
         action, key = parsed
         place = place_of(interaction.channel, interaction.guild)
         if action == embeds.ASK:
