@@ -201,8 +201,7 @@ class Assistant:
 
     @tallied
     async def full_digest(self, thread: Place, key: str) -> None:
-        service = self.services.for_place(thread)
-        digest = service.store.digest(key, service.writer)
+        digest = self.services.for_place(thread).stored_digest(key)  # this channel's writer and language
         reply = FullDigestReply(digest) if digest else Notice("That digest is no longer stored; paste the link again.")
         await self._chat(thread).post(thread, reply)
 

@@ -165,3 +165,13 @@ async def test_a_front_end_that_reconnects_resumes_each_job_once(tmp_path, media
     assert await second.resume() == 0  # Discord's gateway reconnected: the job is already running
     await second.runner.drain()
     assert [type(m.reply) for m in chat.messages] == [DigestReply]
+
+
+async def test_full_digest_button_in_a_channel_with_its_own_language(bot, media_server):
+    assistant, chat = bot
+    assistant.change_settings(CHANNEL, {"language": "fr"}, is_admin=True)
+    await assistant.on_message(message(media_server.url("site/bees.html")))
+    await assistant.runner.drain()
+    digest = chat.messages[0].reply.digest
+    await assistant.full_digest(chat.messages[0].place, digest.video.key)
+    assert isinstance(chat.messages[-1].reply, FullDigestReply)  # found under this channel's language
