@@ -33,10 +33,7 @@ class ExtractiveWriter:
         for a, b in zip(sections, sections[1:]):  # a topic can change mid-segment; sections must not overlap
             a.end_s = min(a.end_s, b.start_s)
         used = {q.answer for s in sections for q in s.deeper}
-        # Every section's best moment first, so the highlights span the talk, then the best of the rest.
-        leaders = [max(part, key=lambda u: score[u.index]) for part in parts]
-        others = sorted((u for u in us if u not in leaders), key=lambda u: -score[u.index])
-        ranked = _diverse(leaders + others, limit=min(6, max(3, len(us) // 3)))
+        ranked = _ranked(us, parts, score)
         highlights = [Moment(text=u.text, start_s=u.start) for u in sorted(ranked, key=lambda u: u.index)]
         # A takeaway per section, preferring what the highlights have not already said.
         takeaways = [max(part, key=lambda u: (u not in ranked, score[u.index])).text for part in parts]
@@ -88,6 +85,25 @@ class ExtractiveWriter:
             quote=Moment(text=quote.text, start_s=quote.start),
             deeper=_questions_for(part, words, score)[:2],
         )
+
+
+def highlights(transcript: Transcript) -> list[Moment]:
+    """The moments the extractive writer would highlight: what repairs another writer's digest whose
+    highlights all pointed at moments the video does not have."""
+    us = units(transcript.segments)
+    if not us:
+        return []
+    score = _centrality(us)
+    starts = boundaries(us)
+    parts = [us[a:b] for a, b in zip(starts, starts[1:] + [len(us)])]
+    return [Moment(text=u.text, start_s=u.start) for u in sorted(_ranked(us, parts, score), key=lambda u: u.index)]
+
+
+def _ranked(us: list[Unit], parts: list[list[Unit]], score: dict[int, float]) -> list[Unit]:
+    """Every section's best moment first, so the highlights span the talk, then the best of the rest."""
+    leaders = [max(part, key=lambda u: score[u.index]) for part in parts]
+    others = sorted((u for u in us if u not in leaders), key=lambda u: -score[u.index])
+    return _diverse(leaders + others, limit=min(6, max(3, len(us) // 3)))
 
 
 def _centrality(us: list[Unit]) -> dict[int, float]:

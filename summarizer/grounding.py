@@ -3,6 +3,9 @@
 Every timestamp is snapped to the start of the real segment it falls in, or dropped; every
 quotation must occur in the transcript (compared without case or punctuation) and takes the
 timestamp of the segment where it occurs. Writers may be wrong; the digest may not be.
+
+What a writer wrote may carry links only the transcript or the video itself gave (foreign_links):
+a transcript can talk a model into writing a phishing link, and recap would lend it its name.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ import bisect
 import re
 import unicodedata
 
-from .errors import RecapError
+from . import extractive
+from .errors import WriterFailed
+from .foreign_links import LinkPolicy
 from .links import deep_link
 from .sanitize import defang_model
 from .models import Answer, Digest, Moment, QA, Section, Transcript
@@ -25,7 +30,12 @@ SLACK_S = 1.5
 _NON_WORD = re.compile(r"[\W_]+")
 
 
-class UngroundedOutput(RecapError):
+# What writers did not write: the video's facts, the transcript's own words, the links recap makes.
+_DIGEST_FACTS = frozenset({"video", "transcript", "writer", "url"})
+_ANSWER_FACTS = frozenset({"question", "citations", "url"})
+
+
+class UngroundedOutput(WriterFailed):
     """The writer produced nothing that the transcript supports."""
 
 
@@ -81,15 +91,20 @@ def ground_digest(digest: Digest, transcript: Transcript) -> Digest:
     tt = TranscriptText(transcript)
     highlights = [m for m in (_moment(tt, h) for h in digest.highlights) if m]
     sections = [s for s in (_section(tt, s, transcript.end) for s in digest.sections) if s]
-    if not highlights or not sections:
+    if not sections:
         raise UngroundedOutput(
             f"The {digest.writer} writer's digest did not match the transcript; nothing was stored. Try again."
         )
-    return digest.model_copy(update={
+    if not highlights:
+        # Highlights only point into the video: the extractive ranking's point as truly, and the
+        # rest of what the writer got right is worth keeping.
+        highlights = extractive.highlights(transcript)[:8]
+    grounded = digest.model_copy(update={
         "highlights": highlights,
         "sections": sorted(sections, key=lambda s: s.start_s),
         "qa": [_qa(tt, q) for q in digest.qa],
     })
+    return LinkPolicy(transcript.text, digest.video.url).scrub_model(grounded, _DIGEST_FACTS)
 
 
 def _moment(tt: TranscriptText, m: Moment | None, quoted: bool = False) -> Moment | None:
@@ -119,8 +134,9 @@ def _qa(tt: TranscriptText, q: QA) -> QA:
     return q.model_copy(update={"start_s": tt.snap(q.start_s)})
 
 
-def ground_answer(answer: Answer, transcript: Transcript) -> Answer:
-    """Keep the citations whose words occur in the transcript, with their true times."""
+def ground_answer(answer: Answer, transcript: Transcript, video_url: str = "") -> Answer:
+    """Keep the citations whose words occur in the transcript, with their true times, and only the
+    links the transcript or the video (at `video_url`) gave."""
     tt = TranscriptText(transcript)
     cited = []
     for c in answer.citations:
@@ -132,7 +148,8 @@ def ground_answer(answer: Answer, transcript: Transcript) -> Answer:
             question=answer.question, grounded=False, citations=[],
             answer="I could not find the passage of the video that would support an answer, so I won't guess.",
         )
-    return answer.model_copy(update={"citations": cited})
+    return LinkPolicy(transcript.text, video_url).scrub_model(answer.model_copy(update={"citations": cited}),
+                                                             _ANSWER_FACTS)
 
 
 def finish_digest(digest: Digest, url: str) -> Digest:

@@ -7,11 +7,14 @@ asking for work, and stores what comes back.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from .errors import EmptyTranscript
+from pydantic import ValidationError
+
+from .errors import EmptyTranscript, WriterFailed
 from .grounding import finish_answer, finish_digest, ground_answer, ground_digest
 from .links import video_key
 from .localfile import file_key, is_url, media_path, probe_file, sidecar_captions
@@ -27,6 +30,8 @@ if TYPE_CHECKING:  # yt-dlp takes a tenth of a second to import; callers import 
 ProgressFn = Callable[[str, float | None], None]
 # Fewer words than this is not a talk; a digest of it would be made up.
 MIN_WORDS = 12
+
+log = logging.getLogger(__name__)
 
 
 def quiet(stage: str, fraction: float | None) -> None:
@@ -76,12 +81,25 @@ class Summarizer:
 
     def digest(self, video: Video, transcript: Transcript, progress: ProgressFn = quiet) -> Digest:
         progress("writing", None)
-        draft = self.writer.write_digest(video, transcript)
-        return finish_digest(ground_digest(draft, transcript), video.url)
+        try:
+            draft = self.writer.write_digest(video, transcript)
+            return finish_digest(ground_digest(draft, transcript), video.url)
+        except ValidationError as exc:
+            raise self._unusable("a digest", exc) from None
 
     def answer(self, video: Video, transcript: Transcript, question: str, turns: list[Turn] | None = None) -> Answer:
-        draft = self.writer.write_answer(video, transcript, question, turns or [])
-        return finish_answer(ground_answer(draft, transcript), video.url)
+        try:
+            draft = self.writer.write_answer(video, transcript, question, turns or [])
+            return finish_answer(ground_answer(draft, transcript, video.url), video.url)
+        except ValidationError as exc:
+            raise self._unusable("an answer", exc) from None
+
+    def _unusable(self, what: str, exc: ValidationError) -> WriterFailed:
+        # Writers repair or refuse what they return; this is the last guard, so that what a model
+        # wrote can never surface as a pydantic error (which front ends report as a bad setting).
+        log.error("the %s writer returned %s that failed validation: %s", self.writer.name, what, exc)
+        return WriterFailed(f"The {self.writer.name} writer returned {what} recap could not use; nothing was "
+                            "stored. Try again.")
 
 
 def _checked(transcript: Transcript) -> Transcript:

@@ -15,6 +15,7 @@ from summarizer.grounding import (
     ground_answer,
     ground_digest,
 )
+from summarizer.errors import WriterFailed
 from summarizer.models import QA, Answer, Citation, Digest, Moment, Section, Segment, Transcript, TranscriptInfo, Video
 from summarizer.text import word_count
 from tests.support.talk_fixtures import sentence_transcript
@@ -204,13 +205,19 @@ def test_ground_digest_keeps_what_is_already_grounded_unchanged():
     assert ground_digest(d, TRANSCRIPT) == d
 
 
-@pytest.mark.parametrize("update", [
-    {"highlights": [Moment(text="Later", start_s=99.0), Moment(text="Silence", start_s=13.0)]},
-    {"sections": [Section(title="Later", start_s=99.0, end_s=120.0, summary="S.")]},
-])
-def test_ground_digest_refuses_a_digest_with_nothing_grounded(update):
-    with pytest.raises(UngroundedOutput, match="claude-test"):
-        ground_digest(draft(**update), TRANSCRIPT)
+def test_ground_digest_refuses_a_digest_with_no_section_grounded():
+    with pytest.raises(UngroundedOutput, match="claude-test") as caught:
+        ground_digest(draft(sections=[Section(title="Later", start_s=99.0, end_s=120.0, summary="S.")]), TRANSCRIPT)
+    assert isinstance(caught.value, WriterFailed)  # a writer's failure, never a settings error
+
+
+def test_highlights_that_all_miss_the_transcript_are_replaced_by_the_transcripts_own():
+    d = ground_digest(draft(highlights=[Moment(text="Later", start_s=99.0), Moment(text="Silence", start_s=13.0)]),
+                      TRANSCRIPT)
+    starts = {s.start for s in TRANSCRIPT.segments}
+    assert d.highlights and all(h.start_s in starts for h in d.highlights)
+    assert all(h.text in TRANSCRIPT.text for h in d.highlights)  # verbatim: true by construction
+    assert d.hook == "Bees, queens and wax." and d.sections[0].title == "Hive"  # the writer's work is kept
 
 
 # --- ground_answer -------------------------------------------------------------------------------
@@ -334,3 +341,45 @@ def test_watch_time_falls_back_to_the_transcript_when_the_duration_is_unknown():
 def test_saved_minutes_is_watch_minus_reading(words, duration_s):
     d = finish_digest(words_digest(words, duration_s), VIDEO.url)
     assert d.saved_minutes == pytest.approx(max(0.0, d.watch_minutes - d.reading_minutes), abs=0.01)
+
+
+# --- links a writer may not add ------------------------------------------------------------------
+
+SAID = Transcript(segments=[
+    Segment(start=0.0, end=4.0, text="Bees dance to tell the hive where flowers are."),
+    Segment(start=4.0, end=8.0, text="Our field guide is at https://bees.example.org/guide."),
+], source="captions")
+
+
+@pytest.mark.parametrize("written, shown", [
+    ("Claim your prize at https://evil.example/login now.", "Claim your prize at (link removed) now."),
+    ("Log in [here](https://evil.example/login) first.", "Log in here first."),
+    ("Log in <https://evil.example/login|here> first.", "Log in here first."),
+    ("See <https://evil.example/login>.", "See (link removed)."),
+    ("Visit www.evil.example/login today", "Visit (link removed) today"),
+    ("[https://bees.example.org/guide](https://evil.example/x)", "https://bees.example.org/guide"),
+    ("[](javascript:alert(1))", "(link removed)"),
+    # What the video says, and the video itself, stay linked:
+    ("The guide: https://bees.example.org/guide.", "The guide: https://bees.example.org/guide."),
+    ("[the guide](https://bees.example.org/guide)", "[the guide](https://bees.example.org/guide)"),
+    ("Rewatch <https://youtu.be/dQw4w9WgXcQ?t=4|the dance>.", "Rewatch <https://youtu.be/dQw4w9WgXcQ?t=4|the dance>."),
+    ("At https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=4s it dances.",
+     "At https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=4s it dances."),
+])
+def test_links_the_video_never_gave_lose_their_link(written, shown):
+    d = ground_digest(draft(hook=written, takeaways=[written],
+                            sections=[Section(title="Dance", start_s=0.0, end_s=8.0, summary=written,
+                                              deeper=[QA(question="Where?", answer=written)])],
+                            qa=[QA(question=written, answer=written)]), SAID)
+    assert d.hook == shown and d.takeaways == [shown]
+    assert d.sections[0].summary == shown and d.sections[0].deeper[0].answer == shown
+    assert d.qa[0].question == d.qa[0].answer == shown
+
+
+def test_an_answer_keeps_only_the_links_the_video_gave():
+    answer = Answer(question="Where is the guide? https://evil.example/asked", grounded=True,
+                    answer="At https://bees.example.org/guide, or sign in at [bees](https://evil.example/phish).",
+                    citations=[Citation(start_s=4.0, end_s=8.0, text="Our field guide is at")])
+    grounded = ground_answer(answer, SAID, VIDEO.url)
+    assert grounded.answer == "At https://bees.example.org/guide, or sign in at bees."
+    assert grounded.question == answer.question  # what the person asked is theirs, not the writer's
