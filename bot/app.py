@@ -16,6 +16,8 @@ from .store import Store
 
 if TYPE_CHECKING:
     from .assistant import Assistant
+    from .installations import Installations, OAuthStates
+    from .secretbox import SecretBox
 
 
 def build_assistant(settings: Settings, service: RecapService | None = None) -> "Assistant":
@@ -43,6 +45,25 @@ def build_assistant(settings: Settings, service: RecapService | None = None) -> 
 
     return Assistant(Services(service, store, variant), store, InProcessRunner(store, settings.job_concurrency),
                      limits, max_links=settings.max_links_per_message)
+
+
+def build_secret_box(settings: Settings) -> "SecretBox":
+    """Multi-workspace installs keep each workspace's bot token in the database: never without a key."""
+    from .secretbox import HOW_TO_MAKE_ONE, SETTING, SecretBox
+
+    if settings.secret_key is None:
+        raise NotConfigured(f"Slack OAuth (SLACK_CLIENT_ID) keeps each workspace's bot token in the database, "
+                            f"encrypted: set {SETTING} to a Fernet key; make one with: {HOW_TO_MAKE_ONE}")
+    return SecretBox(settings.secret_key.get_secret_value())
+
+
+def build_installations(assistant: "Assistant", box: "SecretBox") -> tuple["Installations", "OAuthStates"]:
+    """Sealed installations and OAuth states, in the same database (and engine) as everything else."""
+    from .installations import Installations, OAuthStates, warn_of_plaintext_tables
+
+    store = assistant.service.store
+    warn_of_plaintext_tables(store)
+    return Installations(store, box), OAuthStates(store)
 
 
 def build_service(settings: Settings) -> RecapService:

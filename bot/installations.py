@@ -8,6 +8,7 @@ as a sealed blob, by (platform, enterprise, team), in the same database as every
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from datetime import timedelta
 
@@ -17,6 +18,8 @@ from sqlmodel import Session, select
 from .secretbox import SecretBox
 from .store import Store
 from .tables import InstallationRow, OAuthStateRow, now
+
+log = logging.getLogger(__name__)
 
 
 class Installations:
@@ -82,3 +85,13 @@ def _key(platform: str, enterprise: str | None, team: str | None) -> tuple:
 
 def _exactly(platform: str, enterprise: str | None, team: str | None):
     return select(InstallationRow).where(*_key(platform, enterprise, team))
+
+
+def warn_of_plaintext_tables(store: Store) -> None:
+    """Before installations were sealed, slack_sdk kept them in tables of its own, in clear."""
+    from sqlalchemy import inspect
+
+    old = [t for t in ("slack_installations", "slack_bots") if inspect(store.engine).has_table(t)]
+    if old:
+        log.warning("tables %s hold Slack tokens in plaintext from an earlier recap and are no longer read: "
+                    "install the app into each workspace again, then drop them", ", ".join(old))

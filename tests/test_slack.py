@@ -247,12 +247,13 @@ async def oauth_recap(tmp_path, slack):
     from cryptography.fernet import Fernet
 
     from adapters.slack.run import oauth_settings
+    from bot.app import build_installations, build_secret_box
 
     settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'o.sqlite3'}", slack_client_id="111.222",
                         slack_client_secret="shh", slack_signing_secret=SECRET, allow_private_networks=True,
                         secret_key=Fernet.generate_key().decode())
     assistant = build_assistant(settings)
-    oauth = oauth_settings(settings, assistant.service.store)
+    oauth = oauth_settings("111.222", "shh", *build_installations(assistant, build_secret_box(settings)))
     app = build_app(assistant, token=None, signing_secret=SECRET, api_url=slack.api_url, oauth_settings=oauth)
     runner = web.AppRunner(app.web_app(path="/slack/events"))
     await runner.setup()
