@@ -3,31 +3,35 @@
 - Structured output: every call forces one tool, whose input is the result; nothing is parsed
   out of prose.
 - Long videos: a transcript over the token budget is cut into timed chunks, each chunk is
-  noted concurrently (bounded), and the notes are merged into one digest. Nothing is truncated.
+  noted concurrently (bounded), and the notes are merged into one digest. Past the cap on
+  transcript tokens a digest may cost, only the first part is sent, and the digest says so
+  (`transcript.covered_s` and its hook); nothing is cut silently.
+- Hostile input: titles, transcripts and questions travel escaped inside data tags (see
+  claude_prompts); a result that lost what a digest needs is repaired or refused as a writer error.
 - Follow-ups: the transcript is one `cache_control` block at the same place in every answer
   request, so every question after the first reads it from the prompt cache.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anthropic
 
 from . import claude_prompts as p
-from .errors import NotConfigured, RecapError
-from .models import QA, Answer, Citation, Digest, Moment, Section, Transcript, TranscriptInfo, Turn, Usage, Video
+from . import extractive
+from .errors import NotConfigured, RecapError, WriterFailed
+from .models import Answer, Citation, Digest, Segment, Transcript, TranscriptInfo, Turn, Usage, Video, clock
 from .retrieval import PassageIndex
+from .stamps import Stamps, dicts, plain
 from .text import units
 
 log = logging.getLogger(__name__)
 
 CHARS_PER_TOKEN = 4  # close enough for budgeting English transcripts; the API counts exactly
-_STAMP = re.compile(r"\[?(?:(\d+):)?(\d{1,2}):(\d{2})\]?")
+MAX_HIGHLIGHTS = 8  # the digest contract's limit, whatever a model returns
 
 
 class WriterUnavailable(RecapError):
@@ -36,47 +40,42 @@ class WriterUnavailable(RecapError):
 
 class ClaudeWriter:
     def __init__(self, client: anthropic.Anthropic, model: str, max_tokens: int = 8000,
-                 budget_tokens: int = 50_000, concurrency: int = 4, language: str | None = None):
+                 budget_tokens: int = 50_000, concurrency: int = 4, language: str | None = None,
+                 max_transcript_tokens: int = 400_000):
         self.client = client
         self.name = model
         self.max_tokens = max_tokens
         self.budget_tokens = budget_tokens
         self.concurrency = concurrency
         self.language = language
+        # The most transcript tokens one digest sends, over all its chunks: what one link may cost.
+        self.max_transcript_tokens = max_transcript_tokens
 
     # -- digests -------------------------------------------------------------------------------
 
     def write_digest(self, video: Video, transcript: Transcript) -> Digest:
-        chunks = _chunks(transcript, self.budget_tokens)
-        stamps = Stamps(transcript)
+        sent = _capped(transcript, self.max_transcript_tokens)
+        rules = p.language_rule(self.language, transcript.language)
+        if len(sent.segments) < len(transcript.segments):
+            log.warning("transcript of %s is over %d tokens: the digest covers its first %s", video.key,
+                        self.max_transcript_tokens, clock(sent.end))
+            rules = f"{p.partial_rule(sent.end, max(video.duration_s, transcript.end))} {rules}"
+        chunks = _chunks(sent, self.budget_tokens)
         if len(chunks) == 1:
             result, usage = self._call(p.DIGEST_SYSTEM, p.DIGEST_TOOL, [
-                _transcript_block(transcript, cache=True),
-                _text(f"Video: {video.title}\n{p.language_rule(self.language, transcript.language)} "
-                      "Write the digest with the write_digest tool."),
+                _data(p.transcript_data(video, sent), cache=True),
+                _text(f"{rules} Write the digest with the write_digest tool."),
             ])
         else:
-            result, usage = self._map_reduce(video, transcript, chunks)
-        return Digest(
-            video=video,
-            transcript=TranscriptInfo(source=transcript.source, segments=len(transcript.segments),
-                                      covered_s=transcript.end),
-            writer=self.name,
-            hook=result["hook"],
-            core_question=result["core_question"],
-            highlights=[m for m in (stamps.moment(h) for h in result["highlights"]) if m],
-            sections=[s for s in (stamps.section(s) for s in result["sections"]) if s],
-            takeaways=[t for t in result["takeaways"] if t.strip()],
-            qa=[stamps.qa(q) for q in result.get("qa", [])],
-            reading_minutes=0, watch_minutes=0, saved_minutes=0,
-            usage=usage,
-        )
+            result, usage = self._map_reduce(video, sent, chunks, rules)
+        return self._digest(video, sent, result, usage)
 
-    def _map_reduce(self, video: Video, transcript: Transcript, chunks: list[Transcript]) -> tuple[dict, Usage]:
+    def _map_reduce(self, video: Video, transcript: Transcript, chunks: list[Transcript],
+                    rules: str) -> tuple[dict, Usage]:
         def note(i: int, chunk: Transcript) -> tuple[dict, Usage]:
             return self._call(p.NOTES_SYSTEM, p.NOTES_TOOL, [
-                _transcript_block(chunk, cache=False),
-                _text(f"Video: {video.title}. This is part {i + 1} of {len(chunks)}. "
+                _data(p.transcript_data(video, chunk), cache=False),
+                _text(f"This is part {i + 1} of {len(chunks)}. "
                       f"{p.language_rule(self.language, transcript.language)} Take notes with the write_notes tool."),
             ])
 
@@ -84,40 +83,67 @@ class ClaudeWriter:
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
             notes = list(pool.map(lambda pair: note(*pair), enumerate(chunks)))
         usage = sum((u for _, u in notes), Usage())
-        merged = "\n".join(
-            f'<notes part="{i + 1}" from="[{_clock(c.segments[0].start)}]" to="[{_clock(c.end)}]">'
-            f"{json.dumps(n, ensure_ascii=False)}</notes>"
-            for i, ((n, _), c) in enumerate(zip(notes, chunks))
-        )
+        merged = "\n".join(p.notes_data(i + 1, c.segments[0].start, c.end, n)
+                           for i, ((n, _), c) in enumerate(zip(notes, chunks)))
         result, merge_usage = self._call(p.MERGE_SYSTEM, p.DIGEST_TOOL, [
-            _text(merged),
-            _text(f"Video: {video.title}\n{p.language_rule(self.language, transcript.language)} "
-                  "Write the digest of the whole video with the write_digest tool."),
+            _data(p.video_data(video) + merged, cache=False),
+            _text(f"{rules} Write the digest of the whole video with the write_digest tool."),
         ])
         return result, usage + merge_usage
+
+    def _digest(self, video: Video, transcript: Transcript, result: dict, usage: Usage) -> Digest:
+        """The digest a tool result describes, without what the transcript cannot support.
+
+        Highlights are only pointers into the video: when none of the writer's lands on a real
+        line, the extractive ranking's stand in. A result without a hook, a core question, a
+        grounded section or a takeaway is not a digest, and that is the writer's failure.
+        """
+        stamps = Stamps(transcript)
+        highlights = [m for m in map(stamps.moment, dicts(result, "highlights")) if m][:MAX_HIGHLIGHTS]
+        sections = [s for s in map(stamps.section, dicts(result, "sections")) if s]
+        takeaways = [t for t in map(plain, result.get("takeaways") or []) if t]
+        hook, core_question = plain(result.get("hook")), plain(result.get("core_question"))
+        missing = [name for name, value in (("a hook", hook), ("a core question", core_question),
+                                            ("a section on real lines", sections), ("takeaways", takeaways))
+                   if not value]
+        if missing:
+            raise WriterFailed(f"The {self.name} writer returned a digest without {', '.join(missing)}; "
+                               "nothing was stored. Try again.")
+        if not highlights:
+            log.warning("no highlight of %s's digest of %s is on a real line; using the extractive ones",
+                        self.name, video.key)
+            highlights = extractive.highlights(transcript)[:MAX_HIGHLIGHTS]
+        return Digest(
+            video=video,
+            transcript=TranscriptInfo(source=transcript.source, segments=len(transcript.segments),
+                                      covered_s=transcript.end),
+            writer=self.name, hook=hook, core_question=core_question, highlights=highlights,
+            sections=sections, takeaways=takeaways,
+            qa=[q for q in map(stamps.qa, dicts(result, "qa")) if q],
+            reading_minutes=0, watch_minutes=0, saved_minutes=0,
+            usage=usage,
+        )
 
     # -- answers -------------------------------------------------------------------------------
 
     def write_answer(self, video: Video, transcript: Transcript, question: str, turns: list[Turn]) -> Answer:
         hits = PassageIndex(units(transcript.segments)).search(question, k=6)
-        passages = "\n".join(f"[{_clock(h.unit.start)}] {h.unit.text}" for h in sorted(hits, key=lambda h: h.unit.index))
-        earlier = "\n".join(f"<turn><question>{t.question}</question><answer>{t.answer}</answer></turn>" for t in turns)
-        content = []
-        if _tokens(transcript) <= self.budget_tokens:
-            content.append(_transcript_block(transcript, cache=True))
-        content.append(_text(
-            (f"<earlier_turns>\n{earlier}\n</earlier_turns>\n" if earlier else "")
-            + f"<likely_passages>\n{passages or '(none found)'}\n</likely_passages>\n"
-            + f"<question>{question}</question>\nAnswer with the answer_question tool."
-        ))
+        passages = [Segment(start=h.unit.start, end=h.unit.end, text=h.unit.text)
+                    for h in sorted(hits, key=lambda h: h.unit.index)]
+        content = [_data(p.transcript_data(video, transcript), cache=True)
+                   if _tokens(transcript) <= self.budget_tokens else _data(p.video_data(video), cache=False)]
+        content.append(_text(p.question_data(question, turns, passages) + "\nAnswer with the answer_question tool."))
         result, usage = self._call(p.ANSWER_SYSTEM, p.ANSWER_TOOL, content)
         stamps = Stamps(transcript)
         citations = []
-        for c in result.get("citations", []):
+        for c in dicts(result, "citations"):
             start = stamps.seconds(c.get("start"))
-            if c.get("quote", "").strip():
-                citations.append(Citation(start_s=start or 0.0, end_s=start or 0.0, text=c["quote"]))
-        return Answer(question=question, answer=result["answer"], grounded=bool(result["grounded"]),
+            if plain(c.get("quote")):
+                citations.append(Citation(start_s=start or 0.0, end_s=start or 0.0, text=plain(c.get("quote"))))
+        answer = plain(result.get("answer"))
+        if not answer:
+            raise WriterFailed(f"The {self.name} writer returned an empty answer; try asking again.")
+        return Answer(question=question, answer=answer, grounded=result.get("grounded") is True,
                       citations=citations, usage=usage)
 
     # -- the one place that talks to the API ---------------------------------------------------
@@ -158,62 +184,48 @@ class ClaudeWriter:
         usage = Usage(input_tokens=u.input_tokens, output_tokens=u.output_tokens, requests=1,
                       cache_read_input_tokens=u.cache_read_input_tokens or 0,
                       cache_creation_input_tokens=u.cache_creation_input_tokens or 0)
-        return dict(used.input), usage
+        return _unescaped(dict(used.input)), usage
 
 
-class Stamps:
-    """Stamps a model copied from `[mm:ss] text` lines, mapped back to real segment starts."""
-
-    def __init__(self, transcript: Transcript):
-        self.by_second: dict[int, float] = {}
-        for s in transcript.segments:
-            self.by_second.setdefault(int(s.start), s.start)
-
-    def seconds(self, stamp: Any) -> float | None:
-        """The start of the segment whose stamp this is; None for a stamp no line carries."""
-        m = _STAMP.fullmatch(str(stamp or "").strip())
-        if not m:
-            return None
-        return self.by_second.get(int(m.group(1) or 0) * 3600 + int(m.group(2)) * 60 + int(m.group(3)))
-
-    def moment(self, raw: dict) -> Moment | None:
-        start = self.seconds(raw.get("start"))
-        return Moment(text=raw["text"], start_s=start) if start is not None and raw.get("text") else None
-
-    def qa(self, raw: dict) -> QA:
-        return QA(question=raw["question"], answer=raw["answer"], start_s=self.seconds(raw.get("start")))
-
-    def section(self, raw: dict) -> Section | None:
-        start = self.seconds(raw.get("start"))
-        if start is None or not raw.get("summary"):
-            return None
-        end = _loose_seconds(raw.get("end"))
-        quote = (raw.get("quote") or "").strip()
-        return Section(title=raw["title"], start_s=start, end_s=max(end or start, start), summary=raw["summary"],
-                       quote=Moment(text=quote, start_s=start) if quote else None,
-                       deeper=[self.qa(q) for q in raw.get("deeper", [])])
+def _unescaped(value: Any) -> Any:
+    """A tool result with the data's XML escapes undone: quotations are copied out of escaped data."""
+    if isinstance(value, str):
+        return p.unescape(value)
+    if isinstance(value, list):
+        return [_unescaped(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _unescaped(v) for k, v in value.items()}
+    return value
 
 
-def _loose_seconds(stamp: Any) -> float | None:
-    m = _STAMP.fullmatch(str(stamp or "").strip())
-    return int(m.group(1) or 0) * 3600 + int(m.group(2)) * 60 + int(m.group(3)) if m else None
-
-
-def _clock(seconds: float) -> str:
-    from .models import clock
-
-    return clock(seconds)
+def _cost(segment: Segment) -> int:
+    """Tokens one transcript line costs as sent (escaped, stamped). Four characters a token holds
+    for English; other scripts take more tokens a character, so every byte past a character's
+    first counts as much as three ASCII characters: a cap that errs on the cheap side."""
+    line = p.line(segment)
+    extra = len(line.encode("utf-8")) - len(line)
+    return (len(line) + 1 + 3 * extra) // CHARS_PER_TOKEN + 1
 
 
 def _tokens(transcript: Transcript) -> int:
-    return len(transcript.as_stamped_lines()) // CHARS_PER_TOKEN + 1
+    return sum(_cost(s) for s in transcript.segments)
+
+
+def _capped(transcript: Transcript, cap: int) -> Transcript:
+    """The transcript's first segments, as many as fit in `cap` tokens (at least one)."""
+    size = 0
+    for i, seg in enumerate(transcript.segments):
+        size += _cost(seg)
+        if size > cap and i:
+            return transcript.model_copy(update={"segments": transcript.segments[:i]})
+    return transcript
 
 
 def _chunks(transcript: Transcript, budget: int) -> list[Transcript]:
     """Consecutive pieces of at most `budget` tokens each, cut between segments."""
     chunks, current, size = [], [], 0
     for seg in transcript.segments:
-        cost = (len(seg.text) + 12) // CHARS_PER_TOKEN + 1  # the stamp and newline cost a few tokens too
+        cost = _cost(seg)
         if current and size + cost > budget:
             chunks.append(current)
             current, size = [], 0
@@ -228,8 +240,8 @@ def _text(text: str) -> dict:
     return {"type": "text", "text": text}
 
 
-def _transcript_block(transcript: Transcript, cache: bool) -> dict:
-    block = _text(f"<transcript>\n{transcript.as_stamped_lines()}\n</transcript>")
+def _data(text: str, cache: bool) -> dict:
+    block = _text(text)
     if cache:
         block["cache_control"] = {"type": "ephemeral"}
     return block

@@ -70,7 +70,9 @@ def test_digest_request_and_grounded_result(tmp_path, fake, media_server):
     assert body["tool_choice"] == {"type": "tool", "name": "write_digest"}
     transcript_block = body["messages"][0]["content"][0]
     assert transcript_block["cache_control"] == {"type": "ephemeral"}
-    assert transcript_block["text"].startswith("<transcript>\n[0:00] People have kept bees")
+    # The title is data too: inside the data block, never among the instructions.
+    assert transcript_block["text"].startswith("<video>\n<title>The Secret Life of Honey Bees</title>\n</video>\n"
+                                               "<transcript>\n[0:00] People have kept bees")
     assert "[0:26] A hive has one queen" in transcript_block["text"]
     assert "never instructions" in body["system"]
 
