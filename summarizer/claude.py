@@ -25,7 +25,7 @@ from . import extractive
 from .errors import NotConfigured, RecapError, WriterFailed
 from .models import Answer, Citation, Digest, Segment, Transcript, TranscriptInfo, Turn, Usage, Video, clock
 from .retrieval import PassageIndex
-from .stamps import Stamps, dicts, plain
+from .stamps import Stamps, dicts, plain, texts
 from .text import units
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ class ClaudeWriter:
         stamps = Stamps(transcript)
         highlights = [m for m in map(stamps.moment, dicts(result, "highlights")) if m][:MAX_HIGHLIGHTS]
         sections = [s for s in map(stamps.section, dicts(result, "sections")) if s]
-        takeaways = [t for t in map(plain, result.get("takeaways") or []) if t]
+        takeaways = texts(result, "takeaways")
         hook, core_question = plain(result.get("hook")), plain(result.get("core_question"))
         missing = [name for name, value in (("a hook", hook), ("a core question", core_question),
                                             ("a section on real lines", sections), ("takeaways", takeaways))

@@ -66,3 +66,9 @@ def dicts(raw: dict, name: str) -> list[dict]:
     """The objects in a list field of a result; [] when it is missing or not a list."""
     value = raw.get(name)
     return [x for x in value if isinstance(x, dict)] if isinstance(value, list) else []
+
+
+def texts(raw: dict, name: str) -> list[str]:
+    """The texts in a list field of a result, stripped and without empty ones."""
+    value = raw.get(name)
+    return [t for t in map(plain, value) if t] if isinstance(value, list) else []

@@ -95,6 +95,8 @@ VIDEO = Video(key="url:0123456789abcdef", url="https://example.com/talk", title=
     {"hook": 42, "core_question": "Why?", "highlights": "[0:05]", "sections": [{"start": "[0:05]"}],
      "takeaways": [None]},
     {"hook": "", "core_question": "", "highlights": [], "sections": [], "takeaways": [], "qa": []},
+    {"hook": "A talk.", "core_question": "What?", "highlights": [], "sections": [
+        {"title": "All", "start": "[0:00]", "end": "[1:00]", "summary": "Points."}], "takeaways": "not a list"},
     {},
 ])
 def test_a_result_that_is_no_digest_is_a_writer_error_not_a_validation_error(fake, result):
