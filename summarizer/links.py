@@ -1,4 +1,6 @@
-"""Video links: finding them in chat text, and naming each video once however it was spelled.
+"""Video links: naming each video once however it was spelled, and linking to a moment of it.
+
+Finding links in chat text is the chat adapters' job (adapters/links.py): each knows its markup.
 
 The key decides whether a video was seen before (its transcript is stored under it), so every
 spelling of one YouTube or Vimeo video must give the same key, and tracking junk in any other
@@ -13,22 +15,6 @@ from typing import NamedTuple
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .errors import NotAVideoLink
-
-_LINK = re.compile(
-    r"""
-      <(?P<angled>https?://[^\s<>|]+)(?:\|[^<>]*)?>  # Slack <url|label>, <url>; Discord <url>
-    | <(?!https?://)[^\s<>|]+(?:\|[^<>]*)?>          # Slack <@U1>, <#C1|x>, <!here>, <mailto:..>
-    | \[[^\]]*\]\(\s*<?(?P<masked>https?://(?:[^\s()<>]|\([^\s()<>]*\))+)>?\s*\)  # [label](url)
-    | (?P<bare>https?://[^\s<>"`|]+)
-    """,
-    re.VERBOSE | re.IGNORECASE,
-)
-# Closing punctuation that ends a sentence or a quotation rather than the URL.
-_TRAILING = set(".,;:!?'\"*~>\u2026\u00bb\u201d\u2019")
-_CLOSERS = {")": "(", "]": "[", "}": "{"}
-# Slack escapes exactly these three in message text; a full HTML unescape would turn a real
-# "&copy=1" query into "©=1".
-_SLACK_ESCAPES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _TRACKING = {
@@ -51,21 +37,6 @@ class _Target(NamedTuple):
     kind: str  # "youtube", "vimeo" or "url"
     ident: str  # video id (with what grants access to it), or the hash of the normalised URL
     url: str  # what to fetch
-
-
-def find_links(text: str) -> list[str]:
-    """The http(s) URLs in a chat message, in order, each once, as the sender meant them."""
-    found: list[str] = []
-    for match in _LINK.finditer(text):
-        raw = match.group("angled") or match.group("masked") or match.group("bare")
-        if not raw:
-            continue  # a mention, channel, broadcast or mailto token
-        url = _unescape_slack(raw)
-        if match.group("bare"):
-            url = _trim(url)
-        if urlsplit(url).hostname and url not in found:
-            found.append(url)
-    return found
 
 
 def video_key(url: str) -> str:
@@ -98,29 +69,6 @@ def deep_link(url: str, seconds: float) -> str:
     if target.kind == "vimeo":
         return f"{target.url}#t={at}s"
     return f"{target.url}#t={at}"  # W3C media fragment: what browsers' players understand
-
-
-# --- finding ---------------------------------------------------------------------------------
-
-
-def _trim(url: str) -> str:
-    """Drop trailing punctuation that belongs to the sentence: "(see https://x/a_(b))." keeps
-    the balanced ")" of the URL and loses the one that closes the remark."""
-    while url:
-        last = url[-1]
-        if last in _TRAILING:
-            url = url[:-1]
-        elif last in _CLOSERS and url.count(last) > url.count(_CLOSERS[last]):
-            url = url[:-1]
-        else:
-            break
-    return url
-
-
-def _unescape_slack(url: str) -> str:
-    for escaped, plain in _SLACK_ESCAPES:
-        url = url.replace(escaped, plain)
-    return url
 
 
 # --- identifying -----------------------------------------------------------------------------

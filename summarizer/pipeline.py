@@ -49,6 +49,10 @@ class Summarizer:
         self.transcriber = transcriber
         self.writer = writer
 
+    def with_writer(self, writer: Writer) -> "Summarizer":
+        """The same fetcher and transcriber (one whisper model a process), writing another way."""
+        return Summarizer(self.fetcher, self.transcriber, writer)
+
     def transcript(self, target: str, progress: ProgressFn = quiet, key: str | None = None) -> tuple[Video, Transcript]:
         """Metadata and transcript: captions when there are some, else speech recognition.
 

@@ -7,7 +7,7 @@ import json
 import anthropic
 import pytest
 
-from bot.cli import main
+from adapters.cli.commands import main
 from summarizer.claude import ClaudeWriter, WriterUnavailable, _chunks
 from summarizer.errors import NotConfigured
 from summarizer.grounding import finish_answer, ground_answer
