@@ -225,3 +225,25 @@ def test_an_existing_sqlite_database_is_no_longer_open_to_everyone(tmp_path):
     path.chmod(0o644)
     Store.open(f"sqlite:///{path}").engine.dispose()
     assert stat.S_IMODE(path.stat().st_mode) == 0o640  # the group is the operator's choice
+
+
+def test_unlisted_vimeo_videos_stored_under_their_public_key_are_forgotten(database_url: str):
+    """Before 0005 vimeo.com/ID/HASH was stored as `vimeo:ID`: a plain link then served it to anyone."""
+    from alembic import command
+    from alembic.config import Config
+
+    engine = open_engine(database_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0004")
+    old = Store(engine)
+    unlisted = video().model_copy(update={"key": "vimeo:76979871", "url": "https://vimeo.com/76979871/8272103f6e"})
+    public = video().model_copy(update={"key": "vimeo:1084537", "url": "https://vimeo.com/1084537"})
+    for v in (unlisted, public):
+        old.save_transcript(v, transcript())
+
+    store = Store.open(database_url)
+    assert store.transcript("vimeo:76979871") is None
+    assert store.transcript("vimeo:1084537") is not None  # a public video keeps its key and data
