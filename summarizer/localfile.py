@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .captions import caption_format, parse_captions
 from .errors import MediaUnreadable, NotAVideoLink
+from .media import measured_s
 from .models import Transcript, Video
 
 
@@ -37,10 +38,11 @@ def probe_file(path: Path, key: str) -> Video:
     import av
 
     try:
-        with av.open(str(path)) as container:
+        with av.open(str(path), metadata_errors="ignore") as container:
             if not container.streams.audio:
                 raise MediaUnreadable(f"{path.name} has no audio track to transcribe.")
-            duration = (container.duration or 0) / 1_000_000  # PyAV reports microseconds
+            # Measured, not read from the header: a file can declare no length, or a false one.
+            duration = measured_s(container)
     except av.error.FFmpegError as exc:
         raise MediaUnreadable(f"{path.name} could not be read as audio or video ({exc.strerror or 'invalid data'}).") from exc
     return Video(key=key, url=str(path.resolve()), title=path.stem.replace("_", " "), duration_s=round(duration, 2))

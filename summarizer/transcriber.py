@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
+from . import media
 from .errors import EmptyTranscript, MediaUnreadable, NotConfigured
 from .models import Segment, Transcript
 
@@ -77,19 +79,16 @@ class WhisperTranscriber:
         return load(str(bundled_model_path()), True)
 
     def transcribe(self, audio: Path, language: str | None, progress: Progress) -> Transcript:
-        from faster_whisper.audio import decode_audio
-
         model = self.model
         if not model.model.is_multilingual:
             language = "en"
         segments: list[Segment] = []
+        total_s = media.duration_s(audio) or 1.0  # only for progress; decoding stops where the audio does
+        offset_s = 0.0
         try:
-            samples = decode_audio(str(audio), sampling_rate=SAMPLE_RATE)
-            total = len(samples) or 1
-            for begin, end in windows(samples):
-                offset = begin / SAMPLE_RATE
+            for window in audio_windows(audio):
                 pieces, info = model.transcribe(
-                    samples[begin:end],
+                    window,
                     language=language,
                     vad_filter=True,
                     # Conditioning on earlier text is how whisper falls into repetition loops on long audio.
@@ -100,9 +99,10 @@ class WhisperTranscriber:
                 for piece in pieces:  # a generator: decoding happens as we iterate
                     text = piece.text.strip()
                     if text:
-                        segments.append(Segment(start=round(offset + piece.start, 2),
-                                                end=round(offset + piece.end, 2), text=text))
-                    progress(min(1.0, (begin + piece.end * SAMPLE_RATE) / total))
+                        segments.append(Segment(start=round(offset_s + piece.start, 2),
+                                                end=round(offset_s + piece.end, 2), text=text))
+                    progress(min(1.0, (offset_s + piece.end) / total_s))
+                offset_s += len(window) / SAMPLE_RATE
         except (ValueError, RuntimeError, OSError) as exc:
             # PyAV raises InvalidDataError (a ValueError) and friends for media it cannot decode.
             raise MediaUnreadable(f"The media could not be decoded as audio ({type(exc).__name__}).") from exc
@@ -112,27 +112,56 @@ class WhisperTranscriber:
         return Transcript(segments=segments, source="whisper", language=language)
 
 
-def windows(samples, window_s: float = WINDOW_S, search_s: float = 10.0) -> list[tuple[int, int]]:
-    """Slices of about `window_s` seconds, cut in the quietest fifth of a second near each boundary.
+def audio_windows(audio: Path, window_s: float = WINDOW_S) -> Iterator[Any]:
+    """The audio of a file, decoded as it goes, in windows of about `window_s` seconds (see windowed())."""
+    return windowed(media.samples(audio, SAMPLE_RATE), window_s)
+
+
+def windowed(chunks: Iterable[Any], window_s: float = WINDOW_S, search_s: float = 10.0) -> Iterator[Any]:
+    """Consecutive slices of about `window_s` seconds of a stream of samples, each cut in the
+    quietest fifth of a second within `search_s` of its boundary.
 
     faster-whisper holds the whole input's spectrogram and VAD state in memory (about 55 MiB per
-    minute of audio); slices keep that flat however long the video, and cutting in a pause keeps
-    words whole.
+    minute of audio), and decoded audio takes 3.8 MiB a minute: slices of a stream keep both flat
+    however long the video, and cutting in a pause keeps words whole.
     """
     import numpy as np
 
-    n, size = len(samples), int(window_s * SAMPLE_RATE)
-    cuts, at = [0], size
-    frame, reach = SAMPLE_RATE // 5, int(search_s * SAMPLE_RATE)
-    while at < n - reach:
-        lo = at - reach
-        region = samples[lo: at + reach]
-        frames = region[: len(region) // frame * frame].reshape(-1, frame)
-        quietest = int(np.argmin((frames.astype(np.float32) ** 2).mean(axis=1)))
-        cuts.append(lo + quietest * frame + frame // 2)
-        at = cuts[-1] + size
-    cuts.append(n)
-    return list(zip(cuts, cuts[1:]))
+    size, reach = int(window_s * SAMPLE_RATE), int(search_s * SAMPLE_RATE)
+    held: list[Any] = []
+    count = 0
+    for chunk in chunks:
+        held.append(chunk)
+        count += len(chunk)
+        if count > size + reach:  # enough to search on both sides of the next boundary
+            buffer = np.concatenate(held)
+            while len(buffer) > size + reach:
+                cut = _quietest_cut(buffer, size, reach)
+                yield buffer[:cut]
+                buffer = buffer[cut:]
+            held, count = [buffer], len(buffer)
+    if count:
+        yield np.concatenate(held)
+
+
+def _quietest_cut(samples: Any, at: int, reach: int) -> int:
+    import numpy as np
+
+    frame = SAMPLE_RATE // 5
+    lo = at - reach
+    region = samples[lo: at + reach]
+    frames = region[: len(region) // frame * frame].reshape(-1, frame)
+    quietest = int(np.argmin((frames.astype(np.float32) ** 2).mean(axis=1)))
+    return lo + quietest * frame + frame // 2
+
+
+def windows(samples: Any, window_s: float = WINDOW_S, search_s: float = 10.0) -> list[tuple[int, int]]:
+    """windowed() of samples already in memory, as (begin, end) sample indices."""
+    cuts, at = [], 0
+    for window in windowed([samples], window_s, search_s):
+        cuts.append((at, at + len(window)))
+        at += len(window)
+    return cuts
 
 
 class CaptionsOnlyTranscriber:
