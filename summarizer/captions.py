@@ -18,6 +18,12 @@ _Cue = tuple[float, float, list[str]]
 
 _SUPPORTED = ("vtt", "srt", "json3")
 
+# More cues than this is not a caption track but an attack on our memory: four hours of rolling
+# auto-captions are about 15,000.
+MAX_CUES = 50_000
+# Durations are rounded to whole seconds, so a last cue may start a little past the declared end.
+_END_SLACK_S = 1.0
+
 # yt-dlp's subtitle `ext` -> our parser. srv1/2/3 and ttml are XML dialects we do not parse:
 # yt-dlp can always be asked for vtt or json3 instead, so they are deliberately absent.
 _FORMAT_BY_EXT = {"vtt": "vtt", "webvtt": "vtt", "srt": "srt", "json3": "json3"}
@@ -45,16 +51,32 @@ def caption_format(ext: str) -> str | None:
     return _FORMAT_BY_EXT.get(ext.strip().lower().lstrip("."))
 
 
-def parse_captions(data: str, fmt: str) -> list[Segment]:
-    """Segments of a caption track in `fmt` ("vtt", "srt" or "json3"); [] for an empty track."""
+class TooManyCues(ValueError):
+    pass
+
+
+def parse_captions(data: str, fmt: str, duration_s: float | None = None, max_cues: int = MAX_CUES) -> list[Segment]:
+    """Segments of a caption track in `fmt` ("vtt", "srt" or "json3"); [] for an empty track.
+
+    `duration_s`: the media's length; cues that start after it are dropped and the rest end by it.
+    A track of more than `max_cues` cues raises TooManyCues.
+    """
     kind = (fmt or "").strip().lower()  # a None from caption_format() is refused, not a crash
     if kind not in _SUPPORTED:
         raise ValueError(f"unsupported caption format {fmt!r}; expected one of {_SUPPORTED}")
     data = data.lstrip("\ufeff")
     if not data.strip():
         return []
-    raw = _json3_segments(data) if kind == "json3" else _spoken_lines(_cues(data))
-    return _tidy(raw)
+    raw = _json3_segments(data, max_cues) if kind == "json3" else _spoken_lines(_cues(data, max_cues))
+    segments = _tidy(raw)
+    if duration_s:
+        end = duration_s + _END_SLACK_S
+        segments = [seg.model_copy(update={"end": min(seg.end, end)}) for seg in segments if seg.start < end]
+    return segments
+
+
+def _too_many(max_cues: int) -> TooManyCues:
+    return TooManyCues(f"more than {max_cues} cues")
 
 
 # --- WebVTT and SRT --------------------------------------------------------------------------
@@ -79,7 +101,7 @@ def _timing(line: str) -> tuple[float, float] | None:
     return start, end
 
 
-def _cues(data: str) -> list[_Cue]:
+def _cues(data: str, max_cues: int) -> list[_Cue]:
     """Every timed cue; headers, NOTE/STYLE/REGION blocks and cue ids never follow a timing
     line, so skipping whatever is not part of a timed block handles both formats at once."""
     # Not str.splitlines(): it would also split on U+2028 and friends inside caption text.
@@ -100,6 +122,8 @@ def _cues(data: str) -> list[_Cue]:
         if i < len(lines) and _timing(lines[i]) and text and text[-1].strip().isdigit():
             text.pop()
         cues.append((times[0], times[1], text))
+        if len(cues) > max_cues:
+            raise _too_many(max_cues)
     return cues
 
 
@@ -142,24 +166,30 @@ def _spoken_lines(cues: Iterable[_Cue]) -> list[Segment]:
 # --- YouTube json3 ---------------------------------------------------------------------------
 
 
-def _json3_segments(data: str) -> list[Segment]:
+def _json3_segments(data: str, max_cues: int) -> list[Segment]:
     document = json.loads(data)
     events = document.get("events") if isinstance(document, dict) else None
     if not isinstance(events, list):
         raise ValueError("json3 captions without an 'events' list")
+    if len(events) > max_cues:
+        raise _too_many(max_cues)
     segments: list[Segment] = []
     for event in events:
-        segs = event.get("segs")
-        start_ms = event.get("tStartMs")
+        event = event if isinstance(event, dict) else {}  # a hostile track is skipped, not a crash
+        segs, start_ms, length_ms = event.get("segs"), event.get("tStartMs"), event.get("dDurationMs", 0)
         # Window definitions carry no segs; the "\n" append events only break lines on screen.
-        if not segs or start_ms is None:
+        if not segs or not isinstance(segs, list) or not _is_ms(start_ms):
             continue
-        text = "".join(str(seg.get("utf8", "")) for seg in segs)
+        text = "".join(str(seg.get("utf8", "")) for seg in segs if isinstance(seg, dict))
         if not text.strip():
             continue
-        end_ms = start_ms + event.get("dDurationMs", 0)
+        end_ms = start_ms + (length_ms if _is_ms(length_ms) else 0)
         segments.append(Segment(start=start_ms / 1000, end=end_ms / 1000, text=text))
     return segments
+
+
+def _is_ms(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1e12
 
 
 # --- shared clean-up -------------------------------------------------------------------------

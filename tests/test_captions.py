@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from summarizer.captions import caption_format, parse_captions
+from summarizer.captions import MAX_CUES, TooManyCues, caption_format, parse_captions
 from summarizer.models import Segment
 
 
@@ -304,6 +304,56 @@ right
         (12.0, 13.5, "left right"),
     ]
     assert_well_formed(segments)
+
+
+def test_cues_past_the_media_duration_are_dropped_and_the_rest_end_by_it() -> None:
+    data = """WEBVTT
+
+00:00:01.000 --> 00:00:04.000
+Welcome to the talk.
+
+00:00:58.000 --> 00:01:30.000
+Thank you for listening.
+
+00:01:00.500 --> 00:01:02.000
+A last word in the final rounded second.
+
+27777:46:40.000 --> 27777:46:41.000
+A cue from the far future.
+"""
+    assert triples(parse_captions(data, "vtt", duration_s=60)) == [
+        (1.0, 4.0, "Welcome to the talk."),
+        (58.0, 60.5, "Thank you for listening."),
+        (60.5, 61.0, "A last word in the final rounded second."),
+    ]
+    assert len(parse_captions(data, "vtt")) == 4  # with no known duration, nothing to clip to
+
+
+@pytest.mark.parametrize("fmt, cue", [
+    ("vtt", "00:00:01.000 --> 00:00:01.001\nbuzz\n\n"),
+    ("srt", "1\n00:00:01,000 --> 00:00:01,001\nbuzz\n\n"),
+])
+def test_absurdly_many_cues_are_refused(fmt: str, cue: str) -> None:
+    header = "WEBVTT\n\n" if fmt == "vtt" else ""
+    assert len(parse_captions(header + cue * 100, fmt, max_cues=100)) == 1  # at the cap: fine (and merged)
+    with pytest.raises(TooManyCues, match="more than 100 cues"):
+        parse_captions(header + cue * 101, fmt, max_cues=100)
+    assert MAX_CUES >= 50_000  # four hours of rolling auto-captions stay well inside the default
+
+
+def test_absurdly_many_json3_events_are_refused() -> None:
+    events = [{"tStartMs": i, "dDurationMs": 1, "segs": [{"utf8": "buzz"}]} for i in range(101)]
+    with pytest.raises(TooManyCues):
+        parse_captions(json.dumps({"events": events}), "json3", max_cues=100)
+
+
+def test_json3_events_of_the_wrong_shape_are_skipped() -> None:
+    events = [1, "x", None, {"tStartMs": "soon", "segs": [{"utf8": "string start"}]},
+              {"tStartMs": 1000, "segs": "not a list"}, {"tStartMs": 2000, "segs": [3, {"utf8": "fine"}]},
+              {"tStartMs": 3000, "dDurationMs": "long", "segs": [{"utf8": "no length"}]}]
+    assert triples(parse_captions(json.dumps({"events": events}), "json3")) == [
+        (2.0, 2.0, "fine"), (3.0, 3.0, "no length"),
+    ]
 
 
 @pytest.mark.parametrize("fmt", ["vtt", "srt", "json3"])
