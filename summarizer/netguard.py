@@ -14,8 +14,15 @@ subclass builds it with exactly one handler, a subclass of yt-dlp's urllib handl
 creates `http.client` connections with a checked `_create_connection` (the seam yt-dlp itself uses).
 urllib opens a fresh connection per request and per redirect, so every hop passes the check. The
 other handlers (requests, curl_cffi, websockets) are never instantiated: a request only they could
-serve (ws://, impersonation, proxies) fails instead of going out unchecked. The policy lives on the
+serve (ws://, impersonation) fails instead of going out unchecked. The policy lives on the
 handler instance, so concurrent YoutubeDLs with different policies do not interfere.
+
+Behind a proxy (RECAP_PROXY) we connect only to the proxy, so the host of every request, each
+redirect hop included, is resolved here and refused before the proxy is asked for it; what the
+proxy then connects to (its own DNS answer) cannot be verified.
+
+Refusals name the host, never the private address it resolved to: the message reaches chat
+threads, and an intranet's address plan is not for them.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import http.client
 import ipaddress
 import re
 import socket
+import urllib.error
 import urllib.parse
 import urllib.request
 from typing import Any
@@ -35,8 +43,9 @@ from yt_dlp.downloader import get_suitable_downloader
 from yt_dlp.downloader.dash import DashSegmentsFD
 from yt_dlp.downloader.hls import HlsFD
 from yt_dlp.downloader.http import HttpFD
-from yt_dlp.networking import _urllib  # private module; the only one reused, see _GuardedUrllibRH
+from yt_dlp.networking import _urllib  # private module; also used by inflate, see _GuardedUrllibRH
 
+from summarizer import inflate
 from summarizer.errors import BlockedAddress, NotAVideoLink, NotConfigured, VideoUnavailable
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -87,8 +96,9 @@ class RefusedAddress(BlockedAddress, OSError):
 
 
 def _refusal(what: str, host: str, ip: str) -> str:
+    # A literal address is the link's own text; a resolved one stays out of the message.
     where = f"{host} is" if host.strip("[]") == ip else f"{host} resolves to"
-    return f"{what} refused: {where} a private address ({ip}). {_HINT}"
+    return f"{what} refused: {where} a private address. {_HINT}"
 
 
 def _first_refused(infos: list[tuple[Any, ...]], policy: AddressPolicy) -> str | None:
@@ -148,8 +158,8 @@ def _guarded_create_connection(
     raise error
 
 
-class _GuardedHTTPHandler(_urllib.HTTPHandler):
-    """yt-dlp's urllib HTTP handler (decompression, URL escaping) with checked connections."""
+class _GuardedHTTPHandler(inflate.HTTPHandler):
+    """yt-dlp's urllib HTTP handler, inflating bodies as read, with checked connections."""
 
     def __init__(self, policy: AddressPolicy, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -176,6 +186,45 @@ class _GuardedHTTPHandler(_urllib.HTTPHandler):
         return build
 
 
+class _CheckedHosts(urllib.request.BaseHandler):
+    """Behind a proxy: refuse a request (first or a redirect hop) whose host resolves, here, to an
+    address the policy refuses, before the proxy is asked to connect to it."""
+
+    handler_order = 0  # before the other processors, so nothing is prepared for a refused host
+
+    def __init__(self, policy: AddressPolicy) -> None:
+        self._policy = policy
+
+    def http_request(self, req: urllib.request.Request) -> urllib.request.Request:
+        parts = urllib.parse.urlsplit(req.full_url)
+        host = parts.hostname or ""
+        # A name that does not resolve here cannot be checked: the OSError fails the request.
+        infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM)
+        if ip := _first_refused(infos, self._policy):
+            raise urllib.error.URLError(RefusedAddress(_refusal("Request", host, ip)))
+        return req
+
+    https_request = http_request
+
+
+def _opener(*handlers: urllib.request.BaseHandler, cookiejar: Any) -> urllib.request.OpenerDirector:
+    # UrllibRH._create_instance's chain minus FTPHandler and FileHandler; redirects re-enter
+    # opener.open, hence the request processors and http(s)_open, for every hop.
+    opener = urllib.request.OpenerDirector()
+    for handler in (
+        *handlers,
+        urllib.request.HTTPCookieProcessor(cookiejar),
+        urllib.request.DataHandler(),
+        urllib.request.UnknownHandler(),
+        urllib.request.HTTPDefaultErrorHandler(),
+        urllib.request.HTTPErrorProcessor(),
+        _urllib.RedirectHandler(),
+    ):
+        opener.add_handler(handler)
+    opener.addheaders = []
+    return opener
+
+
 class _GuardedUrllibRH(_urllib.UrllibRH):
     RH_NAME = "urllib+netguard"
     _SUPPORTED_URL_SCHEMES = ("http", "https", "data")  # no ftp (ftplib connects by itself), no file
@@ -185,37 +234,36 @@ class _GuardedUrllibRH(_urllib.UrllibRH):
         super().__init__(**{**kwargs, "enable_file_urls": False})
         self.policy = policy
 
+    def _prepare_headers(self, _: Any, headers: Any) -> None:
+        if "Accept-Encoding" not in headers:
+            headers["Accept-Encoding"] = ", ".join(inflate.ENCODINGS)
+
+    def _http_options(self, legacy_ssl_support: Any) -> dict[str, Any]:
+        return {"debuglevel": int(bool(self.verbose)), "source_address": self.source_address,
+                "context": self._make_sslcontext(legacy_ssl_support=legacy_ssl_support)}
+
     def _create_instance(self, proxies: Any, cookiejar: Any, legacy_ssl_support: Any = None) -> Any:
-        # UrllibRH._create_instance's chain minus ProxyHandler, FTPHandler and FileHandler, with
-        # the HTTP handler swapped for the guarded one. Redirects re-enter opener.open -> https_open.
-        opener = urllib.request.OpenerDirector()
-        for handler in (
-            _GuardedHTTPHandler(
-                self.policy,
-                debuglevel=int(bool(self.verbose)),
-                context=self._make_sslcontext(legacy_ssl_support=legacy_ssl_support),
-                source_address=self.source_address,
-            ),
-            urllib.request.HTTPCookieProcessor(cookiejar),
-            urllib.request.DataHandler(),
-            urllib.request.UnknownHandler(),
-            urllib.request.HTTPDefaultErrorHandler(),
-            urllib.request.HTTPErrorProcessor(),
-            _urllib.RedirectHandler(),
-        ):
-            opener.add_handler(handler)
-        opener.addheaders = []
-        return opener
+        return _opener(_GuardedHTTPHandler(self.policy, **self._http_options(legacy_ssl_support)), cookiejar=cookiejar)
+
+
+class _ProxiedUrllibRH(_GuardedUrllibRH):
+    RH_NAME = "urllib+netguard+proxy"
+    _SUPPORTED_PROXY_SCHEMES = _urllib.UrllibRH._SUPPORTED_PROXY_SCHEMES
+
+    def _create_instance(self, proxies: Any, cookiejar: Any, legacy_ssl_support: Any = None) -> Any:
+        return _opener(_CheckedHosts(self.policy), _urllib.ProxyHandler(proxies),
+                       inflate.HTTPHandler(**self._http_options(legacy_ssl_support)), cookiejar=cookiejar)
 
 
 class _GuardedYoutubeDL(yt_dlp.YoutubeDL):
-    def __init__(self, params: dict[str, Any], policy: AddressPolicy) -> None:
+    def __init__(self, params: dict[str, Any], policy: AddressPolicy, handler: type[_GuardedUrllibRH]) -> None:
         self._netguard_policy = policy
+        self._netguard_handler = handler
         super().__init__(params)
 
     def build_request_director(self, handlers: Any, preferences: Any = None) -> Any:
         # Ignore yt-dlp's registry of handlers: only the guarded one may reach the network.
-        return super().build_request_director([functools.partial(_GuardedUrllibRH, policy=self._netguard_policy)])
+        return super().build_request_director([functools.partial(self._netguard_handler, policy=self._netguard_policy)])
 
     def dl(self, name: str, info: dict[str, Any], subtitle: bool = False, test: bool = False) -> Any:
         if info.get("url"):
@@ -228,10 +276,10 @@ class _GuardedYoutubeDL(yt_dlp.YoutubeDL):
         return super().dl(name, info, subtitle=subtitle, test=test)
 
 
-def ytdlp_options() -> dict[str, Any]:
+def ytdlp_options(proxy: str | None = None) -> dict[str, Any]:
     """Options that keep every fetch inside the guarded Python networking. `guarded_ydl` applies them."""
     return {
-        "proxy": "",  # ignore *_proxy variables from the environment (proxies are refused anyway)
+        "proxy": proxy or "",  # and never *_proxy variables from the environment
         "enable_file_urls": False,
         "external_downloader": {"default": "native"},  # never hand URLs to ffmpeg/aria2c/curl/wget
         "hls_prefer_native": True,
@@ -241,11 +289,13 @@ def ytdlp_options() -> dict[str, Any]:
     }
 
 
-def guarded_ydl(params: dict[str, Any], policy: AddressPolicy) -> yt_dlp.YoutubeDL:
-    """A YoutubeDL whose every connection obeys `policy`; `ytdlp_options()` override `params`."""
-    ydl = _GuardedYoutubeDL({**params, **ytdlp_options()}, policy)
+def guarded_ydl(params: dict[str, Any], policy: AddressPolicy, proxy: str | None = None) -> yt_dlp.YoutubeDL:
+    """A YoutubeDL whose every connection obeys `policy` (with `proxy`: every request's host);
+    `ytdlp_options()` override `params`."""
+    handler = _ProxiedUrllibRH if proxy else _GuardedUrllibRH
+    ydl = _GuardedYoutubeDL({**params, **ytdlp_options(proxy)}, policy, handler)
     # Fail closed if a yt-dlp upgrade stops building its director through build_request_director.
-    if list(ydl._request_director.handlers) != [_GuardedUrllibRH.RH_KEY]:
+    if list(ydl._request_director.handlers) != [handler.RH_KEY]:
         ydl.close()
         raise NotConfigured("This yt-dlp version bypasses recap's private-address guard; pin yt-dlp 2026.10.26.")
     return ydl

@@ -5,9 +5,12 @@ from __future__ import annotations
 import concurrent.futures
 import http.server
 import ipaddress
+import logging
+import re
 import shutil
 import socket
 import threading
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,6 +18,7 @@ import pytest
 import yt_dlp
 
 from summarizer.errors import BlockedAddress, VideoUnavailable
+from summarizer.fetcher import FetchSettings, YtDlpFetcher
 from summarizer.netguard import AddressPolicy, blocked_reason, check_url, guarded_ydl
 
 ONLY_127_0_0_1 = AddressPolicy(allowed_networks=(ipaddress.ip_network("127.0.0.1/32"),))
@@ -143,7 +147,7 @@ def test_allowed_networks_are_exceptions() -> None:
 
 def test_check_url_refuses_loopback_up_front(servers: tuple[_Server, _Server]) -> None:
     local, _ = servers
-    with pytest.raises(BlockedAddress, match=r"127\.0\.0\.1 is a private address \(127\.0\.0\.1\).*RECAP_ALLOW_PRIVATE_NETWORKS=true"):
+    with pytest.raises(BlockedAddress, match=r"127\.0\.0\.1 is a private address\. .*RECAP_ALLOW_PRIVATE_NETWORKS=true"):
         check_url(local.url("/clip.mp3"), AddressPolicy())
     with pytest.raises(BlockedAddress, match=r"localhost resolves to a private address"):
         check_url("http://localhost/watch", AddressPolicy())
@@ -177,7 +181,7 @@ def test_default_policy_refuses_at_connect_without_touching_the_server(servers: 
     local, _ = servers
     reason = _refusal(AddressPolicy(), local.url("/clip.mp3"))
     assert reason == (
-        "Request refused: 127.0.0.1 is a private address (127.0.0.1). "
+        "Request refused: 127.0.0.1 is a private address. "
         "Set RECAP_ALLOW_PRIVATE_NETWORKS=true to allow intranet addresses."
     )
     assert local.connections == 0  # refused before connect(): not even a TCP handshake
@@ -240,7 +244,8 @@ def test_rebinding_host_is_checked_at_connect(servers: tuple[_Server, _Server], 
     url = f"http://rebind.test:{port}/clip.mp3"
     check_url(url, AddressPolicy())  # first answer: public
     reason = _refusal(AddressPolicy(), url)
-    assert reason is not None and "rebind.test resolves to a private address (127.0.0.1)" in reason
+    assert reason is not None and "rebind.test resolves to a private address." in reason
+    assert "127.0.0.1" not in reason
     assert local.connections == 0
 
 
@@ -302,3 +307,80 @@ def test_concurrent_fetches_keep_their_own_policies(servers: tuple[_Server, _Ser
         release.set()
         assert permissive.result(10) == "mp3"
     assert [path for path, _ in local.requests] == ["/slow.mp3"]
+
+
+# --- what refusals say (no private address leaks into a chat thread) -------------------------
+
+_ANY_IP = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b|::1\b")
+
+
+@pytest.fixture
+def intranet_dns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """intranet.test resolves to 127.0.0.2, as a corporate name resolves to 10.x."""
+    real_getaddrinfo = socket.getaddrinfo
+
+    def staged(host: str, *args: object, **kwargs: object) -> list:
+        return real_getaddrinfo("127.0.0.2" if host == "intranet.test" else host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", staged)
+
+
+def test_a_refusal_names_the_host_but_not_the_address_it_resolves_to(
+    servers: tuple[_Server, _Server], intranet_dns: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    local, other = servers
+    port = other.server_address[1]
+    with pytest.raises(BlockedAddress) as up_front:
+        check_url(f"http://intranet.test:{port}/clip.mp3", AddressPolicy())
+    assert str(up_front.value).startswith("Link refused: intranet.test resolves to a private address.")
+
+    # The same at a redirect hop, through the whole fetcher, with everything it logs.
+    local.routes["/go"] = lambda h: h.reply(b"", "text/html", status=302, Location=f"http://intranet.test:{port}/clip.mp3")
+    fetcher = YtDlpFetcher(FetchSettings(policy=ONLY_127_0_0_1))
+    with caplog.at_level(logging.DEBUG), pytest.raises(BlockedAddress) as at_hop:
+        fetcher.probe(local.url("/go"))
+    assert str(at_hop.value).startswith("Request refused: intranet.test resolves to a private address.")
+    for message in (str(up_front.value), str(at_hop.value)):
+        assert not _ANY_IP.search(message), message
+    assert "127.0.0.2" not in caplog.text
+    assert other.connections == 0
+
+
+# --- compressed bodies -------------------------------------------------------------------------
+
+_PAGE = b"<html><body>" + b"<p>The hive is a superorganism.</p>" * 2000 + b"</body></html>"
+
+
+def _gzip(data: bytes) -> bytes:
+    packer = zlib.compressobj(6, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    return packer.compress(data) + packer.flush()
+
+
+def _raw_deflate(data: bytes) -> bytes:
+    packer = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return packer.compress(data) + packer.flush()
+
+
+@pytest.mark.parametrize(("encoding", "body"), [
+    ("gzip", _gzip(_PAGE)),
+    ("gzip", _gzip(_PAGE) + b"junk after the gzip member"),
+    ("deflate", zlib.compress(_PAGE)),  # zlib-wrapped, as the standard says
+    ("deflate", _raw_deflate(_PAGE)),  # raw, as many servers send it
+    ("gzip, gzip", _gzip(_gzip(_PAGE))),
+    ("identity", _PAGE),
+])
+def test_compressed_bodies_are_inflated_as_read(servers: tuple[_Server, _Server], encoding: str, body: bytes) -> None:
+    local, _ = servers
+    local.routes["/page.html"] = lambda h: h.reply(body, "text/html", **{"Content-Encoding": encoding})
+    with _ydl(ONLY_127_0_0_1) as ydl:
+        response = ydl.urlopen(local.url("/page.html"))
+        assert response.read(100) == _PAGE[:100]  # a piece first, then the rest
+        assert response.read() == _PAGE[100:]
+    assert local.requests[-1][1]["Accept-Encoding"] == "gzip, deflate"
+
+
+def test_a_body_in_an_encoding_we_did_not_ask_for_comes_back_as_sent(servers: tuple[_Server, _Server]) -> None:
+    local, _ = servers
+    local.routes["/page.html"] = lambda h: h.reply(b"\x8b\x00opaque", "text/html", **{"Content-Encoding": "br"})
+    with _ydl(ONLY_127_0_0_1) as ydl:
+        assert ydl.urlopen(local.url("/page.html")).read() == b"\x8b\x00opaque"
