@@ -20,7 +20,8 @@ from yt_dlp.utils import DownloadError
 
 from . import netguard
 from .captions import caption_format, parse_captions
-from .errors import FetchFailed, NotAllowed, NotAVideoLink, NotConfigured
+from .cookies import CookiesFile
+from .errors import FetchFailed, NotAllowed, NotAVideoLink
 from .links import canonical_url, video_key
 from .models import Transcript, Video, clock
 from .ytdlp_errors import explain
@@ -59,6 +60,7 @@ class YtDlpFetcher:
     def __init__(self, settings: FetchSettings | None = None, sleep: Callable[[float], None] = time.sleep):
         self.settings = settings or FetchSettings()
         self._sleep = sleep
+        self._cookies = CookiesFile(self.settings.cookies_file) if self.settings.cookies_file else None
 
     def probe(self, url: str) -> Probe:
         key = video_key(url)
@@ -176,10 +178,8 @@ class YtDlpFetcher:
             "js_runtimes": {name: {} for name in _available_runtimes()} or {"deno": {}},
             "cachedir": False,
         }
-        if self.settings.cookies_file:
-            if not Path(self.settings.cookies_file).is_file():
-                raise NotConfigured(f"The cookies file {self.settings.cookies_file} does not exist (RECAP_COOKIES_FILE).")
-            params["cookiefile"] = str(self.settings.cookies_file)
+        if self._cookies:
+            params["cookiefile"] = self._cookies.private_copy()  # never the operator's file itself
         if self.settings.proxy:
             params["proxy"] = self.settings.proxy
         return {**params, **(extra or {})}

@@ -6,12 +6,18 @@
         server.add_status("/busy", 429, headers={"Retry-After": "1"}, times=1)
         server.add_redirect("/short", server.url("site/bees.html"), status=301)
         server.add_bytes("/odd.bin", b"...", content_type="application/octet-stream")
+        server.add_bytes("/bomb.vtt", gzipped, content_type="text/vtt", headers={"Content-Encoding": "gzip"})
+        server.add_bytes("/stream.opus", data, content_type="audio/ogg", send_length=False)
+        server.add_bytes("/page.html", html, content_type="text/html", gate=threading.Barrier(2))
         ...
         assert "/media/bees.opus" not in server.paths()
 
 Files support HEAD and single-range GET requests (206 Partial Content), as yt-dlp's HTTP
 downloader uses them. Extra routes match the request path (query string ignored) and win over
 files; a route given `times=N` answers N requests and then falls through to what lies beneath.
+`send_length=False` sends the body with no Content-Length and closes the connection after it, as
+servers streaming something of unknown length do; `gate` (a threading.Barrier) holds each request
+until as many have arrived as the barrier has parties, so two clients are provably in flight at once.
 Every request is recorded in `server.requests`.
 """
 
@@ -68,6 +74,8 @@ class Route:
     content_type: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     times: int | None = None  # None: forever
+    send_length: bool = True
+    gate: threading.Barrier | None = None
 
 
 class MediaServer(LoopbackServer):
@@ -107,9 +115,10 @@ class MediaServer(LoopbackServer):
     def add_bytes(
         self, path: str, body: bytes, *, content_type: str, status: int = 200,
         headers: dict[str, str] | None = None, times: int | None = None,
+        send_length: bool = True, gate: threading.Barrier | None = None,
     ) -> None:
-        """Serve custom bytes (Range requests are honoured when status is 200)."""
-        self._set(path, Route(status, body, content_type, dict(headers or {}), times))
+        """Serve custom bytes (Range requests are honoured when status is 200 and the length is sent)."""
+        self._set(path, Route(status, body, content_type, dict(headers or {}), times, send_length, gate))
 
     def remove_route(self, path: str) -> None:
         with self._lock:
@@ -189,7 +198,11 @@ class _Handler(BaseHTTPRequestHandler):
         ))
         route = state._take_route(path)
         if route is not None:
-            if route.status == 200:
+            if route.gate is not None:
+                route.gate.wait(timeout=30)  # a broken barrier raises: the test sees no answer
+            if not route.send_length:
+                self._send_unsized(route, head)
+            elif route.status == 200:
                 self._send_body(route.body, route.content_type or "application/octet-stream",
                                 route.headers, head)
             else:
@@ -224,6 +237,21 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send(206, data[start:end + 1], content_type,
                    {**headers, "Content-Range": f"bytes {start}-{end}/{size}"}, head)
+
+    def _send_unsized(self, route: Route, head: bool) -> None:
+        self.send_response(route.status)
+        self.send_header("Content-Type", route.content_type or "application/octet-stream")
+        self.send_header("Connection", "close")
+        for name, value in route.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.close_connection = True
+        if not head:
+            try:
+                for at in range(0, len(route.body), 64 * 1024):
+                    self.wfile.write(route.body[at:at + 64 * 1024])
+            except (BrokenPipeError, ConnectionResetError):
+                pass
 
     def _send(self, status: int, body: bytes, content_type: str | None,
               headers: dict[str, str], head: bool) -> None:
