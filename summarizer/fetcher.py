@@ -61,6 +61,12 @@ class YtDlpFetcher:
         self.settings = settings or FetchSettings()
         self._sleep = sleep
         self._cookies = CookiesFile(self.settings.cookies_file) if self.settings.cookies_file else None
+        if self.settings.proxy and not self.settings.policy.allow_private:
+            log.warning(
+                "RECAP_PROXY is set: the proxy makes the connections, so recap cannot verify the address "
+                "each one reaches. Links and redirects whose host resolves here to a private address are "
+                "still refused; the proxy's own egress rules must stop the rest."
+            )
 
     def probe(self, url: str) -> Probe:
         key = video_key(url)
@@ -146,7 +152,8 @@ class YtDlpFetcher:
         for attempt in range(len(BACKOFF_S) + 1):
             warnings: list[str] = []
             try:
-                with self._ydl(self._params(warnings, extra)) as ydl:
+                with netguard.guarded_ydl(self._params(warnings, extra), self.settings.policy,
+                                          proxy=self.settings.proxy) as ydl:
                     return work(ydl)
             except (DownloadError, yt_dlp.utils.YoutubeDLError, OSError) as exc:
                 error = explain(exc, warnings, runtimes=_available_runtimes())
@@ -156,13 +163,6 @@ class YtDlpFetcher:
                     continue
                 raise error from exc
         raise AssertionError("unreachable")
-
-    def _ydl(self, params: dict[str, Any]) -> yt_dlp.YoutubeDL:
-        if self.settings.proxy:
-            # A proxy connects on our behalf, out of reach of the per-connection address check:
-            # the pasted link was checked up front, redirects are the proxy's egress rules' job.
-            return yt_dlp.YoutubeDL(params)
-        return netguard.guarded_ydl(params, self.settings.policy)
 
     def _params(self, warnings: list[str], extra: dict | None) -> dict[str, Any]:
         params: dict[str, Any] = {
@@ -180,8 +180,6 @@ class YtDlpFetcher:
         }
         if self._cookies:
             params["cookiefile"] = self._cookies.private_copy()  # never the operator's file itself
-        if self.settings.proxy:
-            params["proxy"] = self.settings.proxy
         return {**params, **(extra or {})}
 
 
