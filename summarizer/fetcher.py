@@ -3,6 +3,10 @@
 Order of work: probe without downloading, refuse what we will not summarise (live, too long, too
 large, private addresses), take captions when the video has them (no media download at all), and
 only then fetch the smallest audio-only format into a temporary directory the caller owns.
+
+Nothing a site says is taken on trust: a caption track is read up to a cap counted after
+decompression, a download up to what its declared length can plausibly weigh, and a download's
+length is measured from the file itself before anyone decodes it.
 """
 
 from __future__ import annotations
@@ -18,12 +22,12 @@ from typing import Any, Callable
 import yt_dlp
 from yt_dlp.utils import DownloadError
 
-from . import netguard
+from . import media, netguard
 from .captions import caption_format, parse_captions
 from .cookies import CookiesFile
 from .errors import FetchFailed, NotAllowed, NotAVideoLink
 from .links import canonical_url, video_key
-from .models import Transcript, Video, clock
+from .models import Segment, Transcript, Video, clock
 from .ytdlp_errors import explain
 
 log = logging.getLogger(__name__)
@@ -34,6 +38,13 @@ JS_RUNTIMES = ("deno", "node", "bun", "quickjs")
 CAPTION_FORMATS = ("json3", "vtt", "srt")
 # How long to wait before each new try after an HTTP 429; then we give up and say so.
 BACKOFF_S = (2.0, 6.0, 15.0)
+# The longest caption track we read, once decompressed: four hours of talk is about 1 MB of text.
+MAX_CAPTION_BYTES = 5 * 1024 * 1024
+# What a second of media can plausibly weigh, generously: uncompressed CD audio is 176 kB/s, and
+# 32 Mbit/s is more than streaming sites use for 4K. Plus room for headers and cover art.
+AUDIO_BYTES_PER_S = 192_000
+VIDEO_BYTES_PER_S = 4_000_000
+CONTAINER_SLACK_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -44,6 +55,7 @@ class FetchSettings:
     proxy: str | None = None
     policy: netguard.AddressPolicy = field(default_factory=netguard.AddressPolicy)
     socket_timeout_s: float = 30
+    max_caption_bytes: int = MAX_CAPTION_BYTES
 
 
 @dataclass
@@ -92,9 +104,13 @@ class YtDlpFetcher:
             raise NotAllowed("That live stream has not started yet; post the link again once it has ended.")
         if video.is_live:
             raise NotAllowed("That is a live stream; recap summarises recordings, so post it again once it has ended.")
-        if video.duration_s > self.settings.max_duration_s:
+        self.check_duration(video.duration_s)
+
+    def check_duration(self, seconds: float) -> None:
+        """Refuse media longer than the limit (also for local files, whose length is measured)."""
+        if seconds > self.settings.max_duration_s:
             raise NotAllowed(
-                f"That video is {clock(video.duration_s)} long; the limit here is {clock(self.settings.max_duration_s)}"
+                f"That video is {clock(seconds)} long; the limit here is {clock(self.settings.max_duration_s)}"
                 " (RECAP_MAX_DURATION_MINUTES)."
             )
 
@@ -106,26 +122,43 @@ class YtDlpFetcher:
             chosen = _pick_language(tracks, lang, automatic=kind == "automatic_captions")
             if not chosen:
                 continue
-            track = _pick_format(tracks[chosen])
-            if not track:
-                continue
-            data = self._with_backoff(lambda ydl: ydl.urlopen(track["url"]).read())
-            segments = parse_captions(data.decode("utf-8", "replace"), caption_format(track["ext"]))
-            if segments:
-                return Transcript(segments=segments, source=source, language=chosen.removesuffix("-orig"))
+            for track in _usable_formats(tracks[chosen]):
+                segments = self._caption_segments(track, probe.video)
+                if segments:
+                    if not probe.video.duration_s and segments[-1].start > self.settings.max_duration_s:
+                        raise NotAllowed(
+                            f"That video's captions run to {clock(segments[-1].start)}; the limit here is "
+                            f"{clock(self.settings.max_duration_s)} (RECAP_MAX_DURATION_MINUTES)."
+                        )
+                    return Transcript(segments=segments, source=source, language=chosen.removesuffix("-orig"))
         return None
 
+    def _caption_segments(self, track: dict[str, Any], video: Video) -> list[Segment]:
+        """A track's segments, or [] (and a warning) for one too big or too strange to be captions."""
+        cap = self.settings.max_caption_bytes
+        data = self._with_backoff(lambda ydl: _read_capped(ydl, track["url"], cap))
+        if data is None:
+            log.warning("Skipped a caption track larger than %.1f MB once decompressed: %s", cap / 2**20, track["url"])
+            return []
+        try:
+            return parse_captions(data.decode("utf-8", "replace"), caption_format(track["ext"]),
+                                  duration_s=video.duration_s or None)
+        except ValueError as exc:  # not json, or absurdly many cues
+            log.warning("Skipped a caption track that is not usable (%s): %s", exc, track["url"])
+            return []
+
     def download_audio(self, probe: Probe, dest: Path, progress: Callable[[float], None]) -> Path:
-        """The smallest audio-only format (else the smallest format) downloaded into `dest`."""
-        limit = int(self.settings.max_filesize_mb * 1024 * 1024)
+        """The smallest audio-only format (else the smallest format) downloaded into `dest`, and
+        measured: media longer than the limit is refused before anyone decodes it."""
 
         def hook(d: dict[str, Any]) -> None:
             done = d.get("downloaded_bytes") or 0
             total = d.get("total_bytes") or d.get("total_bytes_estimate")
+            limit, refusal = self._byte_limit(probe.video, d.get("info_dict") or {})
             # The announced size stops it at the first chunk; the running count catches servers
-            # that announce none.
+            # that announce none (or announce less than they send).
             if done > limit or (d.get("total_bytes") or 0) > limit:
-                raise _TooLarge()
+                raise _TooLarge(refusal)
             if total and d.get("status") == "downloading":
                 progress(min(1.0, done / total))
 
@@ -137,15 +170,35 @@ class YtDlpFetcher:
         }
         try:
             self._with_backoff(lambda ydl: ydl.process_ie_result(dict(probe.info), download=True), options)
-        except _TooLarge:
-            raise NotAllowed(
-                f"The media is larger than the {self.settings.max_filesize_mb:g} MB limit (RECAP_MAX_FILESIZE_MB)."
-            ) from None
+        except _TooLarge as refusal:
+            raise NotAllowed(str(refusal)) from None
         files = [p for p in dest.iterdir() if p.is_file() and not p.name.endswith((".part", ".ytdl"))]
         if not files:
             raise FetchFailed("The media could not be downloaded; try again in a minute.")
+        path = max(files, key=lambda p: p.stat().st_size)
+        limit = self.settings.max_duration_s
+        measured = media.duration_s(path, stop_after=limit)
+        if measured > limit:
+            raise NotAllowed(f"That media is longer than the {clock(limit)} limit here (RECAP_MAX_DURATION_MINUTES).")
+        if not probe.video.duration_s:  # the page did not say; now we know
+            probe.video = probe.video.model_copy(update={"duration_s": round(measured, 2)})
         progress(1.0)
-        return max(files, key=lambda p: p.stat().st_size)
+        return path
+
+    def _byte_limit(self, video: Video, fmt: dict[str, Any]) -> tuple[int, str]:
+        """The most bytes a download may take, and the refusal to give beyond it."""
+        limit = int(self.settings.max_filesize_mb * 1024 * 1024)
+        refusal = f"The media is larger than the {self.settings.max_filesize_mb:g} MB limit (RECAP_MAX_FILESIZE_MB)."
+        seconds = video.duration_s or self.settings.max_duration_s
+        rate = AUDIO_BYTES_PER_S if fmt.get("vcodec") == "none" else VIDEO_BYTES_PER_S
+        plausible = int(seconds * rate) + CONTAINER_SLACK_BYTES
+        if plausible < limit:
+            limit = plausible
+            refusal = (f"The media is far larger than {clock(seconds)} of it can be; recap will not download it."
+                       if video.duration_s else
+                       f"The media is larger than anything within the {clock(seconds)} limit here can be "
+                       "(RECAP_MAX_DURATION_MINUTES); recap will not download it.")
+        return limit, refusal
 
     def _with_backoff(self, work: Callable[[yt_dlp.YoutubeDL], Any], extra: dict | None = None) -> Any:
         """Run `work` with a fresh guarded YoutubeDL, backing off on HTTP 429 instead of hammering."""
@@ -212,10 +265,21 @@ def _pick_language(tracks: dict[str, list], lang: str | None, automatic: bool) -
     return None if automatic else next(iter(tracks))
 
 
-def _pick_format(formats: list[dict]) -> dict | None:
+def _usable_formats(formats: list[dict]) -> list[dict]:
     usable = [f for f in formats if f.get("url") and caption_format(f.get("ext", ""))]
     usable.sort(key=lambda f: CAPTION_FORMATS.index(caption_format(f["ext"])) if caption_format(f["ext"]) in CAPTION_FORMATS else 99)
-    return usable[0] if usable else None
+    return usable
+
+
+def _read_capped(ydl: yt_dlp.YoutubeDL, url: str, cap: int) -> bytes | None:
+    """The body at `url`, or None once it passes `cap` bytes; the networking inflates it as read."""
+    body = bytearray()
+    with ydl.urlopen(url) as response:
+        while chunk := response.read(64 * 1024):
+            body += chunk
+            if len(body) > cap:
+                return None
+    return bytes(body)
 
 
 class _Collector:
