@@ -3,17 +3,18 @@ jobs it owes, and per-channel settings. Same database as the video store."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, insert, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from .chat import Place
 from .store import Store
-from .tables import ChannelSettingsRow, DeliveryRow, JobRow, ThreadRow, now
+from .tables import ChannelSettingsRow, DeliveryRow, JobRow, ThreadRow, UsageRow, now
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,20 @@ class Job:
     id: int
     kind: str
     payload: dict
+
+
+@dataclass(frozen=True)
+class Quota:
+    """At most `limit` requests counted in `scope` since `since`."""
+    scope: str
+    limit: int
+    since: datetime
+
+
+# PostgreSQL advisory locks in their two-number form: (this space, a scope's hash) serialises the
+# requests of one scope; (the sweep's space, 0) lets one process at a time delete old usage.
+USAGE_LOCKS = 0x75736167  # "usag"
+SWEEP_LOCK = 0x75737765  # "uswe"
 
 
 def channel_key(place: Place) -> str:
@@ -119,3 +134,49 @@ class ChatStore:
         with Session(self.engine) as s:
             return s.exec(select(func.count()).select_from(JobRow).where(
                 JobRow.workspace == workspace, JobRow.kind == "digest", JobRow.created_at >= since)).one()
+
+    # -- usage (limits) ------------------------------------------------------------------------
+
+    def count_request(self, quotas: list[Quota], kind: str, at: datetime,
+                      forget_before: datetime | None = None) -> Quota | None:
+        """Count one request of `kind` at `at` in every quota's scope, unless that takes one of them
+        over its limit: then count nothing and return the first such quota. Concurrent calls for the
+        same scope, from any process, take turns, so together they never exceed a limit.
+        `forget_before`: also delete the usage older than that, which no window looks at any more."""
+        with Session(self.engine) as s:
+            if self.engine.dialect.name == "postgresql":
+                # Taken in one order by every caller (sorted): two requests may wait, never deadlock.
+                for key in sorted({_lock_key(q.scope) for q in quotas}):
+                    s.exec(text("SELECT pg_advisory_xact_lock(:space, :key)"),
+                           params={"space": USAGE_LOCKS, "key": key})
+            # Written first: on SQLite the first write takes the database's write lock for the rest of
+            # the transaction, so no other process can count in between (PostgreSQL has the locks above).
+            s.exec(insert(UsageRow), params=[{"scope": q.scope, "kind": kind, "at": at} for q in quotas])
+            for quota in quotas:
+                used = s.exec(select(func.count()).select_from(UsageRow)
+                              .where(UsageRow.scope == quota.scope, UsageRow.at >= quota.since)).one()
+                if used > quota.limit:
+                    s.rollback()
+                    return quota
+            if forget_before is not None and self._may_sweep(s):
+                s.exec(delete(UsageRow).where(UsageRow.at < forget_before))
+            s.commit()
+            return None
+
+    def _may_sweep(self, s: Session) -> bool:
+        """Two processes deleting the same old rows could deadlock on PostgreSQL: one sweeps, the other
+        leaves it to the next time. (SQLite's writers already take turns.)"""
+        if self.engine.dialect.name != "postgresql":
+            return True
+        return s.exec(text("SELECT pg_try_advisory_xact_lock(:space, 0)"), params={"space": SWEEP_LOCK}).scalar()
+
+    def usage(self, scope: str, since: datetime) -> int:
+        """How many requests `scope` has had counted since `since`."""
+        with Session(self.engine) as s:
+            return s.exec(select(func.count()).select_from(UsageRow)
+                          .where(UsageRow.scope == scope, UsageRow.at >= since)).one()
+
+
+def _lock_key(scope: str) -> int:
+    """A stable 32-bit number for `scope` (Python's hash() differs between processes)."""
+    return int.from_bytes(hashlib.blake2b(scope.encode(), digest_size=4).digest(), "big", signed=True)

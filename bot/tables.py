@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Column, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -141,3 +141,17 @@ class OAuthStateRow(SQLModel, table=True):
 
     state: str = Field(primary_key=True, max_length=64)
     expires_at: datetime = Field(index=True)
+
+
+class UsageRow(SQLModel, table=True):
+    """One counted request in one scope (a user, a channel, a workspace's digest budget), so every
+    process counts the same limits and a restart forgets none. Rows older than the longest window
+    are deleted as new ones are recorded."""
+
+    __tablename__ = "usage"
+    __table_args__ = (Index("ix_usage_scope_at", "scope", "at"),)  # the window count: one scope, recent rows
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=255)
+    kind: str = Field(max_length=16)  # what was asked for ("digest", "answer"): for operators, not counted
+    at: datetime = Field(index=True)  # from the limits' clock, not the database's: tests move it
