@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import event, inspect, text
@@ -70,8 +71,14 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def migrate(engine: Engine) -> None:
-    """Create or upgrade the schema to the newest revision, keeping every row."""
-    with engine.begin() as connection:
+    """Create or upgrade the schema to the newest revision, keeping every row.
+
+    Several processes may start at once on one database (replicas, workers): a lock makes one of
+    them upgrade while the others wait, then find the schema at HEAD."""
+    with _sqlite_migration_lock(engine), engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Released at commit; taken before the revision is read, so a waiter reads the new one.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         if _revision(connection) == HEAD:
             return  # the common case: alembic costs a fifth of a second to import, so skip it
         from alembic import command
@@ -81,6 +88,41 @@ def migrate(engine: Engine) -> None:
         config.set_main_option("script_location", str(MIGRATIONS))
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+# Any fixed number, the same in every process; "recap" in ASCII.
+MIGRATION_LOCK = 0x7265636170
+
+
+@contextmanager
+def _sqlite_migration_lock(engine: Engine):
+    """A file lock beside the database. SQLite's own locks cannot serve: a deferred transaction that
+    read the old revision fails, rather than waits, when another process has upgraded meanwhile."""
+    database = engine.url.database or ""
+    if engine.dialect.name != "sqlite" or database in ("", ":memory:") or database.startswith("file:"):
+        yield  # in memory a database is one process's own; a file: URI is rare, and has no plain path
+        return
+    path = Path(database).expanduser()
+    fd = os.open(path.with_name(path.name + ".migrate.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        _lock_file(fd)
+        yield
+    finally:
+        os.close(fd)  # closing it releases the lock
+
+
+def _lock_file(fd: int) -> None:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        while True:
+            try:
+                return msvcrt.locking(fd, msvcrt.LK_LOCK, 1)  # gives up after 10 seconds: try again
+            except OSError:
+                continue
+    fcntl.flock(fd, fcntl.LOCK_EX)
 
 
 def _revision(connection) -> str | None:

@@ -247,3 +247,12 @@ def test_unlisted_vimeo_videos_stored_under_their_public_key_are_forgotten(datab
     store = Store.open(database_url)
     assert store.transcript("vimeo:76979871") is None
     assert store.transcript("vimeo:1084537") is not None  # a public video keeps its key and data
+
+
+def test_the_migration_lock_beside_a_sqlite_database_is_its_owners_only(tmp_path):
+    """Processes opening one SQLite file at once take turns to migrate through a lock file beside it."""
+    Store.open(f"sqlite:///{tmp_path / 'recap.sqlite3'}").engine.dispose()
+    lock = tmp_path / "recap.sqlite3.migrate.lock"
+    assert lock.exists()
+    if os.name == "posix":
+        assert stat.S_IMODE(lock.stat().st_mode) & 0o077 == 0
