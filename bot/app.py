@@ -15,7 +15,13 @@ from .settings import Settings
 from .store import Store
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from .assistant import Assistant
+    from .chat import Chat
+    from .workers import Worker
+
+    ChatLogins = list[Callable[[], Awaitable[None]]]
     from .installations import Installations, OAuthStates
     from .secretbox import SecretBox
 
@@ -25,9 +31,13 @@ def build_assistant(settings: Settings, service: RecapService | None = None) -> 
     # Imported here: the command line's summarize/ask never pay for the chat machinery.
     from .assistant import Assistant
     from .chatstore import ChatStore
+    from .jobstore import JobStore
     from .limits import LimitSettings, Limits
     from .runner import InProcessRunner
     from .services import Services
+
+    if TYPE_CHECKING:
+        from .workers import QueueRunner
 
     service = service or build_service(settings)
     store = ChatStore(service.store)
@@ -43,8 +53,15 @@ def build_assistant(settings: Settings, service: RecapService | None = None) -> 
         return RecapService(service.store, w.name, lambda: service.summarizer.with_writer(w),
                             language=chosen.language)
 
-    return Assistant(Services(service, store, variant), store, InProcessRunner(store, settings.job_concurrency),
-                     limits, max_links=settings.max_links_per_message)
+    runner: InProcessRunner | QueueRunner
+    if settings.jobs == "workers":  # this process only records and defers; `recap worker`s run the jobs
+        from .workers import QueueRunner, ensure_schema, queue_app
+
+        ensure_schema(service.store.engine)
+        runner = QueueRunner(JobStore(service.store), queue_app(settings.database_url))
+    else:
+        runner = InProcessRunner(JobStore(service.store), settings.instance, settings.job_concurrency)
+    return Assistant(Services(service, store, variant), store, runner, limits, max_links=settings.max_links_per_message)
 
 
 def build_secret_box(settings: Settings) -> "SecretBox":
@@ -66,14 +83,59 @@ def build_installations(assistant: "Assistant", box: "SecretBox") -> tuple["Inst
     return Installations(store, box), OAuthStates(store)
 
 
-def build_service(settings: Settings) -> RecapService:
+def build_service(settings: Settings, transcribe_here: bool = True) -> RecapService:
     writer = build_writer(settings)
     return RecapService(Store.open(settings.database_url), writer.name,
-                        lambda: build_summarizer(settings, writer), language=settings.language)
+                        lambda: build_summarizer(settings, writer, transcribe_here), language=settings.language)
 
 
-def build_summarizer(settings: Settings, writer: Writer) -> Summarizer:
-    return Summarizer(fetcher=build_fetcher(settings), transcriber=build_transcriber(settings), writer=writer)
+def build_summarizer(settings: Settings, writer: Writer, transcribe_here: bool = True) -> Summarizer:
+    return Summarizer(fetcher=build_fetcher(settings), transcriber=build_transcriber(settings), writer=writer,
+                      transcribe_here=transcribe_here)
+
+
+def build_worker(settings: Settings, queues: list[str] | None) -> tuple["Worker", list[str], "ChatLogins"]:
+    """A `recap worker`: the platforms with credentials here, plus transcription unless `queues`
+    names what to take (`--queue transcribe` on a GPU machine)."""
+    from .chatstore import ChatStore
+    from .jobs import JobHandlers
+    from .jobstore import JobStore
+    from .services import Services
+    from .workers import TRANSCRIBE_QUEUE, Worker, conninfo, ensure_schema, queue_app
+
+    conninfo(settings.database_url)  # PostgreSQL, or a clear refusal before anything starts
+    chats, logins = build_rest_chats(settings)
+    queues = queues or [*chats, TRANSCRIBE_QUEUE]
+    if unserved := [q for q in queues if q not in chats and q != TRANSCRIBE_QUEUE]:
+        raise NotConfigured(f"this worker has no credentials for {', '.join(unserved)}: set its token "
+                            "(SLACK_BOT_TOKEN, DISCORD_TOKEN) or leave that queue to other workers")
+    here = TRANSCRIBE_QUEUE in queues
+    service = build_service(settings, transcribe_here=here)
+    ensure_schema(service.store.engine)
+    store, jobs = ChatStore(service.store), JobStore(service.store)
+    worker = Worker(JobHandlers(chats, store, jobs, Services(service, store)), jobs, queue_app(settings.database_url),
+                    transcriber=None)
+    worker.handlers.hand_off = None if here else worker.hand_off
+    if here:
+        worker.transcriber = worker.handlers
+    return worker, queues, logins
+
+
+def build_rest_chats(settings: Settings) -> tuple[dict[str, "Chat"], "ChatLogins"]:
+    """Chats that post through the platforms' REST APIs alone (no Socket Mode, no gateway), for
+    workers; and what must run in the event loop before they can post."""
+    chats: dict[str, Chat] = {}
+    logins: ChatLogins = []
+    if settings.slack_bot_token:
+        from adapters.slack.chat import token_chat
+
+        chats["slack"] = token_chat(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    if settings.discord_token:
+        from adapters.discord.rest import rest_chat
+
+        chat, login = rest_chat(settings.discord_token.get_secret_value(), settings.discord_api_url)
+        chats["discord"], logins = chat, [*logins, login]
+    return chats, logins
 
 
 def build_fetcher(settings: Settings):

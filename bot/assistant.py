@@ -92,7 +92,7 @@ class Assistant:
         self.limits = limits
         self.max_links = max_links
         self.chats: dict[str, Chat] = {}
-        self.jobs = JobHandlers(self.chats, store, services)
+        self.jobs = JobHandlers(self.chats, store, runner.jobs, services)
         self.handled = Tally()
         runner.bind(self.jobs.run)
 
@@ -105,7 +105,7 @@ class Assistant:
 
     async def resume(self) -> int:
         """Finish the replies an earlier process owed, once connected to the chats they go to."""
-        resumed = await self.runner.resume()
+        resumed = await self.runner.resume(self.chats)
         if resumed:
             log.warning("resumed %d unfinished job(s) from before the restart", resumed)
         return resumed
@@ -248,7 +248,7 @@ class Assistant:
 
     async def _submit(self, thread: Place, url: str, user: str, claims: list[str], quiet: bool) -> None:
         quiet = quiet and not video_key(url).startswith(VIDEO_HOSTS)
-        await self.runner.submit("digest", thread.workspace, {"place": asdict(thread), "url": url, "user": user,
+        await self.runner.submit("digest", thread.platform, thread.workspace, {"place": asdict(thread), "url": url, "user": user,
                                                                "quiet": quiet, "claims": claims})
 
     async def _ask(self, thread: Place, question: str, user: str, url: str, show_question: bool,
@@ -266,7 +266,7 @@ class Assistant:
             return
         if requester is not None:
             await requester.tell("Looking into it…")
-        await self.runner.submit("answer", thread.workspace, {"place": asdict(thread), "url": url, "question": question,
+        await self.runner.submit("answer", thread.platform, thread.workspace, {"place": asdict(thread), "url": url, "question": question,
                                                                "user": user, "show_question": show_question})
 
     def _claim(self, claims: list[str]) -> bool:

@@ -1,12 +1,11 @@
 """What the chat side of recap remembers: deliveries it claimed, which video each thread is about,
-jobs it owes, and per-channel settings. Same database as the video store."""
+and per-channel settings. Same database as the video store; the jobs it owes are in jobstore.py."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from sqlalchemy import delete, func, insert, text
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +13,7 @@ from sqlmodel import Session, select
 
 from .chat import Place
 from .store import Store
-from .tables import ChannelSettingsRow, DeliveryRow, JobRow, ThreadRow, UsageRow, now
+from .tables import ChannelSettingsRow, DeliveryRow, ThreadRow, UsageRow
 
 
 @dataclass(frozen=True)
@@ -22,13 +21,6 @@ class ChannelSettings:
     auto_summarize: bool = True
     language: str | None = None
     writer: str | None = None
-
-
-@dataclass(frozen=True)
-class Job:
-    id: int
-    kind: str
-    payload: dict
 
 
 @dataclass(frozen=True)
@@ -97,45 +89,6 @@ class ChatStore:
         with Session(self.engine) as s, s.begin():
             s.merge(ChannelSettingsRow(channel_key=channel_key(place), auto_summarize=settings.auto_summarize,
                                        language=settings.language, writer=settings.writer))
-
-    # -- jobs ----------------------------------------------------------------------------------
-
-    def add_job(self, kind: str, workspace: str, payload: dict) -> Job:
-        with Session(self.engine) as s, s.begin():
-            row = JobRow(kind=kind, workspace=workspace, payload_json=json.dumps(payload))
-            s.add(row)
-            s.flush()
-            return Job(row.id, kind, payload)
-
-    def update_job(self, job_id: int, status: str) -> None:
-        with Session(self.engine) as s, s.begin():
-            row = s.get(JobRow, job_id)
-            row.status = status
-            row.updated_at = now()
-            if status == "running":
-                row.attempts += 1
-
-    def save_job_payload(self, job_id: int, payload: dict) -> None:
-        """Remember what a job has done so far (the progress message it posted) for a resume."""
-        with Session(self.engine) as s, s.begin():
-            row = s.get(JobRow, job_id)
-            row.payload_json = json.dumps(payload)
-            row.updated_at = now()
-
-    def unfinished_jobs(self, max_attempts: int = 3) -> list[Job]:
-        """Jobs a previous process accepted and did not finish, oldest first."""
-        with Session(self.engine) as s:
-            rows = s.exec(select(JobRow).where(JobRow.status.in_(("pending", "running")),
-                                               JobRow.attempts < max_attempts).order_by(JobRow.id))
-            return [Job(r.id, r.kind, json.loads(r.payload_json)) for r in rows]
-
-    def digests_today(self, workspace: str) -> int:
-        since = datetime.now(timezone.utc) - timedelta(days=1)
-        with Session(self.engine) as s:
-            return s.exec(select(func.count()).select_from(JobRow).where(
-                JobRow.workspace == workspace, JobRow.kind == "digest", JobRow.created_at >= since)).one()
-
-    # -- usage (limits) ------------------------------------------------------------------------
 
     def count_request(self, quotas: list[Quota], kind: str, at: datetime,
                       forget_before: datetime | None = None) -> Quota | None:

@@ -9,14 +9,17 @@ a video (a quiet, auto-summarised link) may end in silence.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from typing import Awaitable, Callable
+from typing import AsyncIterator, Awaitable, Callable
 
-from summarizer.errors import NotAVideoLink, RecapError, UnsupportedSite, VideoUnavailable
+from summarizer.errors import NeedsTranscription, NotAVideoLink, RecapError, UnsupportedSite, VideoUnavailable
 from summarizer.links import video_key
+from summarizer.pipeline import quiet
 
 from .chat import AnswerReply, CannotPost, Chat, DigestReply, Notice, Place
-from .chatstore import ChatStore, Job
+from .chatstore import ChatStore
+from .jobstore import Job, JobStore
 from .progress import ChatProgress
 from .services import Services
 
@@ -26,32 +29,76 @@ log = logging.getLogger(__name__)
 UNEXPECTED = "something went wrong on recap's side; try again later, and tell the operator if it keeps happening."
 
 
-class JobHandlers:
-    def __init__(self, chats: dict[str, Chat], store: ChatStore, services: Services):
-        self.chats, self.store, self.services = chats, store, services
-        self.kinds: dict[str, Callable[[Job], Awaitable[None]]] = {"digest": self.digest, "answer": self.answer}
+class TranscriptionFailed(RecapError):
+    """What a transcription worker met, told in the thread by the worker that goes on with the job."""
 
-    async def run(self, job: Job) -> None:
+
+# A handler's word that the job is not over: it waits for a transcription worker to continue it.
+HANDED_OFF = "handed-off"
+HandOff = Callable[[Job], Awaitable[None]]
+
+
+class Flights:
+    """One digest of a video at a time in this process: the threads that ask for the same video at
+    once wait for the first, then find its transcript (and digest) stored."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._users: dict[str, int] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._users[key] = self._users.get(key, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._users[key] -= 1
+            if not self._users[key]:
+                del self._users[key], self._locks[key]
+
+
+class JobHandlers:
+    def __init__(self, chats: dict[str, Chat], store: ChatStore, jobs: JobStore, services: Services,
+                 hand_off: HandOff | None = None):
+        self.chats, self.store, self.jobs, self.services = chats, store, jobs, services
+        self.hand_off = hand_off  # workers mode: how a job without captions reaches a transcription worker
+        self.flights = Flights()
+        self.kinds: dict[str, Callable[[Job], Awaitable[str | None]]] = {"digest": self.digest, "answer": self.answer}
+
+    async def run(self, job: Job) -> bool:
+        """Do the job; False when it was handed on and is not finished yet."""
         handler = self.kinds.get(job.kind)
         if handler is None:
             raise ValueError(f"unknown job kind {job.kind!r}")
         try:
-            await handler(job)
+            return await handler(job) != HANDED_OFF
         except CannotPost as exc:
             # Removed from the channel, or its permissions changed, while the job ran: nobody to
             # tell, and retrying cannot help. A request that could be answered was told at once.
             self._release(job)
             log.warning("%s job %d: cannot post in its channel: %s", job.kind, job.id, exc)
+            return True
 
-    async def digest(self, job: Job) -> None:
+    async def digest(self, job: Job) -> str | None:
         p = job.payload
         place = Place(**p["place"])
         progress = ChatProgress(self.chats[place.platform], place, asyncio.get_running_loop(), quiet=p["quiet"],
                                 sent_id=p.get("progress_id"), remember=lambda mid: self._remember(job, mid))
         try:
             await progress.start()
-            video_key(p["url"])  # a chat job is always about a web link, never a path on this machine
-            digest = await asyncio.to_thread(self.services.for_place(place).digest, p["url"], progress)
+            if p.get("transcription_failed"):  # a transcription worker could not make the transcript
+                raise TranscriptionFailed(p["transcription_failed"])
+            key = video_key(p["url"])  # a chat job is always about a web link, never a path on this machine
+            async with self.flights.hold(key):
+                digest = await asyncio.to_thread(self.services.for_place(place).digest, p["url"], progress)
+        except NeedsTranscription:
+            if self.hand_off is None:
+                raise
+            await progress.note("waiting for a transcription worker")
+            await self.hand_off(job)
+            return HANDED_OFF
         except (UnsupportedSite, VideoUnavailable, NotAVideoLink) as exc:
             self._release(job)
             if progress.sent or not p["quiet"]:
@@ -64,14 +111,34 @@ class JobHandlers:
         except CannotPost:
             raise
         except Exception:
-            self._release(job)
-            if progress.sent or not p["quiet"]:
-                await progress.finish(Notice(f"I couldn't summarise that video: {UNEXPECTED}"))
-            raise  # the runner logs it and marks the job failed
+            if job.final_attempt:  # otherwise it is tried again, and edits the same progress message
+                self._release(job)
+                if progress.sent or not p["quiet"]:
+                    await progress.finish(Notice(f"I couldn't summarise that video: {UNEXPECTED}"))
+            raise  # the runner logs it and marks the job failed or retries it
         self.store.remember_thread(place, digest.video.key, p["url"])
         await progress.finish(DigestReply(digest))
+        return None
 
-    async def answer(self, job: Job) -> None:
+    async def transcribe(self, job: Job) -> None:
+        """A transcription worker's part of a digest: the transcript, stored for the job to go on.
+        What went wrong is kept in the job, for the digest handler to say in the thread."""
+        p = job.payload
+        place = Place(**p["place"])
+        chat = self.chats.get(place.platform)  # a GPU machine may serve no chat: then no progress
+        progress = ChatProgress(chat, place, asyncio.get_running_loop(), quiet=p["quiet"], sent_id=p.get("progress_id"),
+                                remember=lambda mid: self._remember(job, mid)) if chat else quiet
+        try:
+            async with self.flights.hold(video_key(p["url"])):
+                await asyncio.to_thread(self.services.for_place(place).transcript, p["url"], progress)
+        except RecapError as exc:
+            job.payload["transcription_failed"] = str(exc)
+            self.jobs.save_payload(job.id, job.payload)
+        finally:
+            if isinstance(progress, ChatProgress):
+                await progress.close()
+
+    async def answer(self, job: Job) -> str | None:
         p = job.payload
         place = Place(**p["place"])
         chat = self.chats[place.platform]
@@ -84,13 +151,15 @@ class JobHandlers:
         except CannotPost:
             raise
         except Exception:
-            await chat.post(place, Notice(f"I couldn't answer that: {UNEXPECTED}"))
+            if job.final_attempt:
+                await chat.post(place, Notice(f"I couldn't answer that: {UNEXPECTED}"))
             raise
         await chat.post(place, AnswerReply(answer, p.get("show_question", False)))
+        return None
 
     def _remember(self, job: Job, message_id: str) -> None:
         job.payload["progress_id"] = message_id
-        self.store.save_job_payload(job.id, job.payload)
+        self.jobs.save_payload(job.id, job.payload)
 
     def _release(self, job: Job) -> None:
         """A link that failed may be posted again in the same thread and be tried afresh."""

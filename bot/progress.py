@@ -46,6 +46,10 @@ class ChatProgress:
         self.sent = await self.chat.post(self.place, ProgressNote(text))
         self.remember(self.sent.message_id)
 
+    async def note(self, text: str) -> None:
+        """Say where the job stands now, outside the pipeline's stages."""
+        await self._show(f"Watching… {text}")
+
     def __call__(self, stage: str, fraction: float | None) -> None:
         now = time.monotonic()
         if self._done or (now - self._last < PROGRESS_EVERY_S and stage != "writing"):
@@ -64,13 +68,18 @@ class ChatProgress:
         else:
             await self.chat.update(self.sent, ProgressNote(text))
 
-    async def finish(self, reply: Reply) -> None:
-        if self._pending is not None:  # let the last progress edit land before the final one
+    async def close(self) -> None:
+        """Let the last progress edit land, and make none after it: the final reply may come from
+        another process (a transcription worker hands the job back) and must not be overwritten."""
+        if self._pending is not None:
             try:
                 await asyncio.wrap_future(self._pending)
             except Exception:  # a failed progress edit must not cost the user the digest
                 log.warning("a progress update failed", exc_info=True)
         self._done = True
+
+    async def finish(self, reply: Reply) -> None:
+        await self.close()
         if self.sent is None:
             self.sent = await self.chat.post(self.place, reply)
         else:

@@ -5,6 +5,7 @@ Only the composition root (`bot.app`) reads these; everything below it receives 
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Literal
 
@@ -61,8 +62,18 @@ class Settings(BaseSettings):
     proxy: str | None = None
     allow_private_networks: bool = False
 
+    # embedded: chat front ends run their jobs themselves (SQLite or PostgreSQL). workers: front ends
+    # only record and defer; `recap worker` processes run the jobs on procrastinate (PostgreSQL).
+    jobs: Literal["embedded", "workers"] = "embedded"
+    # A worker whose heartbeat is older than this is taken for dead and its jobs go to others.
+    stall_seconds: float = Field(default=30, gt=0)
+    # On SIGTERM, running jobs get this long to finish; the rest are handed back, never lost.
+    shutdown_grace_seconds: float = Field(default=30, ge=0)
     # Chat: jobs at once in this process, and the limits that keep one channel from taking all.
     job_concurrency: int = 2
+    # This process's name among those sharing the database. Jobs are owned as "<instance>/<platform>":
+    # keep it stable across restarts of one deployment so a restart takes its own jobs back at once.
+    instance: str = Field(default_factory=socket.gethostname, min_length=1, max_length=200)
     # Links taken from one message or command; more is spam, and each costs a download.
     max_links_per_message: int = Field(default=3, ge=1, le=20)
     limit_per_user_per_hour: int = 10

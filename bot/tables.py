@@ -95,12 +95,16 @@ class JobRow(SQLModel, table=True):
     """Work owed to a chat: kept until done, so a restart resumes it and finishes the reply."""
 
     __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_status_platform", "status", "platform"),)
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=32)
     workspace: str = Field(index=True, max_length=255)
     payload_json: str = Field(sa_column=Column(Text, nullable=False))
     status: str = Field(default="pending", index=True, max_length=16)
+    platform: str = Field(default="", max_length=32)  # where the reply goes: only its front ends run it
+    owner: str | None = Field(default=None, max_length=255)  # the process running it, while it runs
+    lease_until: datetime | None = None  # the owner's heartbeat keeps this ahead; past it, anyone may take over
     attempts: int = 0
     created_at: datetime = Field(default_factory=now, index=True)
     updated_at: datetime = Field(default_factory=now)

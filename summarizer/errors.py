@@ -55,3 +55,8 @@ class NotConfigured(RecapError):
 class WriterFailed(RecapError):
     """The writer (Claude, a local model) returned something recap cannot show, even after repair:
     worth trying again; nothing about the link or the settings is wrong."""
+
+
+class NeedsTranscription(Exception):
+    """Not a failure: this video has no captions and this process leaves speech recognition to
+    another (a worker serving the transcribe queue). Never shown to a user."""

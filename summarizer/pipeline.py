@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Callable
 
 from pydantic import ValidationError
 
-from .errors import EmptyTranscript, WriterFailed
+from .errors import EmptyTranscript, NeedsTranscription, WriterFailed
 from .grounding import finish_answer, finish_digest, ground_answer, ground_digest
 from .links import video_key
 from .localfile import file_key, is_url, media_path, probe_file, sidecar_captions
@@ -44,14 +44,18 @@ def key_of(target: str) -> str:
 
 
 class Summarizer:
-    def __init__(self, fetcher: "YtDlpFetcher", transcriber: Transcriber, writer: Writer):
+    def __init__(self, fetcher: "YtDlpFetcher", transcriber: Transcriber, writer: Writer,
+                 transcribe_here: bool = True):
         self.fetcher = fetcher
         self.transcriber = transcriber
         self.writer = writer
+        # False: a link without captions raises NeedsTranscription before any download, for a
+        # process that hands speech recognition to others (workers without the transcribe queue).
+        self.transcribe_here = transcribe_here
 
     def with_writer(self, writer: Writer) -> "Summarizer":
         """The same fetcher and transcriber (one whisper model a process), writing another way."""
-        return Summarizer(self.fetcher, self.transcriber, writer)
+        return Summarizer(self.fetcher, self.transcriber, writer, self.transcribe_here)
 
     def transcript(self, target: str, progress: ProgressFn = quiet, key: str | None = None) -> tuple[Video, Transcript]:
         """Metadata and transcript: captions when there are some, else speech recognition.
@@ -62,12 +66,15 @@ class Summarizer:
         if not is_url(target):
             path = media_path(target)
             video = probe_file(path, key or file_key(path))
+            self.fetcher.check_duration(video.duration_s)  # a file's length is measured, not declared
             transcript = sidecar_captions(path) or self._transcribe(path, video, progress)
             return video, _checked(transcript)
 
         probe = self.fetcher.probe(target)
         progress("captions", None)
         transcript = self.fetcher.captions(probe)
+        if transcript is None and not self.transcribe_here:
+            raise NeedsTranscription(probe.video.key)
         if transcript is None:
             # Temporary media never outlives the call, whatever happens inside it.
             with tempfile.TemporaryDirectory(prefix="recap-") as tmp:

@@ -139,23 +139,23 @@ async def test_an_interrupted_job_is_resumed_by_the_next_process(tmp_path, media
     first = build_assistant(settings(tmp_path))
     first_chat = MemoryChat()
     first.add_chat("memory", first_chat)
-    first.runner._spawn = lambda job: None  # this process dies before the job runs
+    first.runner._spawn = lambda *job: None  # this process dies before the job runs
     await first.on_message(message(media_server.url("site/bees.html")))
     assert first_chat.messages == []
 
     second = build_assistant(settings(tmp_path))
     chat = MemoryChat()
     second.add_chat("memory", chat)
-    assert await second.runner.resume() == 1
+    assert await second.resume() == 1
     await second.runner.drain()
     assert isinstance(chat.messages[0].reply, DigestReply)
-    assert await second.runner.resume() == 0  # done means done
+    assert await second.resume() == 0  # done means done
 
 
 async def test_a_front_end_that_reconnects_resumes_each_job_once(tmp_path, media_server):
     first = build_assistant(settings(tmp_path))
     first.add_chat("memory", MemoryChat())
-    first.runner._spawn = lambda job: None  # this process dies before the job runs
+    first.runner._spawn = lambda *job: None  # this process dies before the job runs
     await first.on_message(message(media_server.url("site/bees.html")))
 
     second = build_assistant(settings(tmp_path))

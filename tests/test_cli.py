@@ -142,3 +142,10 @@ def test_log_level_is_the_setting(env, capsys, caplog, monkeypatch, media_server
     monkeypatch.setenv("RECAP_LOG_LEVEL", "loud")
     code, out, err = run(capsys, "summarize", url)
     assert code == 2 and "log_level" in err and out == ""
+
+
+def test_a_local_file_over_the_duration_limit_is_refused_before_transcribing(env, capsys, monkeypatch):
+    monkeypatch.setenv("RECAP_MAX_DURATION_MINUTES", "0.5")
+    code, out, err = run(capsys, "summarize", str(FIXTURES / "media" / "lighthouses.opus"))  # 1:10 long
+    assert code == 2 and "RECAP_MAX_DURATION_MINUTES" in err and out == ""
+    assert "Transcribing" not in err

@@ -134,3 +134,15 @@ async def test_settings_are_validated_and_for_admins_on_every_platform(bot):
     assert assistant.store.settings(CHANNEL).language is None
     assert "language fr" in assistant.change_settings(CHANNEL, {"language": "FR"}, is_admin=True)
     assert assistant.store.settings(CHANNEL).language == "fr"
+
+
+async def test_ten_threads_asking_for_one_uncaptioned_video_at_once_cost_one_download(tmp_path, media_server):
+    assistant, chat = make_bot(tmp_path, job_concurrency=4)
+    url = media_server.url("media/lighthouses.opus")
+    for i in range(10):
+        await assistant.on_message(message(url, mid=f"200.{i}", user=f"U{i}", mentions_bot=True))
+    await assistant.runner.drain()
+    assert [type(m.reply) for m in chat.messages] == [DigestReply] * 10  # every thread has its digest
+    assert len({m.place.thread for m in chat.messages}) == 10
+    assert len(media_server.requests_for("media/lighthouses.opus", )) <= 2  # one probe, one download
+    assert [s for _, s in jobs(assistant)] == ["done"] * 10

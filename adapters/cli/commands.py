@@ -44,6 +44,10 @@ def parser() -> argparse.ArgumentParser:
     sl = sub.add_parser("slack", help="run the Slack app (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
     sl.add_argument("--port", type=int, default=3000, help="HTTP mode: port for /slack/events (default 3000)")
     sub.add_parser("discord", help="run the Discord bot (DISCORD_TOKEN)")
+    w = sub.add_parser("worker", help="run jobs for the chat front ends (RECAP_JOBS=workers, PostgreSQL)")
+    w.add_argument("--queue", action="append", metavar="QUEUE", dest="queues",
+                   help="take only these queues: slack, discord, transcribe (repeatable; default: every "
+                        "platform with credentials here, and transcribe)")
     return p
 
 
@@ -66,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         if not args.debug:
             logging.getLogger().setLevel(settings.log_level.upper())
-        if args.command in ("slack", "discord"):
+        if args.command in ("slack", "discord", "worker"):
             return chat_front_end(settings, args)
         service = build_service(settings)
         return COMMANDS[args.command](service, args, out, err)
@@ -133,7 +137,11 @@ def chat(service, args, out: Console, err: Console) -> int:
 def chat_front_end(settings, args) -> int:
     import asyncio
 
-    if args.command == "slack":
+    if args.command == "worker":
+        from bot.workers import serve_worker
+
+        asyncio.run(serve_worker(settings, args.queues))
+    elif args.command == "slack":
         from adapters.slack.run import serve
 
         asyncio.run(serve(settings, args.port))

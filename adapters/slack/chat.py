@@ -60,6 +60,18 @@ class SlackChat:
                                             **blocks.notice_message(text))
 
 
+def token_chat(token: str, api_url: str | None) -> SlackChat:
+    """A SlackChat that posts with one bot token: a worker's, which needs no event connection."""
+    from .app import web_client
+
+    client = web_client(token, api_url)
+
+    async def client_for(workspace: str) -> AsyncWebClient:
+        return client
+
+    return SlackChat(client_for)
+
+
 class SlackRequester:
     """Answers the person privately: the command's own acknowledgement first (Slack wants one within
     3 seconds), then its response_url, or an ephemeral message where there is neither (a modal)."""

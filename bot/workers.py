@@ -1,0 +1,180 @@
+"""Workers mode (RECAP_JOBS=workers): jobs run in `recap worker` processes, on procrastinate.
+
+Front ends record a job (jobs table) and defer a procrastinate task for it on their platform's
+queue; workers on any machine take it, run the same handlers as embedded mode and post through
+the platforms' REST APIs. procrastinate gives the queue, retries with backoff, one job per video
+at a time (a lock on the video key) and worker heartbeats; a worker that stops beating has its
+jobs retried by the others. The jobs table still records each job, so every mode counts and
+reports the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import replace
+from typing import Any, Iterable
+
+import procrastinate
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from summarizer.errors import NotConfigured
+from summarizer.links import video_key
+
+from .jobs import JobHandlers
+from .jobstore import Job, JobStore
+
+log = logging.getLogger(__name__)
+
+RUN = "recap.run"
+TRANSCRIBE = "recap.transcribe"
+TRANSCRIBE_QUEUE = "transcribe"
+ATTEMPTS = 3
+SCHEMA_LOCK = 0x72656361  # "reca": one process at a time applies procrastinate's schema
+
+
+def conninfo(database_url: str) -> str:
+    """procrastinate speaks psycopg: the same database as recap's store, as a libpq URL."""
+    scheme, sep, rest = database_url.partition("://")
+    if not sep or not scheme.startswith("postgresql"):
+        raise NotConfigured("RECAP_JOBS=workers needs PostgreSQL: set RECAP_DATABASE_URL=postgresql+psycopg://… "
+                            "(SQLite serves one process: use RECAP_JOBS=embedded there).")
+    return f"postgresql://{rest}"
+
+
+def ensure_schema(engine: Engine) -> None:
+    """procrastinate's tables, created once however many processes start together."""
+    with engine.begin() as c:
+        c.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SCHEMA_LOCK})
+        if c.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar() is None:
+            # Straight to psycopg without parameters: the schema's own "%" are not placeholders.
+            cursor = c.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            cursor.execute(procrastinate.schema.SchemaManager.get_schema())
+
+
+def queue_app(database_url: str) -> procrastinate.App:
+    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(database_url)))
+    retry = procrastinate.RetryStrategy(max_attempts=ATTEMPTS - 1, exponential_wait=4)
+
+    @app.task(name=RUN, pass_context=True, retry=retry)
+    async def run(context: procrastinate.JobContext, job_id: int) -> None:
+        await context.additional_context["worker"].run(job_id, context.job.attempts)
+
+    @app.task(name=TRANSCRIBE, pass_context=True, retry=retry, queue=TRANSCRIBE_QUEUE)
+    async def transcribe(context: procrastinate.JobContext, job_id: int) -> None:
+        await context.additional_context["worker"].transcribe(job_id)
+
+    return app
+
+
+def _lock(payload: dict[str, Any]) -> str:
+    return f"video:{video_key(payload['url'])}"
+
+
+class QueueRunner:
+    """The front ends' side of workers mode: record the job, defer it, and run nothing here."""
+
+    def __init__(self, jobs: JobStore, app: procrastinate.App):
+        self.jobs = jobs
+        self.app = app
+        self._open = False
+
+    def bind(self, handler: Any) -> None:
+        pass  # the handlers run in the workers
+
+    async def submit(self, kind: str, platform: str, workspace: str, payload: dict[str, Any]) -> Job:
+        job = await asyncio.to_thread(self.jobs.add, kind, platform, workspace, payload, None, 0)
+        if not self._open:  # the connection pool is made in the event loop that uses it
+            await self.app.open_async()
+            self._open = True
+        await defer(self.app, RUN, job, queue=platform)
+        return job
+
+    async def resume(self, platforms: Iterable[str]) -> int:
+        return 0  # procrastinate keeps what is owed
+
+    async def drain(self) -> None:
+        pass
+
+    async def shutdown(self, grace_s: float) -> None:
+        if self._open:
+            await self.app.close_async()
+            self._open = False
+
+
+async def defer(app: procrastinate.App, task: str, job: Job, queue: str) -> None:
+    # One job per video at a time: the others wait for it, then find the transcript stored.
+    await app.configure_task(task, queue=queue, lock=_lock(job.payload)).defer_async(job_id=job.id)
+
+
+class Worker:
+    """Runs recap's jobs as procrastinate hands them over, in a `recap worker` process."""
+
+    def __init__(self, handlers: JobHandlers, jobs: JobStore, app: procrastinate.App, transcriber: JobHandlers | None):
+        self.handlers, self.jobs, self.app = handlers, jobs, app
+        # Handlers whose service transcribes here: set when this worker serves the transcribe queue.
+        self.transcriber = transcriber
+
+    async def run(self, job_id: int, attempts: int) -> None:
+        job = await asyncio.to_thread(self.jobs.get, job_id)
+        if job is None or await asyncio.to_thread(self.jobs.status, job_id) not in ("pending", "running"):
+            return  # done already: a retry of a job whose reply was delivered
+        job = replace(job, final_attempt=attempts + 1 >= ATTEMPTS)
+        await asyncio.to_thread(self.jobs.update, job_id, "running")
+        try:
+            finished = await self.handlers.run(job)
+        except Exception:
+            if job.final_attempt:
+                await asyncio.to_thread(self.jobs.update, job_id, "failed")
+            raise
+        if finished:
+            await asyncio.to_thread(self.jobs.update, job_id, "done")
+
+    async def transcribe(self, job_id: int) -> None:
+        """Make the transcript of a job whose video has no captions, then hand the job back."""
+        job = await asyncio.to_thread(self.jobs.get, job_id)
+        if job is None or self.transcriber is None:
+            return
+        await self.transcriber.transcribe(job)
+        await defer(self.app, RUN, job, queue=job.payload["place"]["platform"])
+
+    async def hand_off(self, job: Job) -> None:
+        await defer(self.app, TRANSCRIBE, job, queue=TRANSCRIBE_QUEUE)
+
+    async def serve(self, queues: list[str], concurrency: int, stall_s: float, grace_s: float) -> None:
+        """Work until SIGTERM or SIGINT: then finish what runs within `grace_s` and stop."""
+        sweeper = asyncio.create_task(self._retry_stalled(stall_s))
+        try:
+            await self.app.run_worker_async(
+                queues=queues, concurrency=concurrency, additional_context={"worker": self},
+                update_heartbeat_interval=max(stall_s / 6, 0.5), stalled_worker_timeout=stall_s,
+                shutdown_graceful_timeout=grace_s, listen_notify=True, fetch_job_polling_interval=2)
+        finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+
+    async def _retry_stalled(self, stall_s: float) -> None:
+        """A worker killed mid-job (SIGKILL, a lost machine) stops beating: give its jobs to others."""
+        while True:
+            await asyncio.sleep(stall_s / 3)
+            try:
+                for job in await self.app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stall_s):
+                    log.warning("job %s of a stalled worker is retried", job.id)
+                    await self.app.job_manager.retry_job(job)
+            except Exception:
+                log.warning("looking for stalled jobs failed", exc_info=True)
+
+
+async def serve_worker(settings: Any, queues: list[str] | None) -> None:
+    """`recap worker`: built by the composition root, run until SIGTERM."""
+    from .app import build_worker
+
+    worker, queues, logins = build_worker(settings, queues)
+    for login in logins:
+        await login()
+    log.warning("recap worker takes queues %s", ", ".join(queues))
+    async with worker.app.open_async():
+        await worker.serve(queues, settings.job_concurrency, settings.stall_seconds, settings.shutdown_grace_seconds)
