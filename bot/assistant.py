@@ -40,6 +40,9 @@ VIDEO_HOSTS = ("youtube:", "vimeo:")
 NO_VIDEO_YET = "No video has been summarised here yet: paste a link first."
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+# Every database call made while handling an event runs off the event loop: a slow disk or a busy
+# PostgreSQL must not delay the acknowledgements of the events behind it.
+db = asyncio.to_thread
 
 
 class Tally:
@@ -116,20 +119,20 @@ class Assistant:
     async def on_message(self, msg: Incoming) -> None:
         if msg.from_bot or msg.is_edit:
             return
-        if msg.event_id and not self.store.claim(f"event:{msg.place.platform}:{msg.event_id}"):
+        if msg.event_id and not await db(self.store.claim, f"event:{msg.place.platform}:{msg.event_id}"):
             return  # a retried delivery of an event already handled
-        if not self.store.claim(f"seen:{msg.place.platform}:{msg.place.channel}:{msg.message_id}"):
+        if not await db(self.store.claim, f"seen:{msg.place.platform}:{msg.place.channel}:{msg.message_id}"):
             return  # one message, two events (Slack's "message" and "app_mention"): answer once
         thread = msg.place if msg.place.thread else replace(msg.place, thread=msg.message_id)
         asked = msg.is_dm or msg.mentions_bot
-        if msg.links and (asked or self.store.settings(msg.place).auto_summarize):
-            intake = self._intake(thread, thread, list(msg.links), msg.user, origin=msg.message_id)
+        if msg.links and (asked or (await db(self.store.settings, msg.place)).auto_summarize):
+            intake = await db(self._intake, thread, thread, list(msg.links), msg.user, msg.message_id)
             for url, claims in intake.accepted:
                 await self._submit(thread, url, msg.user, claims, quiet=not asked)
             if intake.refusal and asked:  # a message that did not address recap gets no refusal
                 await self._chat(thread).whisper(thread, msg.user, intake.refusal)
             return
-        if msg.place.thread and (url := self.store.thread_video(msg.place)):
+        if msg.place.thread and (url := await db(self.store.thread_video, msg.place)):
             await self._ask(msg.place, msg.text, msg.user, url, show_question=False, requester=None)
         elif asked:
             await self._chat(thread).post(thread, Notice(HELP))
@@ -145,7 +148,7 @@ class Assistant:
             await requester.tell("I found no video link there.")
             return
         thread = replace(here, thread=root) if root else here if here.thread else None
-        intake = self._intake(here, thread, urls, requester.user, origin=root)
+        intake = await db(self._intake, here, thread, urls, requester.user, root)
         if not intake.accepted:
             await requester.tell(intake.refusal or "That video is summarised in this thread already.")
             return
@@ -155,7 +158,7 @@ class Assistant:
             try:
                 target = thread or replace(here, thread=(await requester.open(Requested(url, requester.user))).message_id)
             except CannotPost as exc:
-                self._release(claims)
+                await db(self._release, claims)
                 await requester.tell(str(exc))
                 return
             await self._submit(target, url, requester.user, claims, quiet=False)
@@ -163,7 +166,7 @@ class Assistant:
     @tallied
     async def ask(self, thread: Place, question: str, requester: Requester) -> None:
         """A question about the video of `thread` (the ask button's modal)."""
-        url = self.store.thread_video(thread)
+        url = await db(self.store.thread_video, thread)
         if not url:
             await requester.tell(NO_VIDEO_YET)
             return
@@ -172,18 +175,18 @@ class Assistant:
     @tallied
     async def ask_latest(self, here: Place, question: str, requester: Requester) -> None:
         """A question about the video of this thread, or else the channel's latest digest."""
-        if here.thread and (url := self.store.thread_video(here)):
+        if here.thread and (url := await db(self.store.thread_video, here)):
             thread = here
-        elif found := self.store.last_thread(here):
+        elif found := await db(self.store.last_thread, here):
             thread, url = found
         else:
             await requester.tell(NO_VIDEO_YET)
             return
         await self._ask(thread, question, requester.user, url, show_question=True, requester=requester)
 
-    def change_settings(self, place: Place, changes: dict[str, str], is_admin: bool) -> str:
+    async def change_settings(self, place: Place, changes: dict[str, str], is_admin: bool) -> str:
         """What to tell the person: the channel's settings, or what their change did."""
-        current = self.store.settings(place)
+        current = await db(self.store.settings, place)
         if not changes:
             return describe(current)
         if not is_admin:
@@ -192,22 +195,22 @@ class Assistant:
             updated = changed(current, changes)
         except Invalid as exc:
             return str(exc)
-        self.store.save_settings(place, updated)
+        await db(self.store.save_settings, place, updated)
         return "Saved. " + describe(updated)
 
-    def video_title(self, key: str) -> str:
-        video = self.service.store.video(key)
+    async def video_title(self, key: str) -> str:
+        video = await db(self.service.store.video, key)
         return video.title if video else "this video"
 
     @tallied
     async def full_digest(self, thread: Place, key: str) -> None:
-        digest = self.services.for_place(thread).stored_digest(key)  # this channel's writer and language
+        digest = await db(lambda: self.services.for_place(thread).stored_digest(key))  # this channel's writer and language
         reply = FullDigestReply(digest) if digest else Notice("That digest is no longer stored; paste the link again.")
         await self._chat(thread).post(thread, reply)
 
     @tallied
     async def transcript(self, thread: Place, key: str) -> None:
-        stored = self.service.store.transcript(key)
+        stored = await db(self.service.store.transcript, key)
         chat = self._chat(thread)
         if stored is None:
             await chat.post(thread, Notice("That transcript is no longer stored; paste the link again."))
@@ -257,7 +260,7 @@ class Assistant:
         if not question.strip():
             refusal = "What would you like to know about the video?"
         else:
-            refusal = self.limits.refusal(thread, user, digest=False)
+            refusal = await db(self.limits.refusal, thread, user, False)
         if refusal:
             if requester is not None:
                 await requester.tell(refusal)

@@ -169,7 +169,7 @@ async def test_a_front_end_that_reconnects_resumes_each_job_once(tmp_path, media
 
 async def test_full_digest_button_in_a_channel_with_its_own_language(bot, media_server):
     assistant, chat = bot
-    assistant.change_settings(CHANNEL, {"language": "fr"}, is_admin=True)
+    await assistant.change_settings(CHANNEL, {"language": "fr"}, is_admin=True)
     await assistant.on_message(message(media_server.url("site/bees.html")))
     await assistant.runner.drain()
     digest = chat.messages[0].reply.digest

@@ -128,11 +128,11 @@ async def test_two_spellings_of_one_video_in_a_message_are_one_job(bot, media_se
 
 async def test_settings_are_validated_and_for_admins_on_every_platform(bot):
     assistant, _ = bot
-    assert assistant.change_settings(CHANNEL, {"language": "fr"}, is_admin=False).startswith("Only")
-    assert "not a setting" in assistant.change_settings(CHANNEL, {"language": "<!channel>"}, is_admin=True)
-    assert "not a setting" in assistant.change_settings(CHANNEL, {"writer": "gpt"}, is_admin=True)
+    assert (await assistant.change_settings(CHANNEL, {"language": "fr"}, is_admin=False)).startswith("Only")
+    assert "not a setting" in await assistant.change_settings(CHANNEL, {"language": "<!channel>"}, is_admin=True)
+    assert "not a setting" in await assistant.change_settings(CHANNEL, {"writer": "gpt"}, is_admin=True)
     assert assistant.store.settings(CHANNEL).language is None
-    assert "language fr" in assistant.change_settings(CHANNEL, {"language": "FR"}, is_admin=True)
+    assert "language fr" in await assistant.change_settings(CHANNEL, {"language": "FR"}, is_admin=True)
     assert assistant.store.settings(CHANNEL).language == "fr"
 
 
@@ -146,3 +146,20 @@ async def test_ten_threads_asking_for_one_uncaptioned_video_at_once_cost_one_dow
     assert len({m.place.thread for m in chat.messages}) == 10
     assert len(media_server.requests_for("media/lighthouses.opus", )) <= 2  # one probe, one download
     assert [s for _, s in jobs(assistant)] == ["done"] * 10
+
+
+async def test_a_locked_database_does_not_stall_the_event_loop(bot, media_server, tmp_path):
+    import asyncio
+    import sqlite3
+
+    assistant, chat = bot
+    locker = sqlite3.connect(tmp_path / "h.sqlite3", isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")  # another process is writing, for longer than an ack may take
+    handling = asyncio.create_task(assistant.on_message(message(media_server.url("site/bees.html"))))
+    await asyncio.sleep(0)  # the handler starts and waits for the database…
+    assert not handling.done()  # …off the loop: this test runs meanwhile, as acknowledgements would
+    locker.execute("COMMIT")
+    locker.close()
+    await handling  # it goes on once the lock is gone (a blocked loop would have timed out instead)
+    await assistant.runner.drain()
+    assert isinstance(chat.messages[0].reply, DigestReply)

@@ -144,7 +144,7 @@ class RecapClient(discord.Client):
                                                        ("language", language),
                                                        ("writer", writer.value if writer else None)) if value is not None}
             admin = bool(interaction.permissions and interaction.permissions.manage_guild)
-            text = assistant.change_settings(place_of(interaction.channel, interaction.guild), changes, admin)
+            text = await assistant.change_settings(place_of(interaction.channel, interaction.guild), changes, admin)
             await interaction.response.send_message(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
 
         @app_commands.context_menu(name="Recap this video")

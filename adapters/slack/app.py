@@ -105,7 +105,7 @@ def register(app: AsyncApp, assistant: Assistant, chat: SlackChat, client_for: C
             await ack()  # users.info may take longer than the 3 seconds Slack waits for an ack
             changes = settings_changes(rest)
             admin = bool(changes) and await _is_admin(client, command["user_id"])
-            await respond(response_type="ephemeral", text=assistant.change_settings(place, changes, admin))
+            await respond(response_type="ephemeral", text=await assistant.change_settings(place, changes, admin))
         elif links := slack_links(words):
             await assistant.request_digests(place, links, requester)
         else:
@@ -126,7 +126,7 @@ def register(app: AsyncApp, assistant: Assistant, chat: SlackChat, client_for: C
         await ack()
         thread = _thread_of(body)
         await client.views_open(trigger_id=body["trigger_id"], view=blocks.ask_modal(
-            assistant.video_title(action["value"]),
+            await assistant.video_title(action["value"]),
             {"team": thread.workspace, "channel": thread.channel, "thread": thread.thread}))
 
     @app.view(blocks.ASK_MODAL_CALLBACK)
