@@ -481,13 +481,12 @@ def test_oversized_notice_is_still_one_valid_message():
 
 
 def test_ask_modal_shape():
-    modal = ask_modal(KEY, EVIL_TITLE, {"channel": "C123", "thread_ts": "1700000000.000100"})
+    modal = ask_modal(EVIL_TITLE, {"channel": "C123", "thread_ts": "1700000000.000100"})
     view = View(**modal)
     view.validate_json()
     assert view.to_dict() == modal
     assert modal["type"] == "modal" and modal["callback_id"] == "recap_ask_modal"
-    assert json.loads(modal["private_metadata"]) == {"video_key": KEY, "channel": "C123",
-                                                     "thread_ts": "1700000000.000100"}
+    assert json.loads(modal["private_metadata"]) == {"channel": "C123", "thread_ts": "1700000000.000100"}
     assert modal["submit"]["text"] == "Ask" and modal["submit"]["type"] == "plain_text"
     assert 1 <= len(modal["title"]["text"]) <= MODAL_TITLE_MAX
     [question] = [b for b in modal["blocks"] if b["type"] == "input"]
@@ -502,10 +501,9 @@ def test_ask_modal_shape():
 
 
 def test_ask_modal_without_extra_and_with_too_much():
-    assert json.loads(ask_modal(KEY, "t")["private_metadata"]) == {"video_key": KEY}
-    assert json.loads(ask_modal(KEY, "t", {"video_key": "spoofed"})["private_metadata"]) == {"video_key": KEY}
+    assert json.loads(ask_modal("t")["private_metadata"]) == {}
     with pytest.raises(ValueError, match="private_metadata"):
-        ask_modal(KEY, "t", {"blob": "x" * 3000})
+        ask_modal("t", {"blob": "x" * 3000})
 
 
 def test_transcript_file_text():

@@ -156,6 +156,15 @@ def custom_id(prefix: str, video_key: str) -> str:
     return value
 
 
+def requested_message(url: str, user: str) -> Message:
+    """"Digest of URL for @user", the public message a requested digest is threaded on. The
+    asker is the one person it may ping; `to_discord` allows exactly that mention."""
+    if not user.isdigit():
+        return {"content": f"Digest of {link(url, _shorten(url, 300))}", "embeds": []}
+    return {"content": f"Digest of {link(url, _shorten(url, 300))} for <@{user}>", "embeds": [],
+            "mention_users": [user]}
+
+
 def parse_custom_id(value: str) -> tuple[str, str] | None:
     """(prefix, video_key) of a custom_id recap made; None for anything else."""
     for prefix in (FULL_DIGEST, TRANSCRIPT, ASK, ASK_MODAL):
@@ -198,6 +207,10 @@ def to_discord(payload: Message) -> dict[str, Any]:
         "embeds": [discord.Embed.from_dict(e) for e in payload.get("embeds", [])],
         "allowed_mentions": discord.AllowedMentions.none(),
     }
+    if payload.get("mention_users"):
+        kwargs["allowed_mentions"] = discord.AllowedMentions(
+            everyone=False, roles=False, replied_user=False,
+            users=[discord.Object(int(u)) for u in payload["mention_users"]])
     if payload.get("components"):
         view = discord.ui.View(timeout=None)
         for row, action_row in enumerate(payload["components"]):

@@ -134,13 +134,24 @@ def notice_message(text: str) -> Message:
     return messages[0]
 
 
-def ask_modal(video_key: str, title: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def requested_message(url: str, user: str) -> Message:
+    """"Digest of URL for @user", the public message a requested digest is threaded on. The
+    asker is the one mention recap makes, and only when the id is a real Slack user id."""
+    mention = f"<@{user}>" if _USER_ID.fullmatch(user) else "someone"
+    return {"text": _fallback(f"Digest of {url}"),
+            "blocks": _sections(f"Digest of {link(url, _shorten(url, 300))} for {mention}")}
+
+
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
+
+
+def ask_modal(title: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """A `views.open` view asking one question about a video.
 
-    `private_metadata` is JSON: `{"video_key": ..., **extra}` (channel, thread, whatever the
-    submit handler needs back). Raises ValueError when that JSON is over Slack's 3,000 characters.
+    `private_metadata` is JSON: `extra` (team, channel, thread: where the submit handler asks).
+    Raises ValueError when that JSON is over Slack's 3,000 characters.
     """
-    metadata = json.dumps({**(extra or {}), "video_key": video_key}, ensure_ascii=False, separators=(",", ":"))
+    metadata = json.dumps(extra or {}, ensure_ascii=False, separators=(",", ":"))
     if _size(metadata) > PRIVATE_METADATA_MAX:
         raise ValueError(f"private_metadata is {_size(metadata)} characters; Slack allows {PRIVATE_METADATA_MAX}")
     return {
