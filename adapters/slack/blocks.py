@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from adapters.markup import Markup, one_line, provenance, reading_facts
+from adapters.textfit import TextFit, fit, shorten, size
 from summarizer.models import Answer, Digest, Video
 
 # --- Slack's limits --------------------------------------------------------------------------
@@ -114,7 +115,7 @@ def answer_messages(answer: Answer, *, show_question: bool = False) -> list[Mess
     if not answer.grounded:
         blocks += _context([NOT_COVERED])
     elif answer.citations:
-        lines = [f"• {MARKUP.stamp(c.start_s, c.url)} “{escape(_shorten(one_line(c.text), CITATION_QUOTE_MAX))}”"
+        lines = [f"• {MARKUP.stamp(c.start_s, c.url)} “{escape(shorten(one_line(c.text), CITATION_QUOTE_MAX))}”"
                  for c in answer.citations]
         blocks += _sections("*Sources:*\n" + "\n".join(lines))
     return _pack(blocks, answer.answer if answer.grounded else f"{NOT_COVERED} {answer.answer}")
@@ -122,7 +123,7 @@ def answer_messages(answer: Answer, *, show_question: bool = False) -> list[Mess
 
 def progress_message(text: str) -> Message:
     """One quiet line, e.g. "Watching… 0:00 of 42:10 · transcribing 35%"; made to be updated."""
-    return {"text": _fallback(text), "blocks": _context([escape(_shorten(one_line(text), 500) or "…")])}
+    return {"text": _fallback(text), "blocks": _context([escape(shorten(one_line(text), 500) or "…")])}
 
 
 def notice_message(text: str) -> Message:
@@ -139,7 +140,7 @@ def requested_message(url: str, user: str) -> Message:
     asker is the one mention recap makes, and only when the id is a real Slack user id."""
     mention = f"<@{user}>" if _USER_ID.fullmatch(user) else "someone"
     return {"text": _fallback(f"Digest of {url}"),
-            "blocks": _sections(f"Digest of {link(url, _shorten(url, 300))} for {mention}")}
+            "blocks": _sections(f"Digest of {link(url, shorten(url, 300))} for {mention}")}
 
 
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
@@ -152,17 +153,17 @@ def ask_modal(title: str, extra: dict[str, Any] | None = None) -> dict[str, Any]
     Raises ValueError when that JSON is over Slack's 3,000 characters.
     """
     metadata = json.dumps(extra or {}, ensure_ascii=False, separators=(",", ":"))
-    if _size(metadata) > PRIVATE_METADATA_MAX:
-        raise ValueError(f"private_metadata is {_size(metadata)} characters; Slack allows {PRIVATE_METADATA_MAX}")
+    if size(metadata) > PRIVATE_METADATA_MAX:
+        raise ValueError(f"private_metadata is {size(metadata)} characters; Slack allows {PRIVATE_METADATA_MAX}")
     return {
         "type": "modal",
         "callback_id": ASK_MODAL_CALLBACK,
         "private_metadata": metadata,
-        "title": _plain(_shorten("Ask about this video", MODAL_TITLE_MAX)),
+        "title": _plain(shorten("Ask about this video", MODAL_TITLE_MAX)),
         "submit": _plain("Ask"),
         "close": _plain("Cancel"),
         "blocks": [
-            *_context([f"*{escape(_shorten(one_line(title), 300))}*"]),
+            *_context([f"*{escape(shorten(one_line(title), 300))}*"]),
             {
                 "type": "input",
                 "block_id": QUESTION_BLOCK,
@@ -201,8 +202,8 @@ MARKUP = Markup(escape, link, bold="*")
 
 def _title_blocks(v: Video) -> list[Block]:
     title = one_line(v.title) or v.url
-    blocks = [{"type": "header", "text": _plain(_shorten(title, HEADER_TEXT_MAX))}]
-    if _size(title) > HEADER_TEXT_MAX:  # shortened above: the whole title still reaches the reader
+    blocks = [{"type": "header", "text": _plain(shorten(title, HEADER_TEXT_MAX))}]
+    if size(title) > HEADER_TEXT_MAX:  # shortened above: the whole title still reaches the reader
         blocks += _sections(f"*{escape(title)}*")
     return blocks
 
@@ -212,7 +213,7 @@ def _video_link(v: Video) -> str:
 
 
 def _buttons(video_key: str) -> Block:
-    if _size(video_key) > BUTTON_VALUE_MAX:
+    if size(video_key) > BUTTON_VALUE_MAX:
         raise ValueError(f"a video key longer than {BUTTON_VALUE_MAX} characters cannot ride on a button")
     buttons = [("Full digest", ACTION_FULL_DIGEST), ("Transcript", ACTION_TRANSCRIPT), ("Ask a question", ACTION_ASK)]
     return {"type": "actions", "block_id": "recap_actions", "elements": [
@@ -249,12 +250,12 @@ def _pack(blocks: list[Block], summary: str) -> list[Message]:
     groups: list[list[Block]] = [[]]
     used = 0
     for block in blocks:
-        size = _size(json.dumps(block, ensure_ascii=False))
-        if groups[-1] and (len(groups[-1]) >= MAX_BLOCKS_PER_MESSAGE or used + size > MESSAGE_BLOCKS_BUDGET):
+        weight = size(json.dumps(block, ensure_ascii=False))
+        if groups[-1] and (len(groups[-1]) >= MAX_BLOCKS_PER_MESSAGE or used + weight > MESSAGE_BLOCKS_BUDGET):
             groups.append([])
             used = 0
         groups[-1].append(block)
-        used += size
+        used += weight
     fallback = _fallback(summary)
     if len(groups) == 1:
         return [{"text": fallback, "blocks": groups[0]}]
@@ -264,97 +265,19 @@ def _pack(blocks: list[Block], summary: str) -> list[Message]:
 
 # --- text ------------------------------------------------------------------------------------
 
-# Where a piece of mrkdwn may be cut, gentlest first: blank lines, lines, sentence ends, spaces.
-_LEVELS = (r"\n[ \t]*\n\s*", r"\n", r"(?:(?<=[.!?…])|(?<=[.!?…][\"”’)\]]))[ \t]+", r"[ \t]+")
-_CUTS = [re.compile(r"<[^<>\n]*>|(?P<cut>" + level + ")") for level in _LEVELS]
-_ATOM = re.compile(r"<[^<>\n]*>|&(?:amp|lt|gt);|.", re.DOTALL)
+# Never cut inside a `<link|label>` or mention, or an `&amp;`-style entity; a link longer than a
+# whole block is shown as text rather than lost.
+MRKDWN = TextFit(r"<[^<>\n]*>|&(?:amp|lt|gt);",
+                 defuse=lambda token: token.replace("<", "&lt;").replace(">", "&gt;"))
 
 
 def split_mrkdwn(text: str, limit: int) -> list[str]:
-    """`text` in pieces of at most `limit` characters, cut at the gentlest boundary that fits.
-
-    A cut never falls inside a `<link|label>` or an entity, a cut `> ` quote line keeps its `>`
-    on every piece, and no piece is blank (Slack refuses empty text).
-    """
-    return [piece for piece in _split(text.strip(), limit, 0) if piece.strip()]
-
-
-def _split(text: str, limit: int, level: int) -> list[str]:
-    if _size(text) <= limit:
-        return [text]
-    if level == len(_CUTS):
-        return _hard_cut(text, limit)
-    out: list[str] = []
-    current = ""
-    for piece, gap in _pieces(text, _CUTS[level]):
-        if _size(piece) > limit:
-            if current:
-                out.append(current)
-                current = ""
-            prefix = "> " if level == 1 and piece.startswith("> ") else ""
-            out += [prefix + p for p in _split(piece[len(prefix):], limit - len(prefix), level + 1)]
-        elif current and _size(current + gap + piece) <= limit:
-            current += gap + piece
-        else:
-            if current:
-                out.append(current)
-            current = piece
-    if current:
-        out.append(current)
-    return out
-
-
-def _pieces(text: str, cut: re.Pattern[str]) -> Iterator[tuple[str, str]]:
-    """(piece, the separator before it) for each piece between cuts outside links."""
-    start, gap = 0, ""
-    for match in cut.finditer(text):
-        if match.group("cut") is None:
-            continue  # a link: never cut inside it
-        yield text[start:match.start()], gap
-        start, gap = match.end(), match.group()
-    yield text[start:], gap
-
-
-def _hard_cut(text: str, limit: int) -> list[str]:
-    out, current, used = [], [], 0
-    for atom in _ATOM.findall(text):
-        size = _size(atom)
-        if current and used + size > limit:
-            out.append("".join(current))
-            current, used = [], 0
-        if size > limit:  # a link longer than a whole block: show it as text rather than lose it
-            out += _hard_cut(atom.replace("<", "&lt;").replace(">", "&gt;"), limit) if atom.startswith("<") \
-                else [atom[i:i + limit] for i in range(0, len(atom), limit)]
-            continue
-        current.append(atom)
-        used += size
-    if current:
-        out.append("".join(current))
-    return out
-
-
-def _size(text: str) -> int:
-    """Length as Slack may count it: UTF-16 code units, so an emoji counts as two."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _shorten(text: str, limit: int) -> str:
-    """`text` within `limit` (UTF-16 units), cut at a word where one is near, ending in "…"."""
-    text = text.strip()
-    if _size(text) <= limit:
-        return text
-    cut = text
-    while cut and _size(cut) > limit - 1:
-        cut = cut[: len(cut) - max(1, (_size(cut) - limit + 2) // 2)]  # a character is 1 or 2 units
-    space = cut.rfind(" ")
-    if space >= len(cut) * 0.7:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:-—") + "…"
+    """`text` in pieces of at most `limit` UTF-16 units (what Slack may count), cut at the gentlest
+    boundary that fits; a cut `> ` quote line keeps its `>` on every piece, and no piece is blank
+    (Slack refuses empty text)."""
+    return MRKDWN.split(text, limit)
 
 
 def _fallback(text: str, limit: int = FALLBACK_MAX) -> str:
     """The notification line for a message: one line, escaped, at most `limit` characters."""
-    text, room = one_line(text), limit
-    while _size(line := escape(_shorten(text, room))) > limit:
-        room = max(1, min(room - 1, room * limit // _size(line)))
-    return line or "recap"
+    return fit(one_line(text), limit, escape) or "recap"
