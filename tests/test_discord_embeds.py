@@ -31,15 +31,14 @@ from adapters.discord.embeds import (
     custom_id,
     digest_buttons,
     digest_messages,
-    escape,
     full_digest_messages,
-    link,
     notice_message,
     parse_custom_id,
     progress_message,
     to_discord,
     transcript_text,
 )
+from adapters.discord.markdown import escape, link
 from bot.chat import TranscriptFile
 from summarizer.links import deep_link
 from summarizer.models import (

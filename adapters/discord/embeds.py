@@ -12,24 +12,22 @@ link or a `\\x` escape), embeds fill a message up to its 6,000-character budget 
 a reply that needs more continues in further messages. Only titles (the embed title) and quotes in
 answers' sources are shortened, and a shortened title is repeated in full at the top of the digest.
 
-Text from videos (titles, transcript quotes, writers' prose) is untrusted: `escape` runs it through
-`discord.utils.escape_markdown`, also escapes every `[`/`]` (no forged masked links) and the `<` of
-`<@…>`, `<#…>`, `<t:…>`, `</…>` and `<:emoji:…>` tokens, then `discord.utils.escape_mentions`, so it can
-neither ping (`@everyone`, `<@123>`) nor format nor link. recap's own timestamp links are added after
-escaping, as `[[mm:ss]](deep link)`. Footers and author names are not markdown on Discord, so they
-get plain one-line text. `to_discord` also sends `AllowedMentions.none()`, so even a mention that got
-through would not notify anyone.
+Text from videos (titles, transcript quotes, writers' prose) is untrusted: it is escaped for Discord
+markdown (`adapters.discord.markdown`), so it can neither ping nor format nor link. Footers are not
+markdown on Discord, so they get plain one-line text. `to_discord` also sends
+`AllowedMentions.none()`, so even a mention that got through would not notify anyone.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 import discord
 
-from adapters.markup import Markup, one_line, provenance, reading_facts
+from adapters.discord.markdown import MARKDOWN, MARKUP, escape, link
+from adapters.markup import one_line, provenance, reading_facts
+from adapters.textfit import Cut, fit, shorten, size
 from bot.chat import TranscriptFile
 from summarizer.models import Answer, Digest, Transcript, Video
 
@@ -124,7 +122,7 @@ def answer_messages(answer: Answer, *, show_question: bool = False) -> list[Mess
         parts.append(f"**Q:** {escape(one_line(answer.question))}")
     parts.append(escape(answer.answer))
     if answer.grounded and answer.citations:
-        lines = [f"• {MARKUP.stamp(c.start_s, c.url)} “{escape(_shorten(one_line(c.text), CITATION_QUOTE_MAX))}”"
+        lines = [f"• {MARKUP.stamp(c.start_s, c.url)} “{escape(shorten(one_line(c.text), CITATION_QUOTE_MAX))}”"
                  for c in answer.citations]
         parts.append("**Sources**\n" + "\n".join(lines))
     return _pack([_Block("\n\n".join(parts))], None, None if answer.grounded else NOT_COVERED)
@@ -132,14 +130,14 @@ def answer_messages(answer: Answer, *, show_question: bool = False) -> list[Mess
 
 def progress_message(text: str) -> Message:
     """One quiet line, e.g. "Watching… transcribing 35%"; made to be edited in place."""
-    return {"content": _fit(one_line(text), PROGRESS_MAX) or "…", "embeds": []}
+    return {"content": fit(one_line(text), PROGRESS_MAX, escape) or "…", "embeds": []}
 
 
 def notice_message(text: str) -> Message:
     """A plain notice: an error, help. Only a notice longer than a message's content allows is shortened."""
     body = escape(text.strip()) or "…"
-    if _size(body) > CONTENT_MAX:  # help that long is a bug elsewhere; still send something valid
-        body = _take(body, CONTENT_MAX - 2, _ALL_LEVELS)[0].rstrip() + "\n…"
+    if size(body) > CONTENT_MAX:  # help that long is a bug elsewhere; still send something valid
+        body = MARKDOWN.split(body, CONTENT_MAX - 2)[0].rstrip() + "\n…"
     return {"content": body, "embeds": []}
 
 
@@ -151,8 +149,8 @@ def transcript_text(video: Video, transcript: Transcript) -> str:
 def custom_id(prefix: str, video_key: str) -> str:
     """`{prefix}:{video_key}`; ValueError when that is over Discord's 100 characters."""
     value = f"{prefix}:{video_key}"
-    if _size(value) > CUSTOM_ID_MAX:
-        raise ValueError(f"custom_id {value[:40]!r}… is {_size(value)} characters; Discord allows {CUSTOM_ID_MAX}")
+    if size(value) > CUSTOM_ID_MAX:
+        raise ValueError(f"custom_id {value[:40]!r}… is {size(value)} characters; Discord allows {CUSTOM_ID_MAX}")
     return value
 
 
@@ -160,8 +158,8 @@ def requested_message(url: str, user: str) -> Message:
     """"Digest of URL for @user", the public message a requested digest is threaded on. The
     asker is the one person it may ping; `to_discord` allows exactly that mention."""
     if not user.isdigit():
-        return {"content": f"Digest of {link(url, _shorten(url, 300))}", "embeds": []}
-    return {"content": f"Digest of {link(url, _shorten(url, 300))} for <@{user}>", "embeds": [],
+        return {"content": f"Digest of {link(url, shorten(url, 300))}", "embeds": []}
+    return {"content": f"Digest of {link(url, shorten(url, 300))} for <@{user}>", "embeds": [],
             "mention_users": [user]}
 
 
@@ -221,60 +219,12 @@ def to_discord(payload: Message) -> dict[str, Any]:
     return kwargs
 
 
-_MENTIONISH = re.compile(r"\\.|(?P<url><[^: >]+:/[^ >]+>|(?:https?|steam)://[^\s<]+[^<.,:;\"'\]\s])|"
-                         r"(?P<bracket>[\[\]])|(?P<angle><(?=[@#/]|a?:|t:))", re.DOTALL)
-_LIST_START = re.compile(r"^(?:(?P<plus>\+)|(?P<number>\d+)\.)(?=\s)")  # "+ item", "1. item"
-
-
-def escape(text: str) -> str:
-    """Untrusted text for Discord markdown, shown as written: no formatting, no links, no mentions.
-
-    `escape_markdown` runs line by line, on each line less its indent: on a whole text its `^\\s*-`
-    spans blank lines and leaves "a\\n\\n- b" a list, and on an indented line it writes a stray `\\`.
-    Bare URLs stay clickable (Discord links them itself; escaping would change them).
-    """
-    lines = []
-    for line in text.split("\n"):
-        body = line.lstrip()
-        indent = line[:len(line) - len(body)]
-        body = _LIST_START.sub(lambda m: "\\+" if m.group("plus") else m.group("number") + "\\.",
-                               discord.utils.escape_markdown(body))
-        lines.append(indent + body)
-    text = _MENTIONISH.sub(_escape_token, "\n".join(lines))
-    return discord.utils.escape_mentions(text)
-
-
-def _escape_token(m: re.Match[str]) -> str:
-    if m.group("bracket") or m.group("angle"):
-        return "\\" + m.group()
-    return m.group()  # an escape sequence or a URL: as it is
-
-
-def link(url: str | None, label: str) -> str:
-    """`[label](url)` with the label escaped; just the escaped label when there is no web URL.
-
-    Timestamp labels like `[1:02]` are recap's own and kept as they are: `[[1:02]](url)`.
-    """
-    shown = label if _STAMP.fullmatch(label) else escape(one_line(label))
-    if not url or not url.lower().startswith(("http://", "https://")):
-        return shown
-    for raw, encoded in (("(", "%28"), (")", "%29"), (" ", "%20"), ("<", "%3C"), (">", "%3E"), ("\\", "%5C"),
-                         ("\n", ""), ("\r", ""), ("\t", "")):
-        url = url.replace(raw, encoded)
-    return f"[{shown}]({url})"
-
-
-MARKUP = Markup(escape, link, bold="**")
-
-
 # --- pieces of a reply -----------------------------------------------------------------------
-
-_STAMP = re.compile(r"\[\d+(?::\d\d){1,2}\]")
 
 
 def _title_embed(v: Video) -> Embed:
     """The first card's title, linked to the video; shortened to fit (then `_full_title` repeats it)."""
-    embed: Embed = {"title": _fit(one_line(v.title) or v.url, EMBED_TITLE_MAX, escape)}
+    embed: Embed = {"title": fit(one_line(v.title) or v.url, EMBED_TITLE_MAX, escape)}
     if v.url.lower().startswith(("http://", "https://")):
         embed["url"] = v.url
     return embed
@@ -282,15 +232,18 @@ def _title_embed(v: Video) -> Embed:
 
 def _footer(d: Digest) -> str:
     """Plain text: Discord renders no markdown or mentions in footers."""
-    return _shorten(provenance(d), FOOTER_TEXT_MAX)
+    return shorten(provenance(d), FOOTER_TEXT_MAX)
 
 
 def _full_title(v: Video) -> list[str]:
     title = one_line(v.title) or v.url
-    return [f"**{escape(title)}**"] if _size(escape(title)) > EMBED_TITLE_MAX else []
+    return [f"**{escape(title)}**"] if size(escape(title)) > EMBED_TITLE_MAX else []
 
 
 # --- packing text into embeds and messages -----------------------------------------------------
+
+
+_SENTENCE_ROOM = 1000  # see _pack
 
 
 @dataclass(frozen=True)
@@ -306,9 +259,9 @@ def _pack(blocks: list[_Block], first: Embed | None, footer: str | None) -> list
     starts a message may be cut anywhere it must; text that fills up a message only at blank lines,
     lines, or (with room for at least `_SENTENCE_ROOM` characters) sentence ends; else it moves on.
     """
-    budget = EMBEDS_TOTAL_MAX - (_size(footer) if footer else 0)
+    budget = EMBEDS_TOTAL_MAX - (size(footer) if footer else 0)
     messages: list[list[Embed]] = [[dict(first)]] if first else [[]]
-    used = _size(first["title"]) if first else 0
+    used = size(first["title"]) if first else 0
     for block in blocks:
         text, fresh = block.text.strip(), block.fresh
         while text:
@@ -321,9 +274,9 @@ def _pack(blocks: list[_Block], first: Embed | None, footer: str | None) -> list
                 continue
             desc = current.get("description", "") if current else ""
             sep = "\n\n" if desc else ""
-            room = min(EMBED_DESCRIPTION_MAX - _size(desc), budget - used) - _size(sep)
-            levels = _ALL_LEVELS if not has_text else _SENTENCE_LEVELS if room >= _SENTENCE_ROOM else _GENTLE_LEVELS
-            taken = _take(text, room, levels) if room > 0 else None
+            room = min(EMBED_DESCRIPTION_MAX - size(desc), budget - used) - size(sep)
+            finest = Cut.ANYWHERE if not has_text else Cut.SENTENCE if room >= _SENTENCE_ROOM else Cut.LINE
+            taken = MARKDOWN.take(text, room, finest)
             if taken is None:
                 if current is not None and desc:
                     fresh = True  # this card is full: try a new one in this message
@@ -336,7 +289,7 @@ def _pack(blocks: list[_Block], first: Embed | None, footer: str | None) -> list
                 current = {}
                 embeds.append(current)
             current["description"] = desc + sep + head
-            used += _size(sep + head)
+            used += size(sep + head)
             fresh = False
     if footer:
         if not messages[-1]:
@@ -352,91 +305,3 @@ def _embed(fields: Embed) -> Embed:
     if "footer" in fields:
         embed.set_footer(text=fields["footer"]["text"])
     return embed.to_dict()
-
-
-# --- text ------------------------------------------------------------------------------------
-
-# Where a piece of markdown may be cut, gentlest first: blank lines, lines, sentence ends, spaces.
-_LEVELS = (r"\n[ \t]*\n\s*", r"\n", r"(?:(?<=[.!?…])|(?<=[.!?…][\"”’)\]]))[ \t]+", r"[ \t]+")
-# Never inside recap's masked links or a backslash escape.
-_LINK = r"\[(?:\[[^\[\]\n]*\]|\\.|[^\[\]\n\\])*\]\([^()\s]*\)"
-_CUTS = [re.compile(_LINK + r"|\\.|(?P<cut>" + level + ")") for level in _LEVELS]
-_ATOM = re.compile(_LINK + r"|\\.|@\u200b|.", re.DOTALL)
-_ALL_LEVELS = (0, 1, 2, 3, None)  # None: a hard cut between atoms
-_SENTENCE_LEVELS = (0, 1, 2)
-_GENTLE_LEVELS = (0, 1)
-_SENTENCE_ROOM = 1000
-
-
-def _take(text: str, room: int, levels: tuple[int | None, ...]) -> tuple[str, str] | None:
-    """(head, rest): the longest head of `text` within `room` cut at the gentlest level that fits.
-
-    None when no allowed cut leaves a non-blank head. A `> ` quote line cut in its middle keeps its
-    `> ` on the rest.
-    """
-    if _size(text) <= room:
-        return text, ""
-    limit = _fitting_prefix(text, room)  # characters of text within room
-    for level in levels:
-        if level is None:
-            return _hard_cut(text, limit)
-        best = None
-        for match in _CUTS[level].finditer(text):
-            if match.start() > limit:
-                break
-            if match.group("cut") is not None and match.start() > 0:  # text starts with no blank
-                best = match
-        if best is not None:
-            head, rest = text[:best.start()].rstrip(), text[best.end():].lstrip()
-            line_start = text.rfind("\n", 0, best.start()) + 1
-            if level >= 2 and text.startswith("> ", line_start) and rest:
-                rest = "> " + rest
-            return (head, rest) if rest else (head, "")
-    return None
-
-
-def _hard_cut(text: str, limit: int) -> tuple[str, str] | None:
-    end = 0
-    for atom in _ATOM.finditer(text):
-        if atom.end() > limit:
-            break
-        end = atom.end()
-    if end == 0:  # one atom (a link) longer than the room: keep its characters rather than lose them
-        end = limit
-    return (text[:end], text[end:].lstrip()) if text[:end].strip() else None
-
-
-def _fitting_prefix(text: str, room: int) -> int:
-    """How many characters of `text` fit in `room` UTF-16 units."""
-    used = 0
-    for i, ch in enumerate(text):
-        used += 2 if ord(ch) > 0xFFFF else 1
-        if used > room:
-            return i
-    return len(text)
-
-
-def _size(text: str) -> int:
-    """Length in UTF-16 code units: what Discord's clients count, and never less than code points."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _shorten(text: str, limit: int) -> str:
-    """`text` within `limit` (UTF-16 units), cut at a word where one is near, ending in "…"."""
-    text = text.strip()
-    if _size(text) <= limit:
-        return text
-    cut = text[:_fitting_prefix(text, limit - 1)]
-    space = cut.rfind(" ")
-    if space >= len(cut) * 0.7:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:-—") + "…"
-
-
-def _fit(text: str, limit: int, escaper=None) -> str:
-    """`text` escaped (by `escaper`, default `escape`) and shortened before escaping until it fits."""
-    escaper = escaper or escape
-    room = limit
-    while _size(line := escaper(_shorten(text, room))) > limit:
-        room = max(1, min(room - 1, room * limit // _size(line)))
-    return line
