@@ -10,24 +10,17 @@ import pytest
 from adapters.discord.embeds import (
     ASK,
     ASK_MODAL,
-    AUTHOR_NAME_MAX,
     CONTENT_MAX,
     CUSTOM_ID_MAX,
     EMBED_DESCRIPTION_MAX,
     EMBED_TITLE_MAX,
     EMBEDS_PER_MESSAGE_MAX,
     EMBEDS_TOTAL_MAX,
-    FIELD_NAME_MAX,
-    FIELD_VALUE_MAX,
-    FIELDS_MAX,
     FOOTER_TEXT_MAX,
     FULL_DIGEST,
-    MODAL_TITLE_MAX,
     NOT_COVERED,
-    QUESTION_INPUT,
     TRANSCRIPT,
     answer_messages,
-    ask_modal,
     custom_id,
     digest_buttons,
     digest_messages,
@@ -36,10 +29,8 @@ from adapters.discord.embeds import (
     parse_custom_id,
     progress_message,
     to_discord,
-    transcript_text,
 )
 from adapters.discord.markdown import escape, link
-from bot.chat import TranscriptFile
 from summarizer.links import deep_link
 from summarizer.models import (
     QA,
@@ -48,13 +39,13 @@ from summarizer.models import (
     Digest,
     Moment,
     Section,
-    Segment,
-    Transcript,
     TranscriptInfo,
     Video,
     clock,
 )
 
+# Discord's limits on embed fields and authors: recap sends neither, and check_message makes sure.
+FIELD_NAME_MAX, FIELD_VALUE_MAX, FIELDS_MAX, AUTHOR_NAME_MAX = 256, 1024, 25, 256
 URL = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
 KEY = "youtube:dQw4w9WgXcQ"
 EVIL_TITLE = "@everyone **bold** <@123> _under_ ~~gone~~ ||spoiler|| `code` [click](https://evil.example) # not a header"
@@ -521,26 +512,6 @@ def test_oversized_notice_is_still_one_valid_message():
     message = notice_message("\n".join(sentences(400, "help")))
     check_messages([message])
     assert message["content"].endswith("\n…") and message["content"].startswith(escape(sentences(1, "help")[0]))
-
-
-def test_transcript_text_is_the_neutral_file_body():
-    v = video()
-    t = Transcript(segments=[Segment(start=0, end=2, text="Hello @everyone"), Segment(start=75, end=80, text="fog")],
-                   source="captions")
-    assert transcript_text(v, t) == TranscriptFile(v, t).text == (
-        f"Lighthouses & fog signals\n{URL}\n\n[0:00] Hello @everyone\n[1:15] fog\n")
-
-
-def test_ask_modal_shape():
-    modal = ask_modal(KEY)
-    assert modal["custom_id"] == f"{ASK_MODAL}:{KEY}" and parse_custom_id(modal["custom_id"]) == (ASK_MODAL, KEY)
-    assert 1 <= len(modal["title"]) <= MODAL_TITLE_MAX
-    [[text_input]] = [row["components"] for row in modal["components"]]
-    assert text_input["type"] == 4 and text_input["custom_id"] == QUESTION_INPUT
-    assert len(text_input["label"]) <= 45 and len(text_input["placeholder"]) <= 100
-    assert text_input["max_length"] <= 4000
-    with pytest.raises(ValueError):
-        ask_modal("url:" + "k" * 200)
 
 
 # --- into discord.py -----------------------------------------------------------------------------

@@ -19,7 +19,6 @@ from adapters.slack.blocks import (
     HEADER_TEXT_MAX,
     MAX_BLOCKS_PER_MESSAGE,
     MESSAGE_BLOCKS_BUDGET,
-    MESSAGE_TEXT_MAX,
     MODAL_TITLE_MAX,
     NOT_COVERED,
     SECTION_TEXT_MAX,
@@ -49,6 +48,7 @@ from summarizer.models import (
     Video,
 )
 
+MESSAGE_TEXT_MAX = 40_000  # chat.postMessage truncates "text" past this; recap's fallback stays far below
 URL = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
 KEY = "youtube:dQw4w9WgXcQ"
 EVIL_TITLE = ("Why <script>alert('x')</script> & <!channel> still matter: a very long conference talk title "

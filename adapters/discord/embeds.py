@@ -28,43 +28,30 @@ import discord
 from adapters.discord.markdown import MARKDOWN, MARKUP, escape, link
 from adapters.markup import one_line, provenance, reading_facts
 from adapters.textfit import Cut, fit, shorten, size
-from bot.chat import TranscriptFile
-from summarizer.models import Answer, Digest, Transcript, Video
+from summarizer.models import Answer, Digest, Video
 
 # --- Discord's limits ------------------------------------------------------------------------
 # From Discord's developer documentation: docs/resources/message ("Embed Limits" under the embed
-# object; "Create Message": content and embeds), docs/interactions/message-components (custom_id,
-# button label, action rows) and docs/interactions/receiving-and-responding (modal title).
+# object; "Create Message": content and embeds) and docs/interactions/message-components (custom_id).
 CONTENT_MAX = 2000  # message content
 EMBED_TITLE_MAX = 256  # embed title
 EMBED_DESCRIPTION_MAX = 4096  # embed description
-FIELD_NAME_MAX = 256  # embed field name
-FIELD_VALUE_MAX = 1024  # embed field value
 FOOTER_TEXT_MAX = 2048  # embed footer text
-AUTHOR_NAME_MAX = 256  # embed author name
-FIELDS_MAX = 25  # fields in one embed
 EMBEDS_PER_MESSAGE_MAX = 10  # embeds in one message
 # Title, description, field names and values, footer text and author names of all embeds of one
-# message together (discord.Embed.__len__ counts the same parts).
+# message together (discord.Embed.__len__ counts the same parts; recap sends no fields or authors).
 EMBEDS_TOTAL_MAX = 6000
 CUSTOM_ID_MAX = 100  # a button's or a modal's custom_id
-BUTTON_LABEL_MAX = 80  # a button's label
-BUTTONS_PER_ROW_MAX = 5  # buttons in one action row
-MODAL_TITLE_MAX = 45  # a modal's title
-TEXT_INPUT_LABEL_MAX = 45  # a text input's label
-TEXT_INPUT_PLACEHOLDER_MAX = 100  # a text input's placeholder
 
 # --- recap's own choices ---------------------------------------------------------------------
 CITATION_QUOTE_MAX = 200  # a source's quoted words, in answers
 PROGRESS_MAX = 500  # one progress line
-QUESTION_MAX = 1000  # what the ask modal accepts
 COLOUR = 0x5865F2  # every card of a reply has the same stripe, so continuations read as one
 
 FULL_DIGEST = "recap:full"
 TRANSCRIPT = "recap:transcript"
 ASK = "recap:ask"
 ASK_MODAL = "recap:ask-modal"
-QUESTION_INPUT = "question"  # custom_id of the modal's text input
 NOT_COVERED = "The video does not cover this."
 
 Message = dict[str, Any]
@@ -141,11 +128,6 @@ def notice_message(text: str) -> Message:
     return {"content": body, "embeds": []}
 
 
-def transcript_text(video: Video, transcript: Transcript) -> str:
-    """The transcript file's body: the same on every platform, so `bot.chat.TranscriptFile.text` writes it."""
-    return TranscriptFile(video, transcript).text
-
-
 def custom_id(prefix: str, video_key: str) -> str:
     """`{prefix}:{video_key}`; ValueError when that is over Discord's 100 characters."""
     value = f"{prefix}:{video_key}"
@@ -183,19 +165,6 @@ def digest_buttons(video_key: str) -> list[dict[str, Any]]:
         return []
     return [{"type": 1, "components": [{"type": 2, "style": style, "label": label, "custom_id": cid}
                                        for (label, _, style), cid in zip(_BUTTONS, ids)]}]
-
-
-def ask_modal(video_key: str) -> dict[str, Any]:
-    """The ask modal as a Discord API modal (`InteractionResponse` type 9 data); ValueError for a too-long key."""
-    return {
-        "title": "Ask about this video",
-        "custom_id": custom_id(ASK_MODAL, video_key),
-        "components": [{"type": 1, "components": [{
-            "type": 4, "custom_id": QUESTION_INPUT, "style": 2, "label": "Your question",
-            "placeholder": "What did they say about…?", "min_length": 1, "max_length": QUESTION_MAX,
-            "required": True,
-        }]}],
-    }
 
 
 def to_discord(payload: Message) -> dict[str, Any]:

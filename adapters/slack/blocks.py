@@ -31,17 +31,9 @@ SECTION_TEXT_MAX = 3000  # section block: text
 TEXT_OBJECT_MAX = 3000  # any text object, e.g. one element of a context block
 HEADER_TEXT_MAX = 150  # header block: text (plain_text only)
 CONTEXT_ELEMENTS_MAX = 10  # context block: elements
-ACTIONS_ELEMENTS_MAX = 25  # actions block: elements
-BUTTON_TEXT_MAX = 75  # button: text
 BUTTON_VALUE_MAX = 2000  # button: value
-ACTION_ID_MAX = 255  # any element: action_id
-MESSAGE_TEXT_MAX = 40_000  # chat.postMessage: "text" is truncated past this
 MODAL_TITLE_MAX = 24  # view: title, submit and close
-MODAL_BLOCKS_MAX = 100  # view: blocks
 PRIVATE_METADATA_MAX = 3000  # view: private_metadata
-INPUT_LABEL_MAX = 2000  # input block: label
-PLACEHOLDER_MAX = 150  # plain_text_input: placeholder
-PLAIN_TEXT_INPUT_MAX = 3000  # plain_text_input: max_length
 # Undocumented: chat.postMessage refuses with `msg_blocks_too_long` once all blocks together carry
 # about 12,000-13,000 characters, well under 50 full sections (slackapi/bolt-js#2509 and #2867,
 # where 11,341 characters of text in rich_text blocks already failed). We keep each message's
