@@ -439,6 +439,16 @@ def test_long_quote_keeps_its_lines_quoted():
     assert " ".join(q[2:] for q in quoted) == f"“{escape(long_quote.text)}” [[0:05]]({at(5)})"
 
 
+def test_quote_of_one_word_longer_than_a_card_is_cut_and_stays_quoted():
+    word = "fog" * 3000  # 9,000 characters with nowhere to cut
+    s = Section(title="Long", start_s=0, end_s=10, summary="Short.", quote=Moment(text=word, start_s=5, url=at(5)))
+    messages = full_digest_messages(small_digest().model_copy(update={"sections": [s]}))
+    check_messages(messages)
+    quoted = [p for d in descriptions(messages) for p in d.split("\n\n") if p.startswith(">")]
+    assert len(quoted) >= 3 and all(q.startswith("> ") for q in quoted)
+    assert "".join(q[2:] for q in quoted) == f"“{word}” [[0:05]]({at(5)})"
+
+
 # --- answers -------------------------------------------------------------------------------------
 
 

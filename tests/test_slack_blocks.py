@@ -399,6 +399,17 @@ def test_section_longer_than_a_block_keeps_its_quote_lines_quoted():
     assert joined == f"“{escape(long_quote.text)}” <{escape(at(5))}|[0:05]>"
 
 
+def test_quote_of_one_word_longer_than_a_block_is_cut_and_stays_quoted():
+    word = "fog" * 3000  # 9,000 characters with nowhere to cut
+    s = Section(title="Long", start_s=0, end_s=10, summary="Short.", quote=Moment(text=word, start_s=5, url=at(5)))
+    messages = full_digest_messages(small_digest().model_copy(update={"sections": [s]}))
+    check_messages(messages)
+    quote_blocks = [b["text"]["text"] for m in messages for b in m["blocks"]
+                    if b["type"] == "section" and b["text"]["text"].startswith(">")]
+    assert len(quote_blocks) >= 3 and all(q.startswith("> ") for q in quote_blocks)
+    assert "".join(q[2:] for q in quote_blocks) == f"“{word}” <{escape(at(5))}|[0:05]>"
+
+
 # --- answers -------------------------------------------------------------------------------------
 
 
