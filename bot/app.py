@@ -34,6 +34,7 @@ def build_assistant(settings: Settings, service: RecapService | None = None) -> 
     from .jobstore import JobStore
     from .limits import LimitSettings, Limits
     from .runner import InProcessRunner
+    from .core import Core, ProcessCore, ThreadCore
     from .services import Services
 
     if TYPE_CHECKING:
@@ -46,12 +47,7 @@ def build_assistant(settings: Settings, service: RecapService | None = None) -> 
                                   digests_per_workspace_per_day=settings.digests_per_workspace_per_day), store)
 
     def variant(writer: str | None, language: str | None) -> RecapService:
-        """Another writer or language for a channel: the same fetcher and whisper model."""
-        chosen = settings.model_copy(update={"writer": writer or settings.writer,
-                                             "language": language or settings.language})
-        w = build_writer(chosen)
-        return RecapService(service.store, w.name, lambda: service.summarizer.with_writer(w),
-                            language=chosen.language)
+        return build_variant(settings, service, writer, language)
 
     runner: InProcessRunner | QueueRunner
     if settings.jobs == "workers":  # this process only records and defers; `recap worker`s run the jobs
@@ -61,7 +57,18 @@ def build_assistant(settings: Settings, service: RecapService | None = None) -> 
         runner = QueueRunner(JobStore(service.store), queue_app(settings.database_url))
     else:
         runner = InProcessRunner(JobStore(service.store), settings.instance, settings.job_concurrency)
-    return Assistant(Services(service, store, variant), store, runner, limits, max_links=settings.max_links_per_message)
+    services = Services(service, store, variant)
+    core: Core = ThreadCore(services)
+    if settings.jobs == "embedded" and settings.job_isolation == "process":
+        core = ProcessCore(settings, store, settings.job_concurrency)  # the front end's loop stays free for acks
+    return Assistant(services, store, runner, limits, core, max_links=settings.max_links_per_message)
+
+
+def build_variant(settings: Settings, service: RecapService, writer: str | None, language: str | None) -> RecapService:
+    """Another writer or language for a channel: the same fetcher and whisper model."""
+    chosen = settings.model_copy(update={"writer": writer or settings.writer, "language": language or settings.language})
+    w = build_writer(chosen)
+    return RecapService(service.store, w.name, lambda: service.summarizer.with_writer(w), language=chosen.language)
 
 
 def build_secret_box(settings: Settings) -> "SecretBox":
@@ -100,6 +107,7 @@ def build_worker(settings: Settings, queues: list[str] | None) -> tuple["Worker"
     from .chatstore import ChatStore
     from .jobs import JobHandlers
     from .jobstore import JobStore
+    from .core import ThreadCore
     from .services import Services
     from .workers import TRANSCRIBE_QUEUE, Worker, conninfo, ensure_schema, queue_app
 
@@ -113,7 +121,8 @@ def build_worker(settings: Settings, queues: list[str] | None) -> tuple["Worker"
     service = build_service(settings, transcribe_here=here)
     ensure_schema(service.store.engine)
     store, jobs = ChatStore(service.store), JobStore(service.store)
-    worker = Worker(JobHandlers(chats, store, jobs, Services(service, store)), jobs, queue_app(settings.database_url),
+    services = Services(service, store, lambda writer, language: build_variant(settings, service, writer, language))
+    worker = Worker(JobHandlers(chats, store, jobs, ThreadCore(services)), jobs, queue_app(settings.database_url),
                     transcriber=None)
     worker.handlers.hand_off = None if here else worker.hand_off
     if here:

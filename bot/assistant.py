@@ -19,6 +19,7 @@ from summarizer.links import video_key
 
 from .chat import CannotPost, Chat, FullDigestReply, Incoming, Notice, Place, Requested, Requester, TranscriptFile
 from .chatstore import ChatStore
+from .core import Core
 from .jobs import JobHandlers
 from .limits import Limits
 from .preferences import Invalid, changed, describe
@@ -87,7 +88,7 @@ class Intake:
 
 
 class Assistant:
-    def __init__(self, services: Services, store: ChatStore, runner: InProcessRunner, limits: Limits,
+    def __init__(self, services: Services, store: ChatStore, runner: InProcessRunner, limits: Limits, core: Core,
                  max_links: int = 3):
         self.services = services
         self.store = store
@@ -95,7 +96,8 @@ class Assistant:
         self.limits = limits
         self.max_links = max_links
         self.chats: dict[str, Chat] = {}
-        self.jobs = JobHandlers(self.chats, store, runner.jobs, services)
+        self.core = core
+        self.jobs = JobHandlers(self.chats, store, runner.jobs, core)
         self.handled = Tally()
         runner.bind(self.jobs.run)
 
@@ -105,6 +107,13 @@ class Assistant:
 
     def add_chat(self, platform: str, chat: Chat) -> None:
         self.chats[platform] = chat
+
+    async def shutdown(self, grace_s: float) -> None:
+        """Finish or hand back the jobs in hand, then stop the core's child processes, if any."""
+        await self.runner.shutdown(grace_s)
+        close = getattr(self.core, "close", None)
+        if close is not None:
+            close()
 
     async def resume(self) -> int:
         """Finish the replies an earlier process owed, once connected to the chats they go to."""

@@ -21,7 +21,7 @@ from .chat import AnswerReply, CannotPost, Chat, DigestReply, Notice, Place
 from .chatstore import ChatStore
 from .jobstore import Job, JobStore
 from .progress import ChatProgress
-from .services import Services
+from .core import Core
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +60,9 @@ class Flights:
 
 
 class JobHandlers:
-    def __init__(self, chats: dict[str, Chat], store: ChatStore, jobs: JobStore, services: Services,
+    def __init__(self, chats: dict[str, Chat], store: ChatStore, jobs: JobStore, core: Core,
                  hand_off: HandOff | None = None):
-        self.chats, self.store, self.jobs, self.services = chats, store, jobs, services
+        self.chats, self.store, self.jobs, self.core = chats, store, jobs, core
         self.hand_off = hand_off  # workers mode: how a job without captions reaches a transcription worker
         self.flights = Flights()
         self.kinds: dict[str, Callable[[Job], Awaitable[str | None]]] = {"digest": self.digest, "answer": self.answer}
@@ -92,7 +92,7 @@ class JobHandlers:
                 raise TranscriptionFailed(p["transcription_failed"])
             key = video_key(p["url"])  # a chat job is always about a web link, never a path on this machine
             async with self.flights.hold(key):
-                digest = await asyncio.to_thread(self.services.for_place(place).digest, p["url"], progress)
+                digest = await self.core.digest(place, p["url"], progress)
         except NeedsTranscription:
             if self.hand_off is None:
                 raise
@@ -130,7 +130,7 @@ class JobHandlers:
                                 remember=lambda mid: self._remember(job, mid)) if chat else quiet
         try:
             async with self.flights.hold(video_key(p["url"])):
-                await asyncio.to_thread(self.services.for_place(place).transcript, p["url"], progress)
+                await self.core.transcript(place, p["url"], progress)
         except RecapError as exc:
             job.payload["transcription_failed"] = str(exc)
             self.jobs.save_payload(job.id, job.payload)
@@ -143,8 +143,7 @@ class JobHandlers:
         place = Place(**p["place"])
         chat = self.chats[place.platform]
         try:
-            service = self.services.for_place(place)
-            answer = await asyncio.to_thread(service.ask, p["url"], p["question"], place.conversation_id)
+            answer = await self.core.ask(place, p["url"], p["question"], place.conversation_id)
         except RecapError as exc:
             await chat.post(place, Notice(f"I couldn't answer that: {exc}"))
             return

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # embedded: chat front ends run their jobs themselves (SQLite or PostgreSQL). workers: front ends
     # only record and defer; `recap worker` processes run the jobs on procrastinate (PostgreSQL).
     jobs: Literal["embedded", "workers"] = "embedded"
+    # Embedded mode: where a chat front end runs the core's blocking work. process: child processes
+    # (its event loop stays free to acknowledge events in time); thread: in the front end itself.
+    job_isolation: Literal["process", "thread"] = "process"
     # A worker whose heartbeat is older than this is taken for dead and its jobs go to others.
     stall_seconds: float = Field(default=30, gt=0)
     # On SIGTERM, running jobs get this long to finish; the rest are handed back, never lost.

@@ -15,6 +15,9 @@ def clean_environment(monkeypatch, tmp_path):
     for name in list(os.environ):
         if name.startswith(("RECAP_", "ANTHROPIC_", "SLACK_", "DISCORD_")):
             monkeypatch.delenv(name)
+    # In-process tests run the core in threads: a pool of child processes per test would cost seconds
+    # and memory each. The tests of process isolation ask for it by name.
+    monkeypatch.setenv("RECAP_JOB_ISOLATION", "thread")
     monkeypatch.chdir(tmp_path)
 
 

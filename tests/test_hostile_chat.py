@@ -163,3 +163,23 @@ async def test_a_locked_database_does_not_stall_the_event_loop(bot, media_server
     await handling  # it goes on once the lock is gone (a blocked loop would have timed out instead)
     await assistant.runner.drain()
     assert isinstance(chat.messages[0].reply, DigestReply)
+
+
+async def test_the_core_can_run_in_child_processes_with_progress_and_channel_settings(tmp_path, media_server):
+    import os
+
+    assistant, chat = make_bot(tmp_path, job_isolation="process", job_concurrency=1)
+    try:
+        await assistant.change_settings(CHANNEL, {"language": "fr"}, is_admin=True)
+        await assistant.on_message(message(media_server.url("media/lighthouses.opus"), mentions_bot=True))
+        await assistant.runner.drain()
+        (posted,) = chat.messages
+        stages = [r.text for r in posted.history if isinstance(r, ProgressNote)]
+        assert any("transcribing" in s for s in stages)  # progress crossed back from the child
+        assert isinstance(posted.reply, DigestReply)
+        assert assistant.service.stored_digest(posted.reply.digest.video.key) is None  # stored as French…
+        assert assistant.services.for_place(CHANNEL).stored_digest(posted.reply.digest.video.key)  # …for this channel
+        children = assistant.core._pool._processes  # the work ran in another interpreter
+        assert children and os.getpid() not in children
+    finally:
+        await assistant.shutdown(0)
