@@ -16,14 +16,16 @@ _SLACK = re.compile(
     r"""
       <(?P<angled>https?://[^\s<>|]+)(?:\|[^<>]*)?>  # <url|label>, <url>
     | <(?!https?://)[^\s<>|]+(?:\|[^<>]*)?>          # <@U1>, <#C1|x>, <!here>, <mailto:..>
-    | """ + _BARE,
+    | """
+    + _BARE,
     re.VERBOSE | re.IGNORECASE,
 )
 _DISCORD = re.compile(
     r"""
       <(?P<angled>https?://[^\s<>|]+)>              # <url>: a link without an embed
     | \[[^\]]*\]\(\s*<?(?P<masked>https?://(?:[^\s()<>]|\([^\s()<>]*\))+)>?\s*\)  # [label](url)
-    | """ + _BARE,
+    | """
+    + _BARE,
     re.VERBOSE | re.IGNORECASE,
 )
 # Closing punctuation that ends a sentence or a quotation rather than the URL.

@@ -3,8 +3,8 @@ Q&A, written with each platform's own escaping, links and bold."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from summarizer.links import deep_link
 from summarizer.models import QA, Digest, Moment, Video, clock

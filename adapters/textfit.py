@@ -50,8 +50,9 @@ class TextFit:
     """
 
     def __init__(self, tokens: str, defuse: Callable[[str], str] | None = None) -> None:
-        self._cuts = {level: re.compile(f"{_QUOTE_MARK}|{tokens}|(?P<cut>{pattern})")
-                      for level, pattern in _BREAKS.items()}
+        self._cuts = {
+            level: re.compile(f"{_QUOTE_MARK}|{tokens}|(?P<cut>{pattern})") for level, pattern in _BREAKS.items()
+        }
         self._atoms = re.compile(f"{_QUOTE_MARK}|{tokens}|.", re.DOTALL)
         self._defuse = defuse
 
@@ -65,7 +66,7 @@ class TextFit:
             return text, ""
         limit = fitting_prefix(text, room)
         floor = _lead(text)  # a cut at or before it would leave a head of nothing
-        reach = text[floor:limit + 1]
+        reach = text[floor : limit + 1]
         for level in Cut:
             if level > finest:
                 break
@@ -105,7 +106,7 @@ class TextFit:
             first = self._atoms.match(text, floor)
             token = first.group() if first else ""
             if self._defuse is not None and (defused := self._defuse(token)) != token:
-                return self._hard_cut(text[:floor] + defused + text[floor + len(token):], room)
+                return self._hard_cut(text[:floor] + defused + text[floor + len(token) :], room)
             end = limit
         if end <= floor:  # not one character past the lead fits
             return None
@@ -149,7 +150,7 @@ def shorten(text: str, limit: int) -> str:
     text = text.strip()
     if size(text) <= limit:
         return text
-    cut = text[:fitting_prefix(text, limit - 1)]
+    cut = text[: fitting_prefix(text, limit - 1)]
     space = cut.rfind(" ")
     if space >= len(cut) * 0.7:
         cut = cut[:space]

@@ -19,8 +19,9 @@ from pathlib import Path
 def ytdlp_captions(url: str) -> dict:
     import yt_dlp
 
-    with yt_dlp.YoutubeDL({"quiet": True, "no_warnings": True, "noprogress": True, "skip_download": True,
-                           "cachedir": False}) as ydl:
+    with yt_dlp.YoutubeDL(
+        {"quiet": True, "no_warnings": True, "noprogress": True, "skip_download": True, "cachedir": False}
+    ) as ydl:
         info = ydl.extract_info(url, download=False)
         tracks = (info.get("subtitles") or {}).get("en") or []
         track = next(t for t in tracks if t.get("ext") == "vtt")
@@ -33,8 +34,16 @@ def ytdlp_audio(url: str, dest: Path) -> dict:
 
     dest.mkdir(parents=True, exist_ok=True)
     # The same format choice as summarizer/fetcher.py: the smallest audio-only format.
-    with yt_dlp.YoutubeDL({"quiet": True, "no_warnings": True, "noprogress": True, "cachedir": False,
-                           "format": "worstaudio/bestaudio/worst", "outtmpl": str(dest / "media.%(ext)s")}) as ydl:
+    with yt_dlp.YoutubeDL(
+        {
+            "quiet": True,
+            "no_warnings": True,
+            "noprogress": True,
+            "cachedir": False,
+            "format": "worstaudio/bestaudio/worst",
+            "outtmpl": str(dest / "media.%(ext)s"),
+        }
+    ) as ydl:
         ydl.extract_info(url, download=True)
     files = [p for p in dest.iterdir() if p.is_file() and not p.name.endswith((".part", ".ytdl"))]
     audio = max(files, key=lambda p: p.stat().st_size)
@@ -47,10 +56,12 @@ def whisper(audio: Path) -> dict:
 
     # recap's defaults (bot/settings.py, summarizer/transcriber.py): bundled tiny.en, int8, auto device,
     # cpu_threads=0, English, VAD on, no conditioning on earlier text, greedy decoding.
-    model = WhisperModel(str(get_model_path()), device="auto", compute_type="int8", cpu_threads=0,
-                         local_files_only=True)
-    pieces, info = model.transcribe(str(audio), language="en", vad_filter=True,
-                                    condition_on_previous_text=False, beam_size=1)
+    model = WhisperModel(
+        str(get_model_path()), device="auto", compute_type="int8", cpu_threads=0, local_files_only=True
+    )
+    pieces, info = model.transcribe(
+        str(audio), language="en", vad_filter=True, condition_on_previous_text=False, beam_size=1
+    )
     texts = [p.text.strip() for p in pieces]
     texts = [t for t in texts if t]
     return {"segments": len(texts), "words": sum(len(t.split()) for t in texts), "duration": info.duration}

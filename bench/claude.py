@@ -50,26 +50,32 @@ def digest_costs(fake: FakeAnthropic) -> list[str]:
 def follow_up_costs(fake: FakeAnthropic) -> list[str]:
     fake.responder = None
     transcript, w = generated_talk(60), writer(fake)
-    rows = ["| question | uncached input | cache read | cache write | uncached vs first question's input |",
-            "|---|---|---|---|---|"]
+    rows = [
+        "| question | uncached input | cache read | cache write | uncached vs first question's input |",
+        "|---|---|---|---|---|",
+    ]
     first_total = None
     for i in range(1, 5):
         fake.push(tool_use("answer_question", {"answer": "Point.", "grounded": True, "citations": []}))
         u = w.write_answer(video(60), transcript, f"What is point {i * 11}?", []).usage
         total = u.input_tokens + u.cache_creation_input_tokens + u.cache_read_input_tokens
         first_total = first_total or total
-        rows.append(f"| {i} | {u.input_tokens} | {u.cache_read_input_tokens} | {u.cache_creation_input_tokens} | "
-                    f"{u.input_tokens / first_total:.1%} |")
+        rows.append(
+            f"| {i} | {u.input_tokens} | {u.cache_read_input_tokens} | {u.cache_creation_input_tokens} | "
+            f"{u.input_tokens / first_total:.1%} |"
+        )
     return rows
 
 
 def merge_wall_time(fake: FakeAnthropic, delay: float, runs: int = 3) -> list[str]:
     fake.responder = lambda body: respond(body, delay=delay)
     transcript = generated_talk(180)
-    cases = [("one request, whole transcript (baseline)", dict(budget_tokens=10**7)),
-             ("map-reduce, 50k-token chunks, 4 at once (default)", dict(budget_tokens=50_000, concurrency=4)),
-             ("map-reduce, 10k-token chunks, 4 at once", dict(budget_tokens=10_000, concurrency=4)),
-             ("map-reduce, 10k-token chunks, one at a time", dict(budget_tokens=10_000, concurrency=1))]
+    cases = [
+        ("one request, whole transcript (baseline)", dict(budget_tokens=10**7)),
+        ("map-reduce, 50k-token chunks, 4 at once (default)", dict(budget_tokens=50_000, concurrency=4)),
+        ("map-reduce, 10k-token chunks, 4 at once", dict(budget_tokens=10_000, concurrency=4)),
+        ("map-reduce, 10k-token chunks, one at a time", dict(budget_tokens=10_000, concurrency=1)),
+    ]
     rows = ["| 3-hour transcript | requests | wall time (median) | vs baseline |", "|---|---|---|---|"]
     base = None
     for label, kw in cases:
@@ -89,10 +95,11 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=1.0, help="simulated model latency per request, seconds")
     args = parser.parse_args()
     with FakeAnthropic(api_key=None) as fake:
-        for title, rows in (("Digest tokens per audio minute", digest_costs(fake)),
-                            ("Follow-up questions on a 60-minute transcript", follow_up_costs(fake)),
-                            (f"Merge path wall time (simulated latency {args.delay:g} s/request)",
-                             merge_wall_time(fake, args.delay))):
+        for title, rows in (
+            ("Digest tokens per audio minute", digest_costs(fake)),
+            ("Follow-up questions on a 60-minute transcript", follow_up_costs(fake)),
+            (f"Merge path wall time (simulated latency {args.delay:g} s/request)", merge_wall_time(fake, args.delay)),
+        ):
             print(f"\n#### {title}\n")
             print("\n".join(rows))
 

@@ -50,8 +50,12 @@ def talk() -> dict:
 
 
 def duration_of(path: Path) -> float:
-    out = subprocess.run([FFPROBE, "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(path)],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [FFPROBE, "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return float(out.strip())
 
 
@@ -78,8 +82,28 @@ def build(minutes: int, out: Path = OUT) -> Media:
         listing = out / "media" / f"{name}.concat.txt"
         listing.write_text("".join(f"file '{source}'\n" for _ in range(reps)))
         tmp = audio.with_suffix(".tmp.opus")
-        subprocess.run([FFMPEG, "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", str(listing),
-                        "-c", "copy", "-t", f"{total:.3f}", "-fflags", "+bitexact", str(tmp)], check=True)
+        subprocess.run(
+            [
+                FFMPEG,
+                "-v",
+                "error",
+                "-y",
+                "-f",
+                "concat",
+                "-safe",
+                "0",
+                "-i",
+                str(listing),
+                "-c",
+                "copy",
+                "-t",
+                f"{total:.3f}",
+                "-fflags",
+                "+bitexact",
+                str(tmp),
+            ],
+            check=True,
+        )
         tmp.replace(audio)
         listing.unlink()
     duration = duration_of(audio)
@@ -97,16 +121,17 @@ def build(minutes: int, out: Path = OUT) -> Media:
     parts = ", ".join(html.escape(x) for x in t["topics"])
 
     def page(track: bool) -> str:
-        track_line = (f'  <track kind="captions" srclang="en" label="English" src="../media/{vtt.name}">\n'
-                      if track else "")
+        track_line = (
+            f'  <track kind="captions" srclang="en" label="English" src="../media/{vtt.name}">\n' if track else ""
+        )
         return (
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f"<title>{title}</title>\n"
-            f"<meta name=\"description\" content=\"A spoken talk: {title}.\">\n"
+            f'<meta name="description" content="A spoken talk: {title}.">\n'
             "</head>\n<body>\n"
             f"<h1>{title}</h1>\n"
-            "<audio controls preload=\"none\">\n"
-            f"  <source src=\"../media/{audio.name}\" type=\"audio/ogg; codecs=opus\">\n"
+            '<audio controls preload="none">\n'
+            f'  <source src="../media/{audio.name}" type="audio/ogg; codecs=opus">\n'
             f"{track_line}"
             "</audio>\n"
             f"<p>A talk in {len(t['topics'])} parts: {parts}.</p>\n"
@@ -125,8 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     for minutes in args.lengths:
         m = build(minutes, args.out)
-        print(f"{m.minutes:>3} min: {m.audio} ({m.duration_s:.1f} s, {m.audio.stat().st_size / 1e6:.1f} MB), "
-              f"{m.cues} cues; pages {m.whisper_page}, {m.captions_page}")
+        print(
+            f"{m.minutes:>3} min: {m.audio} ({m.duration_s:.1f} s, {m.audio.stat().st_size / 1e6:.1f} MB), "
+            f"{m.cues} cues; pages {m.whisper_page}, {m.captions_page}"
+        )
     return 0
 
 

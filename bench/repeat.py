@@ -22,12 +22,18 @@ from tests.support.mediaserver import MediaServer  # noqa: E402
 
 
 def main() -> None:
-    rows = ["| path | first | repeat (median of 20) | repeat, other spelling | first / repeat |", "|---|---|---|---|---|"]
+    rows = [
+        "| path | first | repeat (median of 20) | repeat, other spelling | first / repeat |",
+        "|---|---|---|---|---|",
+    ]
     with MediaServer() as server, tempfile.TemporaryDirectory() as tmp:
-        service = build_service(Settings(_env_file=None, database_url=f"sqlite:///{tmp}/r.sqlite3",
-                                         allow_private_networks=True))
-        for label, page in (("captions (bees.html, 70 s)", "site/bees.html"),
-                            ("whisper (lighthouses.html, 71 s)", "site/lighthouses.html")):
+        service = build_service(
+            Settings(_env_file=None, database_url=f"sqlite:///{tmp}/r.sqlite3", allow_private_networks=True)
+        )
+        for label, page in (
+            ("captions (bees.html, 70 s)", "site/bees.html"),
+            ("whisper (lighthouses.html, 71 s)", "site/lighthouses.html"),
+        ):
             url = server.url(page)
             start = time.perf_counter()
             service.digest(url)
@@ -41,8 +47,9 @@ def main() -> None:
             service.digest(url + "?utm_source=chat#x")
             other = time.perf_counter() - start
             repeat = statistics.median(repeats)
-            rows.append(f"| {label} | {first:.2f} s | {repeat * 1000:.1f} ms | {other * 1000:.1f} ms | "
-                        f"{first / repeat:.0f}x |")
+            rows.append(
+                f"| {label} | {first:.2f} s | {repeat * 1000:.1f} ms | {other * 1000:.1f} ms | {first / repeat:.0f}x |"
+            )
     print("\n".join(rows))
 
 

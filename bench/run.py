@@ -33,7 +33,7 @@ import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from make_media import OUT, build  # noqa: E402
+
 from tests.support.mediaserver import MediaServer  # noqa: E402
 
 PY = ROOT / ".venv" / "bin" / "python"
@@ -65,6 +66,7 @@ class Run:
 @dataclass
 class Cell:
     """One measured thing (e.g. 'recap first, 60 min, whisper path') over the repetitions."""
+
     walls: list[float] = field(default_factory=list)
     cpus: list[float] = field(default_factory=list)
     rss: list[float] = field(default_factory=list)
@@ -96,8 +98,7 @@ def measure(cmd: list[str], env: dict[str, str], label: str, work: Path) -> Run:
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
-    run = Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out_path.read_text(),
-              err_path.read_text())
+    run = Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out_path.read_text(), err_path.read_text())
     if proc.returncode != 0:
         raise SystemExit(f"{label} failed (exit {proc.returncode}): {shlex.join(cmd)}\n{run.err[-3000:]}")
     print(f"  {label:<34} {wall:8.2f} s  {run.cpu_s:8.2f} s CPU  {run.rss_mb:7.0f} MB", flush=True)
@@ -110,11 +111,14 @@ def clean_env() -> dict[str, str]:
     return env
 
 
-def bench_length(server: MediaServer, minutes: int, paths: list[str], runs: int, work: Path,
-                 raw: dict) -> dict[str, dict[str, Cell]]:
+def bench_length(
+    server: MediaServer, minutes: int, paths: list[str], runs: int, work: Path, raw: dict
+) -> dict[str, dict[str, Cell]]:
     media = build(minutes)
-    print(f"{minutes} min: {media.audio.name} {media.duration_s:.0f} s, {media.cues} caption cues; {runs} run(s)",
-          flush=True)
+    print(
+        f"{minutes} min: {media.audio.name} {media.duration_s:.0f} s, {media.cues} caption cues; {runs} run(s)",
+        flush=True,
+    )
     results: dict[str, dict[str, Cell]] = {}
     for path in paths:
         page = media.captions_page if path == "captions" else media.whisper_page
@@ -128,15 +132,20 @@ def bench_length(server: MediaServer, minutes: int, paths: list[str], runs: int,
 
             def baseline() -> None:
                 if path == "captions":
-                    y = measure([str(PY), str(BASELINE), "ytdlp", url, "--captions"], env,
-                                "plain yt-dlp (probe + vtt)", work)
+                    y = measure(
+                        [str(PY), str(BASELINE), "ytdlp", url, "--captions"], env, "plain yt-dlp (probe + vtt)", work
+                    )
                     assert json.loads(y.out)["cues"] == media.cues, y.out
                     cells["ytdlp"].add(y)
                     return
                 dest = work / f"dl-{minutes}m-{rep}"
                 shutil.rmtree(dest, ignore_errors=True)
-                y = measure([str(PY), str(BASELINE), "ytdlp", url, "--audio", str(dest)], env,
-                            "plain yt-dlp (probe + audio)", work)
+                y = measure(
+                    [str(PY), str(BASELINE), "ytdlp", url, "--audio", str(dest)],
+                    env,
+                    "plain yt-dlp (probe + audio)",
+                    work,
+                )
                 got = json.loads(y.out)
                 cells["ytdlp"].add(y)
                 w = measure([str(PY), str(BASELINE), "whisper", got["file"]], env, "plain faster-whisper", work)
@@ -163,7 +172,7 @@ def bench_length(server: MediaServer, minutes: int, paths: list[str], runs: int,
                 cells["repeat"].add(again)
 
             # Alternate which goes first, so drift (thermal, page cache, neighbours) hits both sides.
-            for step in ((baseline, recap) if rep % 2 == 0 else (recap, baseline)):
+            for step in (baseline, recap) if rep % 2 == 0 else (recap, baseline):
                 step()
             db.unlink(missing_ok=True)
         results[path] = cells
@@ -174,23 +183,37 @@ def bench_length(server: MediaServer, minutes: int, paths: list[str], runs: int,
 def warm_up(env: dict[str, str], work: Path) -> None:
     """Unmeasured: load the libraries and the model once so no measured run pays a cold page cache."""
     print("warm-up (not measured)", flush=True)
-    measure([str(PY), "-c", "import yt_dlp, faster_whisper, bot.app, adapters.cli.commands, summarizer.fetcher"],
-            {**env, "PYTHONPATH": str(ROOT)}, "imports", work)
-    measure([str(PY), str(BASELINE), "whisper", str(ROOT / "tests/fixtures/media/lighthouses.opus")], env,
-            "faster-whisper on the 71 s fixture", work)
+    measure(
+        [str(PY), "-c", "import yt_dlp, faster_whisper, bot.app, adapters.cli.commands, summarizer.fetcher"],
+        {**env, "PYTHONPATH": str(ROOT)},
+        "imports",
+        work,
+    )
+    measure(
+        [str(PY), str(BASELINE), "whisper", str(ROOT / "tests/fixtures/media/lighthouses.opus")],
+        env,
+        "faster-whisper on the 71 s fixture",
+        work,
+    )
 
 
 def versions() -> dict[str, str]:
-    code = ("import sys, json, yt_dlp, faster_whisper, ctranslate2, onnxruntime, av; print(json.dumps({"
-            "'python': sys.version.split()[0], 'yt-dlp': yt_dlp.version.__version__, "
-            "'faster-whisper': faster_whisper.__version__, 'ctranslate2': ctranslate2.__version__, "
-            "'onnxruntime': onnxruntime.__version__, 'av': av.__version__}))")
+    code = (
+        "import sys, json, yt_dlp, faster_whisper, ctranslate2, onnxruntime, av; print(json.dumps({"
+        "'python': sys.version.split()[0], 'yt-dlp': yt_dlp.version.__version__, "
+        "'faster-whisper': faster_whisper.__version__, 'ctranslate2': ctranslate2.__version__, "
+        "'onnxruntime': onnxruntime.__version__, 'av': av.__version__}))"
+    )
     return json.loads(subprocess.run([str(PY), "-c", code], check=True, capture_output=True, text=True).stdout)
 
 
 def _commit() -> str:
-    return subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                          text=True).stdout.strip() or "?"
+    return (
+        subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
+        or "?"
+    )
 
 
 def machine() -> str:
@@ -202,12 +225,15 @@ def machine() -> str:
     mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     v = versions()
     commit = _commit()
-    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
-                           capture_output=True, text=True).stdout.strip()
-    return (f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {cpu}, {mem_gb:.0f} GiB RAM, "
-            f"{platform.system()} {platform.release()}; "
-            + ", ".join(f"{k} {val}" for k, val in v.items())
-            + f"; recap at {commit}{' + uncommitted changes' if dirty else ''}")
+    dirty = subprocess.run(
+        ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True
+    ).stdout.strip()
+    return (
+        f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {cpu}, {mem_gb:.0f} GiB RAM, "
+        f"{platform.system()} {platform.release()}; "
+        + ", ".join(f"{k} {val}" for k, val in v.items())
+        + f"; recap at {commit}{' + uncommitted changes' if dirty else ''}"
+    )
 
 
 def ratio_cols(minutes: int, path: str, c: dict[str, Cell]) -> list[str]:
@@ -218,36 +244,90 @@ def ratio_cols(minutes: int, path: str, c: dict[str, Cell]) -> list[str]:
     ok_over = "✅" if overhead <= MAX_OVERHEAD else "❌"
     ok_rep = "✅" if speedup >= MIN_REPEAT_SPEEDUP else "❌"
     whisper = f"{c['whisper'].wall:.2f}" if path == "whisper" else "—"
-    return [f"{minutes} min", path, str(len(c["first"].walls)), f"{c['ytdlp'].wall:.2f}", whisper, f"{plain:.2f}",
-            f"{first:.2f}", f"{overhead:+.1%} {ok_over if path == 'whisper' else ''}".strip(),
-            f"{repeat:.2f}", f"{speedup:.0f}x {ok_rep}"]
+    return [
+        f"{minutes} min",
+        path,
+        str(len(c["first"].walls)),
+        f"{c['ytdlp'].wall:.2f}",
+        whisper,
+        f"{plain:.2f}",
+        f"{first:.2f}",
+        f"{overhead:+.1%} {ok_over if path == 'whisper' else ''}".strip(),
+        f"{repeat:.2f}",
+        f"{speedup:.0f}x {ok_rep}",
+    ]
 
 
 def tables(results: dict[int, dict[str, dict[str, Cell]]]) -> str:
-    head = ["Length", "Path", "N", "plain yt-dlp s", "plain faster-whisper s", "plain total s",
-            "recap first s", "recap vs plain", "recap repeat s", "first / repeat"]
+    head = [
+        "Length",
+        "Path",
+        "N",
+        "plain yt-dlp s",
+        "plain faster-whisper s",
+        "plain total s",
+        "recap first s",
+        "recap vs plain",
+        "recap repeat s",
+        "first / repeat",
+    ]
     rows = [ratio_cols(m, p, c) for m, by_path in results.items() for p, c in by_path.items()]
-    cpu_head = ["Length", "Path", "plain yt-dlp CPU s", "plain faster-whisper CPU s", "plain total CPU s",
-                "recap first CPU s", "recap vs plain (CPU)", "recap repeat CPU s", "first / repeat (CPU)"]
+    cpu_head = [
+        "Length",
+        "Path",
+        "plain yt-dlp CPU s",
+        "plain faster-whisper CPU s",
+        "plain total CPU s",
+        "recap first CPU s",
+        "recap vs plain (CPU)",
+        "recap repeat CPU s",
+        "first / repeat (CPU)",
+    ]
     cpu = []
     for m, by_path in results.items():
         for p, c in by_path.items():
             plain = c["ytdlp"].cpu + (c["whisper"].cpu if p == "whisper" else 0.0)
-            cpu.append([f"{m} min", p, f"{c['ytdlp'].cpu:.2f}", f"{c['whisper'].cpu:.2f}" if p == "whisper" else "—",
-                        f"{plain:.2f}", f"{c['first'].cpu:.2f}", f"{c['first'].cpu / plain - 1:+.1%}",
-                        f"{c['repeat'].cpu:.2f}", f"{c['first'].cpu / c['repeat'].cpu:.0f}x"])
+            cpu.append(
+                [
+                    f"{m} min",
+                    p,
+                    f"{c['ytdlp'].cpu:.2f}",
+                    f"{c['whisper'].cpu:.2f}" if p == "whisper" else "—",
+                    f"{plain:.2f}",
+                    f"{c['first'].cpu:.2f}",
+                    f"{c['first'].cpu / plain - 1:+.1%}",
+                    f"{c['repeat'].cpu:.2f}",
+                    f"{c['first'].cpu / c['repeat'].cpu:.0f}x",
+                ]
+            )
     mem_head = ["Length", "Path", "plain yt-dlp MB", "plain faster-whisper MB", "recap first MB", "recap repeat MB"]
-    mem = [[f"{m} min", p, f"{c['ytdlp'].peak:.0f}", f"{c['whisper'].peak:.0f}" if p == "whisper" else "—",
-            f"{c['first'].peak:.0f}", f"{c['repeat'].peak:.0f}"]
-           for m, by_path in results.items() for p, c in by_path.items()]
+    mem = [
+        [
+            f"{m} min",
+            p,
+            f"{c['ytdlp'].peak:.0f}",
+            f"{c['whisper'].peak:.0f}" if p == "whisper" else "—",
+            f"{c['first'].peak:.0f}",
+            f"{c['repeat'].peak:.0f}",
+        ]
+        for m, by_path in results.items()
+        for p, c in by_path.items()
+    ]
 
     def md(h: list[str], rs: list[list[str]]) -> str:
-        return "\n".join(["| " + " | ".join(h) + " |", "|" + "|".join("---" for _ in h) + "|"]
-                         + ["| " + " | ".join(r) + " |" for r in rs])
+        return "\n".join(
+            ["| " + " | ".join(h) + " |", "|" + "|".join("---" for _ in h) + "|"]
+            + ["| " + " | ".join(r) + " |" for r in rs]
+        )
 
-    return ("Wall time, median of N runs (seconds):\n\n" + md(head, rows)
-            + "\n\nCPU time (user + system) of each process, median of N runs (seconds):\n\n" + md(cpu_head, cpu)
-            + "\n\nPeak RSS of each process, highest of the N runs (MiB):\n\n" + md(mem_head, mem))
+    return (
+        "Wall time, median of N runs (seconds):\n\n"
+        + md(head, rows)
+        + "\n\nCPU time (user + system) of each process, median of N runs (seconds):\n\n"
+        + md(cpu_head, cpu)
+        + "\n\nPeak RSS of each process, highest of the N runs (MiB):\n\n"
+        + md(mem_head, mem)
+    )
 
 
 def write_report(text: str) -> None:
@@ -262,12 +342,19 @@ def write_report(text: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="recap against plain yt-dlp and plain faster-whisper.")
-    p.add_argument("--lengths", type=int, nargs="+", default=[10, 60], metavar="MIN",
-                   help="media lengths in minutes (default: 10 60)")
+    p.add_argument(
+        "--lengths",
+        type=int,
+        nargs="+",
+        default=[10, 60],
+        metavar="MIN",
+        help="media lengths in minutes (default: 10 60)",
+    )
     p.add_argument("--paths", nargs="+", choices=["captions", "whisper"], default=["captions", "whisper"])
     p.add_argument("--runs", type=int, default=3, metavar="N", help="repetitions below 60 minutes (default 3)")
-    p.add_argument("--runs-long", type=int, default=1, metavar="N",
-                   help="repetitions at 60 minutes and longer (default 1)")
+    p.add_argument(
+        "--runs-long", type=int, default=1, metavar="N", help="repetitions at 60 minutes and longer (default 1)"
+    )
     p.add_argument("--no-report", action="store_true", help=f"print only; leave {REPORT.name} alone")
     args = p.parse_args(argv)
 
@@ -292,12 +379,14 @@ def main(argv: list[str] | None = None) -> int:
     if end_commit != raw["machine"].rsplit("recap at ", 1)[1].split()[0]:
         raw.setdefault("warnings", []).append(f"the code under test changed during the run (now at {end_commit})")
     body = tables(results)
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    text = (f"Command: `{command}` ({when}, {elapsed / 60:.1f} min in all)\n\n"
-            f"Machine: {info}; {load}\n\n{body}\n\n"
-            f"Targets: recap's whisper path at most {MAX_OVERHEAD:.0%} slower than plain yt-dlp + plain "
-            f"faster-whisper; a repeat link at least {MIN_REPEAT_SPEEDUP:.0f}x faster than the first time."
-            + "".join(f"\n\nWarning: {w}." for w in raw.get("warnings", [])))
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    text = (
+        f"Command: `{command}` ({when}, {elapsed / 60:.1f} min in all)\n\n"
+        f"Machine: {info}; {load}\n\n{body}\n\n"
+        f"Targets: recap's whisper path at most {MAX_OVERHEAD:.0%} slower than plain yt-dlp + plain "
+        f"faster-whisper; a repeat link at least {MIN_REPEAT_SPEEDUP:.0f}x faster than the first time."
+        + "".join(f"\n\nWarning: {w}." for w in raw.get("warnings", []))
+    )
     print("\n" + text)
     (OUT / "results.json").write_text(json.dumps(raw, indent=2))
     if not args.no_report:

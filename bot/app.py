@@ -26,15 +26,15 @@ if TYPE_CHECKING:
     from .secretbox import SecretBox
 
 
-def build_assistant(settings: Settings, service: RecapService | None = None) -> "Assistant":
+def build_assistant(settings: Settings, service: RecapService | None = None) -> Assistant:
     """The chat-neutral bot; adapters add their `Chat` to it."""
     # Imported here: the command line's summarize/ask never pay for the chat machinery.
     from .assistant import Assistant
     from .chatstore import ChatStore
-    from .jobstore import JobStore
-    from .limits import LimitSettings, Limits
-    from .runner import InProcessRunner
     from .core import Core, ProcessCore, ThreadCore
+    from .jobstore import JobStore
+    from .limits import Limits, LimitSettings
+    from .runner import InProcessRunner
     from .services import Services
 
     if TYPE_CHECKING:
@@ -42,9 +42,14 @@ def build_assistant(settings: Settings, service: RecapService | None = None) -> 
 
     service = service or build_service(settings)
     store = ChatStore(service.store)
-    limits = Limits(LimitSettings(per_user_per_hour=settings.limit_per_user_per_hour,
-                                  per_channel_per_hour=settings.limit_per_channel_per_hour,
-                                  digests_per_workspace_per_day=settings.digests_per_workspace_per_day), store)
+    limits = Limits(
+        LimitSettings(
+            per_user_per_hour=settings.limit_per_user_per_hour,
+            per_channel_per_hour=settings.limit_per_channel_per_hour,
+            digests_per_workspace_per_day=settings.digests_per_workspace_per_day,
+        ),
+        store,
+    )
 
     def variant(writer: str | None, language: str | None) -> RecapService:
         return build_variant(settings, service, writer, language)
@@ -66,22 +71,26 @@ def build_assistant(settings: Settings, service: RecapService | None = None) -> 
 
 def build_variant(settings: Settings, service: RecapService, writer: str | None, language: str | None) -> RecapService:
     """Another writer or language for a channel: the same fetcher and whisper model."""
-    chosen = settings.model_copy(update={"writer": writer or settings.writer, "language": language or settings.language})
+    chosen = settings.model_copy(
+        update={"writer": writer or settings.writer, "language": language or settings.language}
+    )
     w = build_writer(chosen)
     return RecapService(service.store, w.name, lambda: service.summarizer.with_writer(w), language=chosen.language)
 
 
-def build_secret_box(settings: Settings) -> "SecretBox":
+def build_secret_box(settings: Settings) -> SecretBox:
     """Multi-workspace installs keep each workspace's bot token in the database: never without a key."""
     from .secretbox import HOW_TO_MAKE_ONE, SETTING, SecretBox
 
     if settings.secret_key is None:
-        raise NotConfigured(f"Slack OAuth (SLACK_CLIENT_ID) keeps each workspace's bot token in the database, "
-                            f"encrypted: set {SETTING} to a Fernet key; make one with: {HOW_TO_MAKE_ONE}")
+        raise NotConfigured(
+            f"Slack OAuth (SLACK_CLIENT_ID) keeps each workspace's bot token in the database, "
+            f"encrypted: set {SETTING} to a Fernet key; make one with: {HOW_TO_MAKE_ONE}"
+        )
     return SecretBox(settings.secret_key.get_secret_value())
 
 
-def build_installations(assistant: "Assistant", box: "SecretBox") -> tuple["Installations", "OAuthStates"]:
+def build_installations(assistant: Assistant, box: SecretBox) -> tuple[Installations, OAuthStates]:
     """Sealed installations and OAuth states, in the same database (and engine) as everything else."""
     from .installations import Installations, OAuthStates, warn_of_plaintext_tables
 
@@ -92,22 +101,30 @@ def build_installations(assistant: "Assistant", box: "SecretBox") -> tuple["Inst
 
 def build_service(settings: Settings, transcribe_here: bool = True) -> RecapService:
     writer = build_writer(settings)
-    return RecapService(Store.open(settings.database_url), writer.name,
-                        lambda: build_summarizer(settings, writer, transcribe_here), language=settings.language)
+    return RecapService(
+        Store.open(settings.database_url),
+        writer.name,
+        lambda: build_summarizer(settings, writer, transcribe_here),
+        language=settings.language,
+    )
 
 
 def build_summarizer(settings: Settings, writer: Writer, transcribe_here: bool = True) -> Summarizer:
-    return Summarizer(fetcher=build_fetcher(settings), transcriber=build_transcriber(settings), writer=writer,
-                      transcribe_here=transcribe_here)
+    return Summarizer(
+        fetcher=build_fetcher(settings),
+        transcriber=build_transcriber(settings),
+        writer=writer,
+        transcribe_here=transcribe_here,
+    )
 
 
-def build_worker(settings: Settings, queues: list[str] | None) -> tuple["Worker", list[str], "ChatLogins"]:
+def build_worker(settings: Settings, queues: list[str] | None) -> tuple[Worker, list[str], ChatLogins]:
     """A `recap worker`: the platforms with credentials here, plus transcription unless `queues`
     names what to take (`--queue transcribe` on a GPU machine)."""
     from .chatstore import ChatStore
+    from .core import ThreadCore
     from .jobs import JobHandlers
     from .jobstore import JobStore
-    from .core import ThreadCore
     from .services import Services
     from .workers import TRANSCRIBE_QUEUE, Worker, conninfo, ensure_schema, queue_app
 
@@ -115,22 +132,25 @@ def build_worker(settings: Settings, queues: list[str] | None) -> tuple["Worker"
     chats, logins = build_rest_chats(settings)
     queues = queues or [*chats, TRANSCRIBE_QUEUE]
     if unserved := [q for q in queues if q not in chats and q != TRANSCRIBE_QUEUE]:
-        raise NotConfigured(f"this worker has no credentials for {', '.join(unserved)}: set its token "
-                            "(SLACK_BOT_TOKEN, DISCORD_TOKEN) or leave that queue to other workers")
+        raise NotConfigured(
+            f"this worker has no credentials for {', '.join(unserved)}: set its token "
+            "(SLACK_BOT_TOKEN, DISCORD_TOKEN) or leave that queue to other workers"
+        )
     here = TRANSCRIBE_QUEUE in queues
     service = build_service(settings, transcribe_here=here)
     ensure_schema(service.store.engine)
     store, jobs = ChatStore(service.store), JobStore(service.store)
     services = Services(service, store, lambda writer, language: build_variant(settings, service, writer, language))
-    worker = Worker(JobHandlers(chats, store, jobs, ThreadCore(services)), jobs, queue_app(settings.database_url),
-                    transcriber=None)
+    worker = Worker(
+        JobHandlers(chats, store, jobs, ThreadCore(services)), jobs, queue_app(settings.database_url), transcriber=None
+    )
     worker.handlers.hand_off = None if here else worker.hand_off
     if here:
         worker.transcriber = worker.handlers
     return worker, queues, logins
 
 
-def build_rest_chats(settings: Settings) -> tuple[dict[str, "Chat"], "ChatLogins"]:
+def build_rest_chats(settings: Settings) -> tuple[dict[str, Chat], ChatLogins]:
     """Chats that post through the platforms' REST APIs alone (no Socket Mode, no gateway), for
     workers; and what must run in the event loop before they can post."""
     chats: dict[str, Chat] = {}
@@ -150,13 +170,15 @@ def build_rest_chats(settings: Settings) -> tuple[dict[str, "Chat"], "ChatLogins
 def build_fetcher(settings: Settings):
     from summarizer.fetcher import FetchSettings, YtDlpFetcher  # yt-dlp is slow to import; see RecapService
 
-    return YtDlpFetcher(FetchSettings(
-        max_duration_s=settings.max_duration_minutes * 60,
-        max_filesize_mb=settings.max_filesize_mb,
-        cookies_file=settings.cookies_file,
-        proxy=settings.proxy,
-        policy=address_policy(settings),
-    ))
+    return YtDlpFetcher(
+        FetchSettings(
+            max_duration_s=settings.max_duration_minutes * 60,
+            max_filesize_mb=settings.max_filesize_mb,
+            cookies_file=settings.cookies_file,
+            proxy=settings.proxy,
+            policy=address_policy(settings),
+        )
+    )
 
 
 def address_policy(settings: Settings):
@@ -168,9 +190,13 @@ def address_policy(settings: Settings):
 def build_transcriber(settings: Settings) -> Transcriber:
     if settings.transcriber == "captions-only":
         return CaptionsOnlyTranscriber()
-    return WhisperTranscriber(model=settings.whisper_model, device=settings.whisper_device,
-                              compute_type=settings.whisper_compute_type, cpu_threads=settings.whisper_threads,
-                              download=settings.whisper_download)
+    return WhisperTranscriber(
+        model=settings.whisper_model,
+        device=settings.whisper_device,
+        compute_type=settings.whisper_compute_type,
+        cpu_threads=settings.whisper_threads,
+        download=settings.whisper_download,
+    )
 
 
 def build_writer(settings: Settings) -> Writer:
@@ -184,10 +210,19 @@ def build_writer(settings: Settings) -> Writer:
     from summarizer.claude import ClaudeWriter
     from summarizer.fallback import FallbackWriter
 
-    client = anthropic.Anthropic(api_key=key.get_secret_value(), base_url=settings.anthropic_base_url,
-                                 timeout=settings.claude_timeout_s, max_retries=settings.claude_max_retries)
-    claude = ClaudeWriter(client, model=settings.claude_model, max_tokens=settings.claude_max_tokens,
-                          budget_tokens=settings.claude_budget_tokens, concurrency=settings.claude_concurrency,
-                          language=settings.language, max_transcript_tokens=settings.claude_max_transcript_tokens)
+    client = anthropic.Anthropic(
+        api_key=key.get_secret_value(),
+        base_url=settings.anthropic_base_url,
+        timeout=settings.claude_timeout_s,
+        max_retries=settings.claude_max_retries,
+    )
+    claude = ClaudeWriter(
+        client,
+        model=settings.claude_model,
+        max_tokens=settings.claude_max_tokens,
+        budget_tokens=settings.claude_budget_tokens,
+        concurrency=settings.claude_concurrency,
+        language=settings.language,
+        max_transcript_tokens=settings.claude_max_transcript_tokens,
+    )
     return FallbackWriter(claude, ExtractiveWriter()) if settings.writer_fallback == "extractive" else claude
-

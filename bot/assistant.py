@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any, TypeVar
 
 from summarizer.errors import NotAVideoLink
 from summarizer.links import video_key
@@ -65,7 +66,7 @@ class Tally:
 
 def tallied(method: F) -> F:
     @functools.wraps(method)
-    async def wrapper(self: "Assistant", *args: Any, **kwargs: Any) -> Any:
+    async def wrapper(self: Assistant, *args: Any, **kwargs: Any) -> Any:
         try:
             return await method(self, *args, **kwargs)
         finally:
@@ -88,8 +89,15 @@ class Intake:
 
 
 class Assistant:
-    def __init__(self, services: Services, store: ChatStore, runner: InProcessRunner, limits: Limits, core: Core,
-                 max_links: int = 3):
+    def __init__(
+        self,
+        services: Services,
+        store: ChatStore,
+        runner: InProcessRunner,
+        limits: Limits,
+        core: Core,
+        max_links: int = 3,
+    ):
         self.services = services
         self.store = store
         self.runner = runner
@@ -149,8 +157,9 @@ class Assistant:
     # -- commands, menus, buttons and modals ---------------------------------------------------
 
     @tallied
-    async def request_digests(self, here: Place, urls: list[str], requester: Requester,
-                              root: str | None = None) -> None:
+    async def request_digests(
+        self, here: Place, urls: list[str], requester: Requester, root: str | None = None
+    ) -> None:
         """Summarise `urls` on request: in the thread of message `root` when given, in `here` when it
         is a thread, else each in a new thread on a public "Digest of … for @user" message."""
         if not urls:
@@ -165,7 +174,9 @@ class Assistant:
         await requester.tell(" ".join([f"On it: the digest will appear in {place}.", *intake.reasons]))
         for url, claims in intake.accepted:
             try:
-                target = thread or replace(here, thread=(await requester.open(Requested(url, requester.user))).message_id)
+                target = thread or replace(
+                    here, thread=(await requester.open(Requested(url, requester.user))).message_id
+                )
             except CannotPost as exc:
                 await db(self._release, claims)
                 await requester.tell(str(exc))
@@ -213,7 +224,9 @@ class Assistant:
 
     @tallied
     async def full_digest(self, thread: Place, key: str) -> None:
-        digest = await db(lambda: self.services.for_place(thread).stored_digest(key))  # this channel's writer and language
+        digest = await db(
+            lambda: self.services.for_place(thread).stored_digest(key)
+        )  # this channel's writer and language
         reply = FullDigestReply(digest) if digest else Notice("That digest is no longer stored; paste the link again.")
         await self._chat(thread).post(thread, reply)
 
@@ -232,7 +245,7 @@ class Assistant:
         """Validate, deduplicate and count `urls` asked for in `here` before anything is posted.
         `thread` None: each link gets a new thread of its own, so nothing there can repeat."""
         intake, seen = Intake(), set()
-        taken = urls[:self.max_links]
+        taken = urls[: self.max_links]
         for url in taken:
             try:
                 key = video_key(url)
@@ -254,17 +267,23 @@ class Assistant:
                 break  # the same limit refuses every link after this one
             intake.accepted.append((url, claims))
         if len(urls) > len(taken):
-            intake.reasons.append(f"I take at most {self.max_links} links a message; "
-                                  f"the other {len(urls) - len(taken)} were skipped.")
+            intake.reasons.append(
+                f"I take at most {self.max_links} links a message; the other {len(urls) - len(taken)} were skipped."
+            )
         return intake
 
     async def _submit(self, thread: Place, url: str, user: str, claims: list[str], quiet: bool) -> None:
         quiet = quiet and not video_key(url).startswith(VIDEO_HOSTS)
-        await self.runner.submit("digest", thread.platform, thread.workspace, {"place": asdict(thread), "url": url, "user": user,
-                                                               "quiet": quiet, "claims": claims})
+        await self.runner.submit(
+            "digest",
+            thread.platform,
+            thread.workspace,
+            {"place": asdict(thread), "url": url, "user": user, "quiet": quiet, "claims": claims},
+        )
 
-    async def _ask(self, thread: Place, question: str, user: str, url: str, show_question: bool,
-                   requester: Requester | None) -> None:
+    async def _ask(
+        self, thread: Place, question: str, user: str, url: str, show_question: bool, requester: Requester | None
+    ) -> None:
         refusal = None
         if not question.strip():
             refusal = "What would you like to know about the video?"
@@ -278,8 +297,12 @@ class Assistant:
             return
         if requester is not None:
             await requester.tell("Looking into it…")
-        await self.runner.submit("answer", thread.platform, thread.workspace, {"place": asdict(thread), "url": url, "question": question,
-                                                               "user": user, "show_question": show_question})
+        await self.runner.submit(
+            "answer",
+            thread.platform,
+            thread.workspace,
+            {"place": asdict(thread), "url": url, "question": question, "user": user, "show_question": show_question},
+        )
 
     def _claim(self, claims: list[str]) -> bool:
         for i, claim in enumerate(claims):

@@ -7,7 +7,7 @@ Block Kit or embeds; everything that decides what recap does speaks only these t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol, Union
+from typing import Protocol
 
 from summarizer.models import Answer, Digest, Transcript, Video
 
@@ -84,7 +84,7 @@ class AnswerReply:
     show_question: bool = False
 
 
-Reply = Union[Notice, Requested, ProgressNote, DigestReply, FullDigestReply, AnswerReply]
+Reply = Notice | Requested | ProgressNote | DigestReply | FullDigestReply | AnswerReply
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ class ChannelSettings:
 @dataclass(frozen=True)
 class Quota:
     """At most `limit` requests counted in `scope` since `since`."""
+
     scope: str
     limit: int
     since: datetime
@@ -61,8 +62,11 @@ class ChatStore:
 
     def remember_thread(self, place: Place, video_key: str, url: str) -> None:
         with Session(self.engine) as s, s.begin():
-            s.merge(ThreadRow(conversation_id=place.conversation_id, channel_key=channel_key(place),
-                              video_key=video_key, url=url))
+            s.merge(
+                ThreadRow(
+                    conversation_id=place.conversation_id, channel_key=channel_key(place), video_key=video_key, url=url
+                )
+            )
 
     def thread_video(self, place: Place) -> str | None:
         """The link of the video `place`'s thread is about, if it is about one."""
@@ -73,8 +77,11 @@ class ChatStore:
     def last_thread(self, place: Place) -> tuple[Place, str] | None:
         """The thread and link of the video most recently summarised in `place`'s channel."""
         with Session(self.engine) as s:
-            row = s.exec(select(ThreadRow).where(ThreadRow.channel_key == channel_key(place))
-                         .order_by(ThreadRow.created_at.desc())).first()
+            row = s.exec(
+                select(ThreadRow)
+                .where(ThreadRow.channel_key == channel_key(place))
+                .order_by(ThreadRow.created_at.desc())
+            ).first()
         if row is None:
             return None
         thread = row.conversation_id.rsplit(":", 1)[1]
@@ -87,11 +94,18 @@ class ChatStore:
 
     def save_settings(self, place: Place, settings: ChannelSettings) -> None:
         with Session(self.engine) as s, s.begin():
-            s.merge(ChannelSettingsRow(channel_key=channel_key(place), auto_summarize=settings.auto_summarize,
-                                       language=settings.language, writer=settings.writer))
+            s.merge(
+                ChannelSettingsRow(
+                    channel_key=channel_key(place),
+                    auto_summarize=settings.auto_summarize,
+                    language=settings.language,
+                    writer=settings.writer,
+                )
+            )
 
-    def count_request(self, quotas: list[Quota], kind: str, at: datetime,
-                      forget_before: datetime | None = None) -> Quota | None:
+    def count_request(
+        self, quotas: list[Quota], kind: str, at: datetime, forget_before: datetime | None = None
+    ) -> Quota | None:
         """Count one request of `kind` at `at` in every quota's scope, unless that takes one of them
         over its limit: then count nothing and return the first such quota. Concurrent calls for the
         same scope, from any process, take turns, so together they never exceed a limit.
@@ -100,14 +114,18 @@ class ChatStore:
             if self.engine.dialect.name == "postgresql":
                 # Taken in one order by every caller (sorted): two requests may wait, never deadlock.
                 for key in sorted({_lock_key(q.scope) for q in quotas}):
-                    s.exec(text("SELECT pg_advisory_xact_lock(:space, :key)"),
-                           params={"space": USAGE_LOCKS, "key": key})
+                    s.exec(
+                        text("SELECT pg_advisory_xact_lock(:space, :key)"), params={"space": USAGE_LOCKS, "key": key}
+                    )
             # Written first: on SQLite the first write takes the database's write lock for the rest of
             # the transaction, so no other process can count in between (PostgreSQL has the locks above).
             s.exec(insert(UsageRow), params=[{"scope": q.scope, "kind": kind, "at": at} for q in quotas])
             for quota in quotas:
-                used = s.exec(select(func.count()).select_from(UsageRow)
-                              .where(UsageRow.scope == quota.scope, UsageRow.at >= quota.since)).one()
+                used = s.exec(
+                    select(func.count())
+                    .select_from(UsageRow)
+                    .where(UsageRow.scope == quota.scope, UsageRow.at >= quota.since)
+                ).one()
                 if used > quota.limit:
                     s.rollback()
                     return quota
@@ -126,8 +144,9 @@ class ChatStore:
     def usage(self, scope: str, since: datetime) -> int:
         """How many requests `scope` has had counted since `since`."""
         with Session(self.engine) as s:
-            return s.exec(select(func.count()).select_from(UsageRow)
-                          .where(UsageRow.scope == scope, UsageRow.at >= since)).one()
+            return s.exec(
+                select(func.count()).select_from(UsageRow).where(UsageRow.scope == scope, UsageRow.at >= since)
+            ).one()
 
 
 def _lock_key(scope: str) -> int:

@@ -15,7 +15,7 @@ import itertools
 import multiprocessing
 import threading
 from concurrent.futures import ProcessPoolExecutor
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from summarizer.models import Answer, Digest, Transcript, Video
 from summarizer.pipeline import ProgressFn
@@ -51,13 +51,14 @@ class ThreadCore:
 
 
 class ProcessCore:
-    def __init__(self, settings: "Settings", store: ChatStore, processes: int):
+    def __init__(self, settings: Settings, store: ChatStore, processes: int):
         self.store = store
         context = multiprocessing.get_context("spawn")  # no forked copy of the front end's threads and sockets
         self._progress: Any = context.Queue()
         # The settings travel pickled, secrets and all: the children reach the same database and APIs.
-        self._pool = ProcessPoolExecutor(processes, mp_context=context, initializer=_start_child,
-                                         initargs=(settings, self._progress))
+        self._pool = ProcessPoolExecutor(
+            processes, mp_context=context, initializer=_start_child, initargs=(settings, self._progress)
+        )
         self._listeners: dict[int, ProgressFn] = {}
         self._tokens = itertools.count(1)
         self._reader = threading.Thread(target=self._read_progress, name="recap-core-progress", daemon=True)
@@ -100,12 +101,16 @@ class ProcessCore:
 _child: dict[str, Any] = {}
 
 
-def _start_child(settings: "Settings", progress: Any) -> None:
+def _start_child(settings: Settings, progress: Any) -> None:
     from .app import build_service, build_variant
 
     service = build_service(settings)
-    _child.update(service=service, variants={}, progress=progress,
-                  variant=lambda writer, language: build_variant(settings, service, writer, language))
+    _child.update(
+        service=service,
+        variants={},
+        progress=progress,
+        variant=lambda writer, language: build_variant(settings, service, writer, language),
+    )
 
 
 def _work(token: int, writer: str | None, language: str | None, method: str, *args: Any) -> Any:
@@ -115,8 +120,10 @@ def _work(token: int, writer: str | None, language: str | None, method: str, *ar
         if (writer, language) not in variants:
             variants[writer, language] = _child["variant"](writer, language)
         service = variants[writer, language]
-    report: Callable[[str, float | None], None] = lambda stage, fraction: _child["progress"].put(
-        (token, stage, fraction))
+
+    def report(stage: str, fraction: float | None) -> None:
+        _child["progress"].put((token, stage, fraction))
+
     if method == "ask":
         return service.ask(*args)
     return getattr(service, method)(*args, report)

@@ -44,8 +44,11 @@ class Installations:
         know only the workspace (the team) must still find the installs of an Enterprise Grid."""
         query = _exactly(platform, enterprise, team)
         if enterprise is None and team:
-            query = (select(InstallationRow).where(InstallationRow.platform == platform, InstallationRow.team == team)
-                     .order_by(InstallationRow.updated_at.desc()))
+            query = (
+                select(InstallationRow)
+                .where(InstallationRow.platform == platform, InstallationRow.team == team)
+                .order_by(InstallationRow.updated_at.desc())
+            )
         with Session(self.engine) as s:
             row = s.exec(query).first()
             return json.loads(self.box.open(row.sealed)) if row else None
@@ -73,14 +76,18 @@ class OAuthStates:
     def consume(self, state: str) -> bool:
         """True once for a state issued and not yet expired; a replayed callback gets False."""
         with Session(self.engine) as s, s.begin():
-            deleted = s.exec(delete(OAuthStateRow).where(OAuthStateRow.state == state,
-                                                         OAuthStateRow.expires_at > now()))
+            deleted = s.exec(
+                delete(OAuthStateRow).where(OAuthStateRow.state == state, OAuthStateRow.expires_at > now())
+            )
             return deleted.rowcount == 1
 
 
 def _key(platform: str, enterprise: str | None, team: str | None) -> tuple:
-    return (InstallationRow.platform == platform, InstallationRow.enterprise == (enterprise or ""),
-            InstallationRow.team == (team or ""))
+    return (
+        InstallationRow.platform == platform,
+        InstallationRow.enterprise == (enterprise or ""),
+        InstallationRow.team == (team or ""),
+    )
 
 
 def _exactly(platform: str, enterprise: str | None, team: str | None):
@@ -93,5 +100,8 @@ def warn_of_plaintext_tables(store: Store) -> None:
 
     old = [t for t in ("slack_installations", "slack_bots") if inspect(store.engine).has_table(t)]
     if old:
-        log.warning("tables %s hold Slack tokens in plaintext from an earlier recap and are no longer read: "
-                    "install the app into each workspace again, then drop them", ", ".join(old))
+        log.warning(
+            "tables %s hold Slack tokens in plaintext from an earlier recap and are no longer read: "
+            "install the app into each workspace again, then drop them",
+            ", ".join(old),
+        )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from summarizer.errors import NeedsTranscription, NotAVideoLink, RecapError, UnsupportedSite, VideoUnavailable
 from summarizer.links import video_key
@@ -19,9 +19,9 @@ from summarizer.pipeline import quiet
 
 from .chat import AnswerReply, CannotPost, Chat, DigestReply, Notice, Place
 from .chatstore import ChatStore
+from .core import Core
 from .jobstore import Job, JobStore
 from .progress import ChatProgress
-from .core import Core
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +60,9 @@ class Flights:
 
 
 class JobHandlers:
-    def __init__(self, chats: dict[str, Chat], store: ChatStore, jobs: JobStore, core: Core,
-                 hand_off: HandOff | None = None):
+    def __init__(
+        self, chats: dict[str, Chat], store: ChatStore, jobs: JobStore, core: Core, hand_off: HandOff | None = None
+    ):
         self.chats, self.store, self.jobs, self.core = chats, store, jobs, core
         self.hand_off = hand_off  # workers mode: how a job without captions reaches a transcription worker
         self.flights = Flights()
@@ -84,8 +85,14 @@ class JobHandlers:
     async def digest(self, job: Job) -> str | None:
         p = job.payload
         place = Place(**p["place"])
-        progress = ChatProgress(self.chats[place.platform], place, asyncio.get_running_loop(), quiet=p["quiet"],
-                                sent_id=p.get("progress_id"), remember=lambda mid: self._remember(job, mid))
+        progress = ChatProgress(
+            self.chats[place.platform],
+            place,
+            asyncio.get_running_loop(),
+            quiet=p["quiet"],
+            sent_id=p.get("progress_id"),
+            remember=lambda mid: self._remember(job, mid),
+        )
         try:
             await progress.start()
             if p.get("transcription_failed"):  # a transcription worker could not make the transcript
@@ -126,8 +133,18 @@ class JobHandlers:
         p = job.payload
         place = Place(**p["place"])
         chat = self.chats.get(place.platform)  # a GPU machine may serve no chat: then no progress
-        progress = ChatProgress(chat, place, asyncio.get_running_loop(), quiet=p["quiet"], sent_id=p.get("progress_id"),
-                                remember=lambda mid: self._remember(job, mid)) if chat else quiet
+        progress = (
+            ChatProgress(
+                chat,
+                place,
+                asyncio.get_running_loop(),
+                quiet=p["quiet"],
+                sent_id=p.get("progress_id"),
+                remember=lambda mid: self._remember(job, mid),
+            )
+            if chat
+            else quiet
+        )
         try:
             async with self.flights.hold(video_key(p["url"])):
                 await self.core.transcript(place, p["url"], progress)

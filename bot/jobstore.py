@@ -9,9 +9,10 @@ owner's own restart takes it back at once, anyone else only after the lease has 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from sqlalchemy import or_, update
 from sqlmodel import Session, select
@@ -36,13 +37,20 @@ class JobStore:
         self.engine = store.engine
         self.clock = clock
 
-    def add(self, kind: str, platform: str, workspace: str, payload: dict[str, Any], owner: str | None,
-            lease_s: float) -> Job:
+    def add(
+        self, kind: str, platform: str, workspace: str, payload: dict[str, Any], owner: str | None, lease_s: float
+    ) -> Job:
         """A new job; with an owner it is taken by that owner from the start."""
         lease = self.clock() + timedelta(seconds=lease_s) if owner else None
         with Session(self.engine) as s, s.begin():
-            row = JobRow(kind=kind, platform=platform, workspace=workspace, payload_json=json.dumps(payload),
-                         owner=owner, lease_until=lease)
+            row = JobRow(
+                kind=kind,
+                platform=platform,
+                workspace=workspace,
+                payload_json=json.dumps(payload),
+                owner=owner,
+                lease_until=lease,
+            )
             s.add(row)
             s.flush()
             assert row.id is not None
@@ -52,10 +60,15 @@ class JobStore:
         """Own an unfinished job: it is unowned, already ours, or its owner's lease ran out."""
         at = self.clock()
         with Session(self.engine) as s, s.begin():
-            taken = s.exec(update(JobRow).where(  # type: ignore[call-overload]
-                JobRow.id == job_id, JobRow.status.in_(UNFINISHED),  # type: ignore[attr-defined]
-                or_(JobRow.owner.is_(None), JobRow.owner == owner, JobRow.lease_until < at),  # type: ignore[union-attr]
-            ).values(owner=owner, lease_until=at + timedelta(seconds=lease_s), updated_at=at))
+            taken = s.exec(
+                update(JobRow)
+                .where(  # type: ignore[call-overload]
+                    JobRow.id == job_id,
+                    JobRow.status.in_(UNFINISHED),  # type: ignore[attr-defined]
+                    or_(JobRow.owner.is_(None), JobRow.owner == owner, JobRow.lease_until < at),  # type: ignore[union-attr]
+                )
+                .values(owner=owner, lease_until=at + timedelta(seconds=lease_s), updated_at=at)
+            )
             return bool(taken.rowcount)
 
     def renew(self, job_ids: Iterable[int], owner: str, lease_s: float) -> None:
@@ -64,19 +77,31 @@ class JobStore:
         if not ids:
             return
         with Session(self.engine) as s, s.begin():
-            s.exec(update(JobRow).where(JobRow.id.in_(ids), JobRow.owner == owner)  # type: ignore[call-overload,union-attr]
-                   .values(lease_until=self.clock() + timedelta(seconds=lease_s)))
+            s.exec(
+                update(JobRow)
+                .where(JobRow.id.in_(ids), JobRow.owner == owner)  # type: ignore[call-overload,union-attr]
+                .values(lease_until=self.clock() + timedelta(seconds=lease_s))
+            )
 
     def takeable(self, platforms: Iterable[str] | None, owner: str, max_attempts: int = 3) -> list[Job]:
         """Unfinished jobs of `platforms` (None: any) this owner may take, oldest first."""
-        query = select(JobRow).where(JobRow.status.in_(UNFINISHED), JobRow.attempts < max_attempts,  # type: ignore[attr-defined]
-                                     or_(JobRow.owner.is_(None), JobRow.owner == owner,  # type: ignore[union-attr]
-                                         JobRow.lease_until < self.clock()))
+        query = select(JobRow).where(
+            JobRow.status.in_(UNFINISHED),
+            JobRow.attempts < max_attempts,  # type: ignore[attr-defined]
+            or_(
+                JobRow.owner.is_(None),
+                JobRow.owner == owner,  # type: ignore[union-attr]
+                JobRow.lease_until < self.clock(),
+            ),
+        )
         if platforms is not None:
             query = query.where(JobRow.platform.in_(list(platforms)))  # type: ignore[attr-defined]
         with Session(self.engine) as s:
-            return [Job(r.id, r.kind, json.loads(r.payload_json)) for r in s.exec(query.order_by(JobRow.id))
-                    if r.id is not None]
+            return [
+                Job(r.id, r.kind, json.loads(r.payload_json))
+                for r in s.exec(query.order_by(JobRow.id))
+                if r.id is not None
+            ]
 
     def get(self, job_id: int) -> Job | None:
         with Session(self.engine) as s:
@@ -103,8 +128,11 @@ class JobStore:
     def release(self, job_id: int) -> None:
         """Hand an unfinished job back: nobody owns it, so the next process to look takes it."""
         with Session(self.engine) as s, s.begin():
-            s.exec(update(JobRow).where(JobRow.id == job_id, JobRow.status.in_(UNFINISHED))  # type: ignore[call-overload,attr-defined]
-                   .values(owner=None, lease_until=None))
+            s.exec(
+                update(JobRow)
+                .where(JobRow.id == job_id, JobRow.status.in_(UNFINISHED))  # type: ignore[call-overload,attr-defined]
+                .values(owner=None, lease_until=None)
+            )
 
     def save_payload(self, job_id: int, payload: dict[str, Any]) -> None:
         """Remember what a job has done so far (the progress message it posted) for whoever resumes it."""

@@ -7,9 +7,9 @@ limits, and a restart forgets none of them."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Callable
+from datetime import UTC, datetime, timedelta
 
 from .chat import Place
 from .chatstore import ChatStore, Quota
@@ -40,23 +40,27 @@ class Limits:
         """Why this request may not run now, in words for the user; None if it may (and is counted)."""
         s = self.settings
         now = self.clock()
-        at = datetime.fromtimestamp(now, timezone.utc)
+        at = datetime.fromtimestamp(now, UTC)
         quotas = {
             "user": Quota(f"user:{place.platform}:{place.workspace}:{user}", s.per_user_per_hour, at - HOUR),
-            "channel": Quota(f"channel:{place.platform}:{place.workspace}:{place.channel}",
-                             s.per_channel_per_hour, at - HOUR),
+            "channel": Quota(
+                f"channel:{place.platform}:{place.workspace}:{place.channel}", s.per_channel_per_hour, at - HOUR
+            ),
         }
         if digest:  # answers cost little; the budget is for digests, and it is checked first
             quotas = {"budget": Quota(budget_scope(place, user), s.digests_per_workspace_per_day, at - DAY), **quotas}
         sweep = self._swept_at is None or now - self._swept_at >= SWEEP_EVERY
-        full = self.store.count_request(list(quotas.values()), "digest" if digest else "answer", at,
-                                        forget_before=at - DAY if sweep else None)
+        full = self.store.count_request(
+            list(quotas.values()), "digest" if digest else "answer", at, forget_before=at - DAY if sweep else None
+        )
         if full is None:
             self._swept_at = now if sweep else self._swept_at
             return None
         if full is quotas.get("budget"):
-            return (f"This workspace has had its {s.digests_per_workspace_per_day} video digests for today; "
-                    "the budget renews within 24 hours.")
+            return (
+                f"This workspace has had its {s.digests_per_workspace_per_day} video digests for today; "
+                "the budget renews within 24 hours."
+            )
         if full is quotas["user"]:
             return f"You have asked for {s.per_user_per_hour} things in the last hour; please give recap a moment."
         return f"This channel has had {s.per_channel_per_hour} requests in the last hour; please try again later."

@@ -10,8 +10,10 @@ import re
 
 from .chatstore import ChannelSettings
 
-USAGE = ("Usage: /recap settings auto on|off · /recap settings language CODE|default · "
-         "/recap settings writer extractive|claude|default")
+USAGE = (
+    "Usage: /recap settings auto on|off · /recap settings language CODE|default · "
+    "/recap settings writer extractive|claude|default"
+)
 WRITERS = ("extractive", "claude")
 # A BCP 47 language tag as people type them: "fr", "pt-br", "zh-hant".
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})?")
@@ -22,8 +24,10 @@ class Invalid(ValueError):
 
 
 def describe(s: ChannelSettings) -> str:
-    return (f"In this channel: auto-summarise pasted links {'on' if s.auto_summarize else 'off'} · "
-            f"language {s.language or 'of each video'} · writer {s.writer or 'default'}")
+    return (
+        f"In this channel: auto-summarise pasted links {'on' if s.auto_summarize else 'off'} · "
+        f"language {s.language or 'of each video'} · writer {s.writer or 'default'}"
+    )
 
 
 def changed(current: ChannelSettings, changes: dict[str, str]) -> ChannelSettings:

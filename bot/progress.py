@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from .chat import Chat, Place, ProgressNote, Reply, Sent
 
@@ -29,8 +29,15 @@ class ChatProgress:
     PROGRESS_EVERY_S, and never after the final reply replaced the message.
     """
 
-    def __init__(self, chat: Chat, place: Place, loop: asyncio.AbstractEventLoop, quiet: bool,
-                 sent_id: str | None, remember: Callable[[str], None]):
+    def __init__(
+        self,
+        chat: Chat,
+        place: Place,
+        loop: asyncio.AbstractEventLoop,
+        quiet: bool,
+        sent_id: str | None,
+        remember: Callable[[str], None],
+    ):
         self.chat, self.place, self.loop, self.quiet = chat, place, loop, quiet
         self.sent: Sent | None = Sent(place, sent_id) if sent_id else None
         self.remember = remember

@@ -9,7 +9,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from summarizer.errors import NotConfigured
 
 SETTING = "RECAP_SECRET_KEY"
-HOW_TO_MAKE_ONE = ('python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"')
+HOW_TO_MAKE_ONE = 'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
 
 
 class SealedWithAnotherKey(NotConfigured):
@@ -30,8 +30,9 @@ class SecretBox:
         except ValueError:
             fernets = []
         if not fernets:
-            raise NotConfigured(f"{SETTING} must be a Fernet key (32 url-safe base64-encoded bytes); "
-                                f"make one with: {HOW_TO_MAKE_ONE}")
+            raise NotConfigured(
+                f"{SETTING} must be a Fernet key (32 url-safe base64-encoded bytes); make one with: {HOW_TO_MAKE_ONE}"
+            )
         self._fernet = MultiFernet(fernets)
 
     def seal(self, data: bytes) -> bytes:
@@ -41,8 +42,10 @@ class SecretBox:
         try:
             return self._fernet.decrypt(blob)
         except InvalidToken:
-            raise SealedWithAnotherKey(f"a stored secret does not open with {SETTING}: was the key changed? "
-                                       "Put the old key after the new one, separated by a comma.") from None
+            raise SealedWithAnotherKey(
+                f"a stored secret does not open with {SETTING}: was the key changed? "
+                "Put the old key after the new one, separated by a comma."
+            ) from None
 
     def __repr__(self) -> str:  # never the key, in a log or a traceback
         return "SecretBox(…)"

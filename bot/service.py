@@ -5,8 +5,8 @@ it again."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import cached_property
-from typing import Callable
 
 from summarizer.models import Answer, Digest, Transcript, Video
 from summarizer.pipeline import ProgressFn, Summarizer, key_of, quiet
@@ -17,8 +17,7 @@ log = logging.getLogger(__name__)
 
 
 class RecapService:
-    def __init__(self, store: Store, writer: str, summarizer: Callable[[], Summarizer], *,
-                 language: str | None = None):
+    def __init__(self, store: Store, writer: str, summarizer: Callable[[], Summarizer], *, language: str | None = None):
         self.store = store
         # Stored digests are per writer and per output language: a Claude digest is not an
         # extractive one, and a French digest is no answer to a channel set to English.
@@ -57,8 +56,7 @@ class RecapService:
         self.store.save_digest(digest, self.language)
         return digest
 
-    def ask(self, target: str, question: str, conversation: str | None = None,
-            progress: ProgressFn = quiet) -> Answer:
+    def ask(self, target: str, question: str, conversation: str | None = None, progress: ProgressFn = quiet) -> Answer:
         """Answer from the video's transcript; with a conversation id, earlier turns are context."""
         video, transcript = self.transcript(target, progress)
         turns = self.store.turns(conversation) if conversation else []

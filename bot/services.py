@@ -4,7 +4,7 @@ transcriber, so a channel's language setting never loads a second whisper model.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from .chat import Place
 from .chatstore import ChatStore

@@ -136,7 +136,7 @@ class Store:
         self.engine = engine
 
     @classmethod
-    def open(cls, url: str) -> "Store":
+    def open(cls, url: str) -> Store:
         engine = open_engine(url)
         migrate(engine)
         return cls(engine)
@@ -159,10 +159,21 @@ class Store:
         # Segments as [start, end, text] triples: a third of the size of a list of objects.
         segments = json.dumps([[x.start, x.end, x.text] for x in transcript.segments], ensure_ascii=False)
         with Session(self.engine) as s, s.begin():
-            s.merge(VideoRow(key=video.key, url=video.url, title=video.title, channel=video.channel,
-                             duration_s=video.duration_s, language=video.language))
-            s.merge(TranscriptRow(video_key=video.key, source=transcript.source, language=transcript.language,
-                                  segments_json=segments))
+            s.merge(
+                VideoRow(
+                    key=video.key,
+                    url=video.url,
+                    title=video.title,
+                    channel=video.channel,
+                    duration_s=video.duration_s,
+                    language=video.language,
+                )
+            )
+            s.merge(
+                TranscriptRow(
+                    video_key=video.key, source=transcript.source, language=transcript.language, segments_json=segments
+                )
+            )
 
     def digest(self, key: str, writer: str, language: str | None = None) -> Digest | None:
         """The digest `writer` wrote of `key` in `language` (None: the video's own language)."""
@@ -174,8 +185,9 @@ class Store:
         """Keep `digest`, written in `language` as asked (None: the video's own language)."""
         with Session(self.engine) as s, s.begin():
             row = s.exec(_digest_row(digest.video.key, digest.writer, language)).first()
-            row = row or DigestRow(video_key=digest.video.key, writer=digest.writer,
-                                   language=_language_column(language), digest_json="")
+            row = row or DigestRow(
+                video_key=digest.video.key, writer=digest.writer, language=_language_column(language), digest_json=""
+            )
             row.digest_json = digest.model_dump_json()
             s.add(row)
 
@@ -189,8 +201,9 @@ class Store:
             if s.get(ConversationRow, conversation_id) is None:
                 s.add(ConversationRow(id=conversation_id, video_key=video_key))
                 s.flush()
-            s.add(TurnRow(conversation_id=conversation_id, question=answer.question,
-                          answer_json=answer.model_dump_json()))
+            s.add(
+                TurnRow(conversation_id=conversation_id, question=answer.question, answer_json=answer.model_dump_json())
+            )
 
 
 def _language_column(language: str | None) -> str:
@@ -199,10 +212,12 @@ def _language_column(language: str | None) -> str:
 
 
 def _digest_row(key: str, writer: str, language: str | None):
-    return select(DigestRow).where(DigestRow.video_key == key, DigestRow.writer == writer,
-                                   DigestRow.language == _language_column(language))
+    return select(DigestRow).where(
+        DigestRow.video_key == key, DigestRow.writer == writer, DigestRow.language == _language_column(language)
+    )
 
 
 def _video(row: VideoRow) -> Video:
-    return Video(key=row.key, url=row.url, title=row.title, channel=row.channel, duration_s=row.duration_s,
-                 language=row.language)
+    return Video(
+        key=row.key, url=row.url, title=row.title, channel=row.channel, duration_s=row.duration_s, language=row.language
+    )

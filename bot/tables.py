@@ -3,14 +3,14 @@ digest evolves with the product, the tables only index it by video, writer and l
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class VideoRow(SQLModel, table=True):
@@ -37,9 +37,7 @@ class TranscriptRow(SQLModel, table=True):
 
 class DigestRow(SQLModel, table=True):
     __tablename__ = "digests"
-    __table_args__ = (
-        UniqueConstraint("video_key", "writer", "language", name="uq_digests_video_key_writer_language"),
-    )
+    __table_args__ = (UniqueConstraint("video_key", "writer", "language", name="uq_digests_video_key_writer_language"),)
 
     id: int | None = Field(default=None, primary_key=True)
     video_key: str = Field(foreign_key="videos.key", index=True, max_length=128)

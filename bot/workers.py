@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any, Iterable
+from typing import Any
 
 import procrastinate
 from sqlalchemy import text
@@ -39,8 +40,10 @@ def conninfo(database_url: str) -> str:
     """procrastinate speaks psycopg: the same database as recap's store, as a libpq URL."""
     scheme, sep, rest = database_url.partition("://")
     if not sep or not scheme.startswith("postgresql"):
-        raise NotConfigured("RECAP_JOBS=workers needs PostgreSQL: set RECAP_DATABASE_URL=postgresql+psycopg://… "
-                            "(SQLite serves one process: use RECAP_JOBS=embedded there).")
+        raise NotConfigured(
+            "RECAP_JOBS=workers needs PostgreSQL: set RECAP_DATABASE_URL=postgresql+psycopg://… "
+            "(SQLite serves one process: use RECAP_JOBS=embedded there)."
+        )
     return f"postgresql://{rest}"
 
 
@@ -148,9 +151,15 @@ class Worker:
         sweeper = asyncio.create_task(self._retry_stalled(stall_s))
         try:
             await self.app.run_worker_async(
-                queues=queues, concurrency=concurrency, additional_context={"worker": self},
-                update_heartbeat_interval=max(stall_s / 6, 0.5), stalled_worker_timeout=stall_s,
-                shutdown_graceful_timeout=grace_s, listen_notify=True, fetch_job_polling_interval=2)
+                queues=queues,
+                concurrency=concurrency,
+                additional_context={"worker": self},
+                update_heartbeat_interval=max(stall_s / 6, 0.5),
+                stalled_worker_timeout=stall_s,
+                shutdown_graceful_timeout=grace_s,
+                listen_notify=True,
+                fetch_job_polling_interval=2,
+            )
         finally:
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):

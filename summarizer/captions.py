@@ -210,9 +210,7 @@ def _without_markers(text: str) -> str:
 
 def _tidy(raw: Iterable[Segment]) -> list[Segment]:
     """Sorted, non-overlapping segments with real words, each text said once in a row."""
-    spoken = [
-        seg.model_copy(update={"text": text}) for seg in raw if (text := _without_markers(seg.text))
-    ]
+    spoken = [seg.model_copy(update={"text": text}) for seg in raw if (text := _without_markers(seg.text))]
     merged: list[Segment] = []
     for seg in sorted(spoken, key=lambda s: s.start):  # stable: file order breaks ties
         last = merged[-1] if merged else None
@@ -222,8 +220,7 @@ def _tidy(raw: Iterable[Segment]) -> list[Segment]:
             merged[-1] = last.model_copy(update={"text": text, "end": max(last.end, seg.end)})
         else:
             merged.append(seg)
-    return [_clipped(seg, merged[i + 1].start if i + 1 < len(merged) else None)
-            for i, seg in enumerate(merged)]
+    return [_clipped(seg, merged[i + 1].start if i + 1 < len(merged) else None) for i, seg in enumerate(merged)]
 
 
 def _clipped(seg: Segment, next_start: float | None) -> Segment:

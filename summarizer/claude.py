@@ -39,9 +39,16 @@ class WriterUnavailable(RecapError):
 
 
 class ClaudeWriter:
-    def __init__(self, client: anthropic.Anthropic, model: str, max_tokens: int = 8000,
-                 budget_tokens: int = 50_000, concurrency: int = 4, language: str | None = None,
-                 max_transcript_tokens: int = 400_000):
+    def __init__(
+        self,
+        client: anthropic.Anthropic,
+        model: str,
+        max_tokens: int = 8000,
+        budget_tokens: int = 50_000,
+        concurrency: int = 4,
+        language: str | None = None,
+        max_transcript_tokens: int = 400_000,
+    ):
         self.client = client
         self.name = model
         self.max_tokens = max_tokens
@@ -57,38 +64,58 @@ class ClaudeWriter:
         sent = _capped(transcript, self.max_transcript_tokens)
         rules = p.language_rule(self.language, transcript.language)
         if len(sent.segments) < len(transcript.segments):
-            log.warning("transcript of %s is over %d tokens: the digest covers its first %s", video.key,
-                        self.max_transcript_tokens, clock(sent.end))
+            log.warning(
+                "transcript of %s is over %d tokens: the digest covers its first %s",
+                video.key,
+                self.max_transcript_tokens,
+                clock(sent.end),
+            )
             rules = f"{p.partial_rule(sent.end, max(video.duration_s, transcript.end))} {rules}"
         chunks = _chunks(sent, self.budget_tokens)
         if len(chunks) == 1:
-            result, usage = self._call(p.DIGEST_SYSTEM, p.DIGEST_TOOL, [
-                _data(p.transcript_data(video, sent), cache=True),
-                _text(f"{rules} Write the digest with the write_digest tool."),
-            ])
+            result, usage = self._call(
+                p.DIGEST_SYSTEM,
+                p.DIGEST_TOOL,
+                [
+                    _data(p.transcript_data(video, sent), cache=True),
+                    _text(f"{rules} Write the digest with the write_digest tool."),
+                ],
+            )
         else:
             result, usage = self._map_reduce(video, sent, chunks, rules)
         return self._digest(video, sent, result, usage)
 
-    def _map_reduce(self, video: Video, transcript: Transcript, chunks: list[Transcript],
-                    rules: str) -> tuple[dict, Usage]:
+    def _map_reduce(
+        self, video: Video, transcript: Transcript, chunks: list[Transcript], rules: str
+    ) -> tuple[dict, Usage]:
         def note(i: int, chunk: Transcript) -> tuple[dict, Usage]:
-            return self._call(p.NOTES_SYSTEM, p.NOTES_TOOL, [
-                _data(p.transcript_data(video, chunk), cache=False),
-                _text(f"This is part {i + 1} of {len(chunks)}. "
-                      f"{p.language_rule(self.language, transcript.language)} Take notes with the write_notes tool."),
-            ])
+            return self._call(
+                p.NOTES_SYSTEM,
+                p.NOTES_TOOL,
+                [
+                    _data(p.transcript_data(video, chunk), cache=False),
+                    _text(
+                        f"This is part {i + 1} of {len(chunks)}. "
+                        f"{p.language_rule(self.language, transcript.language)} Take notes with the write_notes tool."
+                    ),
+                ],
+            )
 
         log.info("transcript of %s is over the budget: %d chunks", video.key, len(chunks))
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
             notes = list(pool.map(lambda pair: note(*pair), enumerate(chunks)))
         usage = sum((u for _, u in notes), Usage())
-        merged = "\n".join(p.notes_data(i + 1, c.segments[0].start, c.end, n)
-                           for i, ((n, _), c) in enumerate(zip(notes, chunks)))
-        result, merge_usage = self._call(p.MERGE_SYSTEM, p.DIGEST_TOOL, [
-            _data(p.video_data(video) + merged, cache=False),
-            _text(f"{rules} Write the digest of the whole video with the write_digest tool."),
-        ])
+        merged = "\n".join(
+            p.notes_data(i + 1, c.segments[0].start, c.end, n) for i, ((n, _), c) in enumerate(zip(notes, chunks))
+        )
+        result, merge_usage = self._call(
+            p.MERGE_SYSTEM,
+            p.DIGEST_TOOL,
+            [
+                _data(p.video_data(video) + merged, cache=False),
+                _text(f"{rules} Write the digest of the whole video with the write_digest tool."),
+            ],
+        )
         return result, usage + merge_usage
 
     def _digest(self, video: Video, transcript: Transcript, result: dict, usage: Usage) -> Digest:
@@ -103,24 +130,40 @@ class ClaudeWriter:
         sections = [s for s in map(stamps.section, dicts(result, "sections")) if s]
         takeaways = texts(result, "takeaways")
         hook, core_question = plain(result.get("hook")), plain(result.get("core_question"))
-        missing = [name for name, value in (("a hook", hook), ("a core question", core_question),
-                                            ("a section on real lines", sections), ("takeaways", takeaways))
-                   if not value]
+        missing = [
+            name
+            for name, value in (
+                ("a hook", hook),
+                ("a core question", core_question),
+                ("a section on real lines", sections),
+                ("takeaways", takeaways),
+            )
+            if not value
+        ]
         if missing:
-            raise WriterFailed(f"The {self.name} writer returned a digest without {', '.join(missing)}; "
-                               "nothing was stored. Try again.")
+            raise WriterFailed(
+                f"The {self.name} writer returned a digest without {', '.join(missing)}; nothing was stored. Try again."
+            )
         if not highlights:
-            log.warning("no highlight of %s's digest of %s is on a real line; using the extractive ones",
-                        self.name, video.key)
+            log.warning(
+                "no highlight of %s's digest of %s is on a real line; using the extractive ones", self.name, video.key
+            )
             highlights = extractive.highlights(transcript)[:MAX_HIGHLIGHTS]
         return Digest(
             video=video,
-            transcript=TranscriptInfo(source=transcript.source, segments=len(transcript.segments),
-                                      covered_s=transcript.end),
-            writer=self.name, hook=hook, core_question=core_question, highlights=highlights,
-            sections=sections, takeaways=takeaways,
+            transcript=TranscriptInfo(
+                source=transcript.source, segments=len(transcript.segments), covered_s=transcript.end
+            ),
+            writer=self.name,
+            hook=hook,
+            core_question=core_question,
+            highlights=highlights,
+            sections=sections,
+            takeaways=takeaways,
             qa=[q for q in map(stamps.qa, dicts(result, "qa")) if q],
-            reading_minutes=0, watch_minutes=0, saved_minutes=0,
+            reading_minutes=0,
+            watch_minutes=0,
+            saved_minutes=0,
             usage=usage,
         )
 
@@ -128,10 +171,15 @@ class ClaudeWriter:
 
     def write_answer(self, video: Video, transcript: Transcript, question: str, turns: list[Turn]) -> Answer:
         hits = PassageIndex(units(transcript.segments)).search(question, k=6)
-        passages = [Segment(start=h.unit.start, end=h.unit.end, text=h.unit.text)
-                    for h in sorted(hits, key=lambda h: h.unit.index)]
-        content = [_data(p.transcript_data(video, transcript), cache=True)
-                   if _tokens(transcript) <= self.budget_tokens else _data(p.video_data(video), cache=False)]
+        passages = [
+            Segment(start=h.unit.start, end=h.unit.end, text=h.unit.text)
+            for h in sorted(hits, key=lambda h: h.unit.index)
+        ]
+        content = [
+            _data(p.transcript_data(video, transcript), cache=True)
+            if _tokens(transcript) <= self.budget_tokens
+            else _data(p.video_data(video), cache=False)
+        ]
         content.append(_text(p.question_data(question, turns, passages) + "\nAnswer with the answer_question tool."))
         result, usage = self._call(p.ANSWER_SYSTEM, p.ANSWER_TOOL, content)
         stamps = Stamps(transcript)
@@ -143,47 +191,60 @@ class ClaudeWriter:
         answer = plain(result.get("answer"))
         if not answer:
             raise WriterFailed(f"The {self.name} writer returned an empty answer; try asking again.")
-        return Answer(question=question, answer=answer, grounded=result.get("grounded") is True,
-                      citations=citations, usage=usage)
+        return Answer(
+            question=question, answer=answer, grounded=result.get("grounded") is True, citations=citations, usage=usage
+        )
 
     # -- the one place that talks to the API ---------------------------------------------------
 
     def _call(self, system: str, tool: dict, content: list[dict]) -> tuple[dict[str, Any], Usage]:
         try:
             message = self.client.messages.create(
-                model=self.name, max_tokens=self.max_tokens, system=system, tools=[tool],
+                model=self.name,
+                max_tokens=self.max_tokens,
+                system=system,
+                tools=[tool],
                 tool_choice={"type": "tool", "name": tool["name"]},
                 messages=[{"role": "user", "content": content}],
             )
         except anthropic.AuthenticationError:
-            raise NotConfigured("Anthropic refused the API key (ANTHROPIC_API_KEY); check it, or unset it to use "
-                                "the offline writer.") from None
+            raise NotConfigured(
+                "Anthropic refused the API key (ANTHROPIC_API_KEY); check it, or unset it to use the offline writer."
+            ) from None
         except anthropic.PermissionDeniedError as exc:
             raise NotConfigured(f"This Anthropic key may not use {self.name}: {exc.api_message}") from None
         except anthropic.NotFoundError:
             raise NotConfigured(f"Anthropic knows no model {self.name!r} (RECAP_CLAUDE_MODEL).") from None
         except anthropic.BadRequestError as exc:
             if "credit" in str(exc.api_message).lower() or "billing" in str(exc.api_message).lower():
-                raise NotConfigured("The Anthropic account is out of credit; top it up, or set "
-                                    "RECAP_WRITER_FALLBACK=extractive to fall back to the offline writer.") from None
+                raise NotConfigured(
+                    "The Anthropic account is out of credit; top it up, or set "
+                    "RECAP_WRITER_FALLBACK=extractive to fall back to the offline writer."
+                ) from None
             raise WriterUnavailable(f"Anthropic rejected the request: {exc.api_message}") from exc
         except (anthropic.RateLimitError, anthropic.InternalServerError):
-            raise WriterUnavailable("Claude is overloaded or rate-limiting recap even after retries; try again in "
-                                    "a few minutes.") from None
+            raise WriterUnavailable(
+                "Claude is overloaded or rate-limiting recap even after retries; try again in a few minutes."
+            ) from None
         except anthropic.APITimeoutError:
             raise WriterUnavailable("Claude did not answer in time (RECAP_CLAUDE_TIMEOUT_S); try again.") from None
         except anthropic.APIConnectionError:
             raise WriterUnavailable("recap could not reach the Anthropic API; check the network.") from None
         if message.stop_reason == "max_tokens":
-            raise WriterUnavailable(f"Claude's answer was cut off at {self.max_tokens} tokens; raise "
-                                    "RECAP_CLAUDE_MAX_TOKENS.")
+            raise WriterUnavailable(
+                f"Claude's answer was cut off at {self.max_tokens} tokens; raise RECAP_CLAUDE_MAX_TOKENS."
+            )
         used = next((b for b in message.content if b.type == "tool_use" and b.name == tool["name"]), None)
         if used is None:
             raise WriterUnavailable("Claude did not return the structured result recap asked for; try again.")
         u = message.usage
-        usage = Usage(input_tokens=u.input_tokens, output_tokens=u.output_tokens, requests=1,
-                      cache_read_input_tokens=u.cache_read_input_tokens or 0,
-                      cache_creation_input_tokens=u.cache_creation_input_tokens or 0)
+        usage = Usage(
+            input_tokens=u.input_tokens,
+            output_tokens=u.output_tokens,
+            requests=1,
+            cache_read_input_tokens=u.cache_read_input_tokens or 0,
+            cache_creation_input_tokens=u.cache_creation_input_tokens or 0,
+        )
         return _unescaped(dict(used.input)), usage
 
 

@@ -38,22 +38,37 @@ DIGEST_TOOL = {
         "properties": {
             "hook": {"type": "string", "description": "one paragraph: what the video is about and why it matters"},
             "core_question": {"type": "string", "description": "the question the video sets out to answer"},
-            "highlights": {"type": "array", "minItems": 3, "maxItems": 6, "items": MOMENT,
-                           "description": "the most valuable moments, each where it starts"},
+            "highlights": {
+                "type": "array",
+                "minItems": 3,
+                "maxItems": 6,
+                "items": MOMENT,
+                "description": "the most valuable moments, each where it starts",
+            },
             "sections": {
-                "type": "array", "minItems": 1, "maxItems": 6,
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 6,
                 "description": "2-6 consecutive parts covering the whole video, in order",
                 "items": {
                     "type": "object",
                     "required": ["title", "start", "end", "summary"],
                     "properties": {
-                        "title": {"type": "string"}, "start": STAMP, "end": STAMP,
+                        "title": {"type": "string"},
+                        "start": STAMP,
+                        "end": STAMP,
                         "summary": {"type": "string", "description": "a paragraph"},
-                        "quote": {"type": "string", "description": "one striking sentence copied word for word "
-                                                                   "from the transcript, or empty"},
-                        "deeper": {"type": "array", "maxItems": 3, "items": QA_ITEM,
-                                   "description": "digging-deeper questions a curious viewer would ask, answered "
-                                                  "from the video"},
+                        "quote": {
+                            "type": "string",
+                            "description": "one striking sentence copied word for word from the transcript, or empty",
+                        },
+                        "deeper": {
+                            "type": "array",
+                            "maxItems": 3,
+                            "items": QA_ITEM,
+                            "description": "digging-deeper questions a curious viewer would ask, answered "
+                            "from the video",
+                        },
                     },
                 },
             },
@@ -70,10 +85,22 @@ NOTES_TOOL = {
         "type": "object",
         "required": ["sections", "highlights", "key_points"],
         "properties": {
-            "sections": {"type": "array", "minItems": 1, "maxItems": 4, "items": {
-                "type": "object", "required": ["title", "start", "end", "summary"],
-                "properties": {"title": {"type": "string"}, "start": STAMP, "end": STAMP,
-                               "summary": {"type": "string"}, "quote": {"type": "string"}}}},
+            "sections": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 4,
+                "items": {
+                    "type": "object",
+                    "required": ["title", "start", "end", "summary"],
+                    "properties": {
+                        "title": {"type": "string"},
+                        "start": STAMP,
+                        "end": STAMP,
+                        "summary": {"type": "string"},
+                        "quote": {"type": "string"},
+                    },
+                },
+            },
             "highlights": {"type": "array", "maxItems": 4, "items": MOMENT},
             "key_points": {"type": "array", "maxItems": 6, "items": {"type": "string"}},
             "questions": {"type": "array", "maxItems": 3, "items": QA_ITEM},
@@ -90,10 +117,21 @@ ANSWER_TOOL = {
         "properties": {
             "answer": {"type": "string"},
             "grounded": {"type": "boolean", "description": "false when the video does not cover the question"},
-            "citations": {"type": "array", "maxItems": 4, "items": {
-                "type": "object", "required": ["start", "quote"],
-                "properties": {"start": STAMP, "quote": {"type": "string", "description":
-                                                         "the words of the transcript relied on, copied exactly"}}}},
+            "citations": {
+                "type": "array",
+                "maxItems": 4,
+                "items": {
+                    "type": "object",
+                    "required": ["start", "quote"],
+                    "properties": {
+                        "start": STAMP,
+                        "quote": {
+                            "type": "string",
+                            "description": "the words of the transcript relied on, copied exactly",
+                        },
+                    },
+                },
+            },
         },
     },
 }
@@ -122,8 +160,7 @@ MERGE_SYSTEM = (
 ANSWER_SYSTEM = (
     "You answer a viewer's question about a video from its transcript, citing the moments you rely on. If the "
     "video does not cover the question, say so plainly, set grounded to false and cite nothing; never answer "
-    "from general knowledge. Answer in the language the question is asked in unless it asks for another. "
-    + _DATA_RULE
+    "from general knowledge. Answer in the language the question is asked in unless it asks for another. " + _DATA_RULE
 )
 
 
@@ -137,9 +174,11 @@ def language_rule(language: str | None, transcript_language: str | None) -> str:
 
 def partial_rule(covered_s: float, duration_s: float) -> str:
     """What Claude is told when recap sends only the first part of a transcript (the token cap)."""
-    return (f"The transcript stops at {clock(covered_s)} of a video {clock(duration_s)} long, because recap "
-            f"limits what one video may cost. Write about that part only, and say plainly in the hook that "
-            f"this digest covers only the first {clock(covered_s)}.")
+    return (
+        f"The transcript stops at {clock(covered_s)} of a video {clock(duration_s)} long, because recap "
+        f"limits what one video may cost. Write about that part only, and say plainly in the hook that "
+        f"this digest covers only the first {clock(covered_s)}."
+    )
 
 
 # -- data blocks -------------------------------------------------------------------------------
@@ -172,13 +211,17 @@ def transcript_data(video: Video, transcript: Transcript) -> str:
 
 def question_data(question: str, turns: list[Turn], passages: list[Segment]) -> str:
     """The earlier turns of the conversation, the passages likely to answer, and the question."""
-    earlier = "\n".join(f"<turn><question>{escape(t.question)}</question><answer>{escape(t.answer)}</answer></turn>"
-                        for t in turns)
+    earlier = "\n".join(
+        f"<turn><question>{escape(t.question)}</question><answer>{escape(t.answer)}</answer></turn>" for t in turns
+    )
     likely = "\n".join(line(s) for s in passages) or "(none found)"
-    return ((f"<earlier_turns>\n{earlier}\n</earlier_turns>\n" if earlier else "")
-            + f"<likely_passages>\n{likely}\n</likely_passages>\n<question>{escape(question)}</question>")
+    return (
+        f"<earlier_turns>\n{earlier}\n</earlier_turns>\n" if earlier else ""
+    ) + f"<likely_passages>\n{likely}\n</likely_passages>\n<question>{escape(question)}</question>"
 
 
 def notes_data(part: int, start_s: float, end_s: float, notes: dict) -> str:
-    return (f'<notes part="{part}" from="[{clock(start_s)}]" to="[{clock(end_s)}]">'
-            f"{escape(json.dumps(notes, ensure_ascii=False))}</notes>")
+    return (
+        f'<notes part="{part}" from="[{clock(start_s)}]" to="[{clock(end_s)}]">'
+        f"{escape(json.dumps(notes, ensure_ascii=False))}</notes>"
+    )

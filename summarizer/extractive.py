@@ -40,8 +40,9 @@ class ExtractiveWriter:
         topics = keywords(us, us, k=3)
         return Digest(
             video=video,
-            transcript=TranscriptInfo(source=transcript.source, segments=len(transcript.segments),
-                                      covered_s=transcript.end),
+            transcript=TranscriptInfo(
+                source=transcript.source, segments=len(transcript.segments), covered_s=transcript.end
+            ),
             writer=self.name,
             hook=_hook(us, score),
             core_question=_core_question(us, topics),
@@ -49,7 +50,9 @@ class ExtractiveWriter:
             sections=sections,
             takeaways=takeaways,
             qa=_closing_qa(us, score, used),
-            reading_minutes=0, watch_minutes=0, saved_minutes=0,  # filled in by grounding.finish
+            reading_minutes=0,
+            watch_minutes=0,
+            saved_minutes=0,  # filled in by grounding.finish
         )
 
     def write_answer(self, video: Video, transcript: Transcript, question: str, turns: list[Turn]) -> Answer:
@@ -63,8 +66,10 @@ class ExtractiveWriter:
             return Answer(question=question, answer=NOT_COVERED, grounded=False, citations=[])
         top = max(hits, key=lambda h: (h.coverage, h.score))
         # A second passage earns its place only if it speaks to the question as fully as the first.
-        best = sorted([h for h in hits if h is top or (h.coverage >= top.coverage and h.score >= 0.6 * top.score)][:2],
-                      key=lambda h: h.unit.index)
+        best = sorted(
+            [h for h in hits if h is top or (h.coverage >= top.coverage and h.score >= 0.6 * top.score)][:2],
+            key=lambda h: h.unit.index,
+        )
         return Answer(
             question=question,
             answer=" ".join(h.unit.text for h in best),

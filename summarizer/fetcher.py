@@ -15,9 +15,10 @@ import logging
 import re
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yt_dlp
 from yt_dlp.utils import DownloadError
@@ -141,8 +142,9 @@ class YtDlpFetcher:
             log.warning("Skipped a caption track larger than %.1f MB once decompressed: %s", cap / 2**20, track["url"])
             return []
         try:
-            return parse_captions(data.decode("utf-8", "replace"), caption_format(track["ext"]),
-                                  duration_s=video.duration_s or None)
+            return parse_captions(
+                data.decode("utf-8", "replace"), caption_format(track["ext"]), duration_s=video.duration_s or None
+            )
         except ValueError as exc:  # not json, or absurdly many cues
             log.warning("Skipped a caption track that is not usable (%s): %s", exc, track["url"])
             return []
@@ -194,10 +196,12 @@ class YtDlpFetcher:
         plausible = int(seconds * rate) + CONTAINER_SLACK_BYTES
         if plausible < limit:
             limit = plausible
-            refusal = (f"The media is far larger than {clock(seconds)} of it can be; recap will not download it."
-                       if video.duration_s else
-                       f"The media is larger than anything within the {clock(seconds)} limit here can be "
-                       "(RECAP_MAX_DURATION_MINUTES); recap will not download it.")
+            refusal = (
+                f"The media is far larger than {clock(seconds)} of it can be; recap will not download it."
+                if video.duration_s
+                else f"The media is larger than anything within the {clock(seconds)} limit here can be "
+                "(RECAP_MAX_DURATION_MINUTES); recap will not download it."
+            )
         return limit, refusal
 
     def _with_backoff(self, work: Callable[[yt_dlp.YoutubeDL], Any], extra: dict | None = None) -> Any:
@@ -205,8 +209,9 @@ class YtDlpFetcher:
         for attempt in range(len(BACKOFF_S) + 1):
             warnings: list[str] = []
             try:
-                with netguard.guarded_ydl(self._params(warnings, extra), self.settings.policy,
-                                          proxy=self.settings.proxy) as ydl:
+                with netguard.guarded_ydl(
+                    self._params(warnings, extra), self.settings.policy, proxy=self.settings.proxy
+                ) as ydl:
                     return work(ydl)
             except (DownloadError, yt_dlp.utils.YoutubeDLError, OSError) as exc:
                 error = explain(exc, warnings, runtimes=_available_runtimes())
@@ -267,7 +272,11 @@ def _pick_language(tracks: dict[str, list], lang: str | None, automatic: bool) -
 
 def _usable_formats(formats: list[dict]) -> list[dict]:
     usable = [f for f in formats if f.get("url") and caption_format(f.get("ext", ""))]
-    usable.sort(key=lambda f: CAPTION_FORMATS.index(caption_format(f["ext"])) if caption_format(f["ext"]) in CAPTION_FORMATS else 99)
+    usable.sort(
+        key=lambda f: (
+            CAPTION_FORMATS.index(caption_format(f["ext"])) if caption_format(f["ext"]) in CAPTION_FORMATS else 99
+        )
+    )
     return usable
 
 
@@ -299,4 +308,3 @@ class _Collector:
 
     def error(self, msg: str) -> None:
         log.debug("yt-dlp error: %s", msg)
-

@@ -41,6 +41,7 @@ class LinkPolicy:
 
     def scrub(self, text: str) -> str:
         """`text` with every link it may not carry reduced to its label, or to a note that it went."""
+
         def labelled(m: re.Match) -> str:
             if self.allows(m.group("url")):
                 return m.group(0)
@@ -53,7 +54,7 @@ class LinkPolicy:
 
     def _bare_link(self, m: re.Match) -> str:
         url = m.group(0).rstrip(_TRAILING)
-        tail = m.group(0)[len(url):]
+        tail = m.group(0)[len(url) :]
         return m.group(0) if self.allows(url) else REMOVED + tail
 
     def scrub_model(self, model: M, skip: frozenset[str]) -> M:

@@ -18,8 +18,8 @@ from . import extractive
 from .errors import WriterFailed
 from .foreign_links import LinkPolicy
 from .links import deep_link
+from .models import QA, Answer, Digest, Moment, Section, Transcript
 from .sanitize import defang_model
-from .models import Answer, Digest, Moment, QA, Section, Transcript
 from .text import word_count
 
 # Reading speed for the "reading time" figure: a typical adult reads 200-250 words a minute.
@@ -99,11 +99,13 @@ def ground_digest(digest: Digest, transcript: Transcript) -> Digest:
         # Highlights only point into the video: the extractive ranking's point as truly, and the
         # rest of what the writer got right is worth keeping.
         highlights = extractive.highlights(transcript)[:8]
-    grounded = digest.model_copy(update={
-        "highlights": highlights,
-        "sections": sorted(sections, key=lambda s: s.start_s),
-        "qa": [_qa(tt, q) for q in digest.qa],
-    })
+    grounded = digest.model_copy(
+        update={
+            "highlights": highlights,
+            "sections": sorted(sections, key=lambda s: s.start_s),
+            "qa": [_qa(tt, q) for q in digest.qa],
+        }
+    )
     return LinkPolicy(transcript.text, digest.video.url).scrub_model(grounded, _DIGEST_FACTS)
 
 
@@ -121,12 +123,14 @@ def _section(tt: TranscriptText, s: Section, end: float) -> Section | None:
     start = tt.snap(s.start_s)
     if start is None:
         return None
-    return s.model_copy(update={
-        "start_s": start,
-        "end_s": min(max(s.end_s, start), end),
-        "quote": _moment(tt, s.quote, quoted=True),
-        "deeper": [_qa(tt, q) for q in s.deeper],
-    })
+    return s.model_copy(
+        update={
+            "start_s": start,
+            "end_s": min(max(s.end_s, start), end),
+            "quote": _moment(tt, s.quote, quoted=True),
+            "deeper": [_qa(tt, q) for q in s.deeper],
+        }
+    )
 
 
 def _qa(tt: TranscriptText, q: QA) -> QA:
@@ -145,15 +149,19 @@ def ground_answer(answer: Answer, transcript: Transcript, video_url: str = "") -
             cited.append(c.model_copy(update={"start_s": where[0], "end_s": where[1]}))
     if answer.grounded and not cited:
         return Answer(
-            question=answer.question, grounded=False, citations=[],
+            question=answer.question,
+            grounded=False,
+            citations=[],
             answer="I could not find the passage of the video that would support an answer, so I won't guess.",
         )
-    return LinkPolicy(transcript.text, video_url).scrub_model(answer.model_copy(update={"citations": cited}),
-                                                             _ANSWER_FACTS)
+    return LinkPolicy(transcript.text, video_url).scrub_model(
+        answer.model_copy(update={"citations": cited}), _ANSWER_FACTS
+    )
 
 
 def finish_digest(digest: Digest, url: str) -> Digest:
     """Deep links for every moment, the reading / watching / saved minutes, no mention that pings."""
+
     def link(m: Moment | None) -> Moment | None:
         return m.model_copy(update={"url": deep_link(url, m.start_s) or None}) if m else None
 
@@ -161,17 +169,25 @@ def finish_digest(digest: Digest, url: str) -> Digest:
     d = digest.model_copy(update={"highlights": [link(h) for h in digest.highlights], "sections": sections})
     reading = round(word_count(digest_text(d)) / WORDS_PER_MINUTE, 1)
     watch = round((d.video.duration_s or d.transcript.covered_s) / 60, 1)
-    return defang_model(d.model_copy(update={
-        "reading_minutes": reading,
-        "watch_minutes": watch,
-        "saved_minutes": max(0.0, round(watch - reading, 1)),
-    }))
+    return defang_model(
+        d.model_copy(
+            update={
+                "reading_minutes": reading,
+                "watch_minutes": watch,
+                "saved_minutes": max(0.0, round(watch - reading, 1)),
+            }
+        )
+    )
 
 
 def finish_answer(answer: Answer, url: str) -> Answer:
-    return defang_model(answer.model_copy(update={
-        "citations": [c.model_copy(update={"url": deep_link(url, c.start_s) or None}) for c in answer.citations]
-    }))
+    return defang_model(
+        answer.model_copy(
+            update={
+                "citations": [c.model_copy(update={"url": deep_link(url, c.start_s) or None}) for c in answer.citations]
+            }
+        )
+    )
 
 
 def digest_text(d: Digest) -> str:
@@ -182,4 +198,3 @@ def digest_text(d: Digest) -> str:
         parts += [x for q in s.deeper for x in (q.question, q.answer)]
     parts += [x for q in d.qa for x in (q.question, q.answer)]
     return " ".join(parts)
-

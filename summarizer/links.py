@@ -18,8 +18,25 @@ from .errors import NotAVideoLink
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _TRACKING = {
-    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "igshid",
-    "igsh", "mc_cid", "mc_eid", "_ga", "_gl", "si", "ref", "ref_src", "ref_url", "spm",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "gbraid",
+    "wbraid",
+    "msclkid",
+    "yclid",
+    "twclid",
+    "igshid",
+    "igsh",
+    "mc_cid",
+    "mc_eid",
+    "_ga",
+    "_gl",
+    "si",
+    "ref",
+    "ref_src",
+    "ref_url",
+    "spm",
 }
 
 _YOUTUBE_HOSTS = {"youtube.com", "youtube-nocookie.com", "youtu.be"}
@@ -168,11 +185,7 @@ def _normalised(parts: SplitResult) -> str:
     if parts.username is not None:
         credentials = parts.username + (f":{parts.password}" if parts.password is not None else "")
         host = f"{credentials}@{host}"
-    kept = [
-        (name, value)
-        for name, value in parse_qsl(parts.query, keep_blank_values=True)
-        if not _is_tracking(name)
-    ]
+    kept = [(name, value) for name, value in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(name)]
     return urlunsplit((scheme, host, parts.path or "/", urlencode(sorted(kept)), ""))
 
 

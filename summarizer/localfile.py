@@ -44,7 +44,9 @@ def probe_file(path: Path, key: str) -> Video:
             # Measured, not read from the header: a file can declare no length, or a false one.
             duration = measured_s(container)
     except av.error.FFmpegError as exc:
-        raise MediaUnreadable(f"{path.name} could not be read as audio or video ({exc.strerror or 'invalid data'}).") from exc
+        raise MediaUnreadable(
+            f"{path.name} could not be read as audio or video ({exc.strerror or 'invalid data'})."
+        ) from exc
     return Video(key=key, url=str(path.resolve()), title=path.stem.replace("_", " "), duration_s=round(duration, 2))
 
 
@@ -59,5 +61,5 @@ def sidecar_captions(path: Path) -> Transcript | None:
 
 
 def _language_of(captions: Path, media: Path) -> str | None:
-    middle = captions.name[len(media.stem):].split(".")  # "talk.en.vtt" -> ["", "en", "vtt"]
+    middle = captions.name[len(media.stem) :].split(".")  # "talk.en.vtt" -> ["", "en", "vtt"]
     return middle[1] if len(middle) == 3 and 2 <= len(middle[1]) <= 5 else None

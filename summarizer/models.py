@@ -64,7 +64,7 @@ class Usage(BaseModel):
     cache_creation_input_tokens: int = 0
     requests: int = 0
 
-    def __add__(self, other: "Usage") -> "Usage":
+    def __add__(self, other: Usage) -> Usage:
         return Usage(**{k: getattr(self, k) + getattr(other, k) for k in Usage.model_fields})
 
 

@@ -199,7 +199,9 @@ class _CheckedHosts(urllib.request.BaseHandler):
         parts = urllib.parse.urlsplit(req.full_url)
         host = parts.hostname or ""
         # A name that does not resolve here cannot be checked: the OSError fails the request.
-        infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM)
+        infos = socket.getaddrinfo(
+            host, parts.port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM
+        )
         if ip := _first_refused(infos, self._policy):
             raise urllib.error.URLError(RefusedAddress(_refusal("Request", host, ip)))
         return req
@@ -239,8 +241,11 @@ class _GuardedUrllibRH(_urllib.UrllibRH):
             headers["Accept-Encoding"] = ", ".join(inflate.ENCODINGS)
 
     def _http_options(self, legacy_ssl_support: Any) -> dict[str, Any]:
-        return {"debuglevel": int(bool(self.verbose)), "source_address": self.source_address,
-                "context": self._make_sslcontext(legacy_ssl_support=legacy_ssl_support)}
+        return {
+            "debuglevel": int(bool(self.verbose)),
+            "source_address": self.source_address,
+            "context": self._make_sslcontext(legacy_ssl_support=legacy_ssl_support),
+        }
 
     def _create_instance(self, proxies: Any, cookiejar: Any, legacy_ssl_support: Any = None) -> Any:
         return _opener(_GuardedHTTPHandler(self.policy, **self._http_options(legacy_ssl_support)), cookiejar=cookiejar)
@@ -251,8 +256,12 @@ class _ProxiedUrllibRH(_GuardedUrllibRH):
     _SUPPORTED_PROXY_SCHEMES = _urllib.UrllibRH._SUPPORTED_PROXY_SCHEMES
 
     def _create_instance(self, proxies: Any, cookiejar: Any, legacy_ssl_support: Any = None) -> Any:
-        return _opener(_CheckedHosts(self.policy), _urllib.ProxyHandler(proxies),
-                       inflate.HTTPHandler(**self._http_options(legacy_ssl_support)), cookiejar=cookiejar)
+        return _opener(
+            _CheckedHosts(self.policy),
+            _urllib.ProxyHandler(proxies),
+            inflate.HTTPHandler(**self._http_options(legacy_ssl_support)),
+            cookiejar=cookiejar,
+        )
 
 
 class _GuardedYoutubeDL(yt_dlp.YoutubeDL):

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -44,8 +45,7 @@ def key_of(target: str) -> str:
 
 
 class Summarizer:
-    def __init__(self, fetcher: "YtDlpFetcher", transcriber: Transcriber, writer: Writer,
-                 transcribe_here: bool = True):
+    def __init__(self, fetcher: YtDlpFetcher, transcriber: Transcriber, writer: Writer, transcribe_here: bool = True):
         self.fetcher = fetcher
         self.transcriber = transcriber
         self.writer = writer
@@ -53,7 +53,7 @@ class Summarizer:
         # process that hands speech recognition to others (workers without the transcribe queue).
         self.transcribe_here = transcribe_here
 
-    def with_writer(self, writer: Writer) -> "Summarizer":
+    def with_writer(self, writer: Writer) -> Summarizer:
         """The same fetcher and transcriber (one whisper model a process), writing another way."""
         return Summarizer(self.fetcher, self.transcriber, writer, self.transcribe_here)
 
@@ -109,8 +109,9 @@ class Summarizer:
         # Writers repair or refuse what they return; this is the last guard, so that what a model
         # wrote can never surface as a pydantic error (which front ends report as a bad setting).
         log.error("the %s writer returned %s that failed validation: %s", self.writer.name, what, exc)
-        return WriterFailed(f"The {self.writer.name} writer returned {what} recap could not use; nothing was "
-                            "stored. Try again.")
+        return WriterFailed(
+            f"The {self.writer.name} writer returned {what} recap could not use; nothing was stored. Try again."
+        )
 
 
 def _checked(transcript: Transcript) -> Transcript:

@@ -15,8 +15,10 @@ from .text import Unit, tokens
 
 # Words that say how a question is asked rather than what it is about.
 QUESTION_NOISE = frozenset(
-    tokens("video talk speaker say says said mention mentions explain explains tell tells "
-           "describe describes discuss discusses happen happens mean means many much long")
+    tokens(
+        "video talk speaker say says said mention mentions explain explains tell tells "
+        "describe describes discuss discusses happen happens mean means many much long"
+    )
 )
 
 

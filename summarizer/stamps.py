@@ -46,10 +46,14 @@ class Stamps:
             return None
         end = _loose_seconds(raw.get("end"))
         quote = plain(raw.get("quote"))
-        return Section(title=plain(raw.get("title")) or f"From {clock(start)}", start_s=start,
-                       end_s=max(end or start, start), summary=summary,
-                       quote=Moment(text=quote, start_s=start) if quote else None,
-                       deeper=[q for q in map(self.qa, dicts(raw, "deeper")) if q])
+        return Section(
+            title=plain(raw.get("title")) or f"From {clock(start)}",
+            start_s=start,
+            end_s=max(end or start, start),
+            summary=summary,
+            quote=Moment(text=quote, start_s=start) if quote else None,
+            deeper=[q for q in map(self.qa, dicts(raw, "deeper")) if q],
+        )
 
 
 def _loose_seconds(stamp: Any) -> float | None:

@@ -107,8 +107,10 @@ def units(segments: list[Segment]) -> list[Unit]:
         last = _segment_at(offsets, cursor - 1)
         if word_count(piece) > MAX_UNIT_WORDS and last > first:
             # Only this run's own words: its first and last segments may hold neighbours' too.
-            clipped = [(segments[j], parts[j][max(begin - offsets[j], 0): max(cursor - offsets[j], 0)].strip())
-                       for j in range(first, last + 1)]
+            clipped = [
+                (segments[j], parts[j][max(begin - offsets[j], 0) : max(cursor - offsets[j], 0)].strip())
+                for j in range(first, last + 1)
+            ]
             out.extend(_windows([(seg, text) for seg, text in clipped if text]))
         else:
             out.append(Unit(segments[first].start, segments[last].end, piece, 0))

@@ -19,9 +19,13 @@ MAX_SECTIONS = 6
 # How much an unusually long pause adds to a gap's depth (depths run 0..~0.5).
 PAUSE_WEIGHT = 0.15
 # Spoken numbers are facts, not subjects: never a section title.
-NUMBER_WORDS = frozenset(stem(w) for w in (
-    "zero one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty sixty "
-    "seventy eighty ninety hundred thousand million billion first second third half").split())
+NUMBER_WORDS = frozenset(
+    stem(w)
+    for w in (
+        "zero one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty sixty "
+        "seventy eighty ninety hundred thousand million billion first second third half"
+    ).split()
+)
 
 
 def cosine(a: Counter, b: Counter) -> float:
@@ -93,8 +97,11 @@ def keywords(part: list[Unit], whole: list[Unit], k: int = 3) -> list[str]:
     counts = Counter(t for u in part for t in tokens(u.text))
     spread = Counter(t for u in part for t in set(tokens(u.text)))
     # Words said in several sentences of the part carry its subject; one-off words are colour.
-    scored = {t: c * math.log((1 + n) / (1 + df[t])) * (1 + (spread[t] > 1)) + 0.01 * c
-              for t, c in counts.items() if len(t) > 2 and t not in NUMBER_WORDS}
+    scored = {
+        t: c * math.log((1 + n) / (1 + df[t])) * (1 + (spread[t] > 1)) + 0.01 * c
+        for t, c in counts.items()
+        if len(t) > 2 and t not in NUMBER_WORDS
+    }
     # Show the word as spoken most often, not its stem.
     spoken: dict[str, Counter] = {}
     for u in part:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from . import media
 from .errors import EmptyTranscript, MediaUnreadable, NotConfigured
@@ -41,8 +41,14 @@ def bundled_model_path() -> Path:
 class WhisperTranscriber:
     name = "whisper"
 
-    def __init__(self, model: str = BUNDLED_MODEL, device: str = "auto", compute_type: str = "int8",
-                 cpu_threads: int = 0, download: bool = True):
+    def __init__(
+        self,
+        model: str = BUNDLED_MODEL,
+        device: str = "auto",
+        compute_type: str = "int8",
+        cpu_threads: int = 0,
+        download: bool = True,
+    ):
         self.model_name = model
         self.device = device
         self.compute_type = compute_type
@@ -62,8 +68,13 @@ class WhisperTranscriber:
         from faster_whisper import WhisperModel
 
         def load(source: str, local_only: bool):
-            return WhisperModel(source, device=self.device, compute_type=self.compute_type,
-                                cpu_threads=self.cpu_threads, local_files_only=local_only)
+            return WhisperModel(
+                source,
+                device=self.device,
+                compute_type=self.compute_type,
+                cpu_threads=self.cpu_threads,
+                local_files_only=local_only,
+            )
 
         if self.model_name == BUNDLED_MODEL or Path(self.model_name).is_dir():
             source = str(bundled_model_path()) if self.model_name == BUNDLED_MODEL else self.model_name
@@ -74,8 +85,11 @@ class WhisperTranscriber:
                 return load(self.model_name, local_only)
             except Exception as exc:  # huggingface_hub raises several unrelated types here
                 log.debug("whisper model %s not loaded (local_only=%s): %s", self.model_name, local_only, exc)
-        log.warning("Whisper model %r is not available offline; using the bundled %s model instead.",
-                    self.model_name, BUNDLED_MODEL)
+        log.warning(
+            "Whisper model %r is not available offline; using the bundled %s model instead.",
+            self.model_name,
+            BUNDLED_MODEL,
+        )
         return load(str(bundled_model_path()), True)
 
     def transcribe(self, audio: Path, language: str | None, progress: Progress) -> Transcript:
@@ -99,8 +113,11 @@ class WhisperTranscriber:
                 for piece in pieces:  # a generator: decoding happens as we iterate
                     text = piece.text.strip()
                     if text:
-                        segments.append(Segment(start=round(offset_s + piece.start, 2),
-                                                end=round(offset_s + piece.end, 2), text=text))
+                        segments.append(
+                            Segment(
+                                start=round(offset_s + piece.start, 2), end=round(offset_s + piece.end, 2), text=text
+                            )
+                        )
                     progress(min(1.0, (offset_s + piece.end) / total_s))
                 offset_s += len(window) / SAMPLE_RATE
         except (ValueError, RuntimeError, OSError) as exc:
@@ -149,7 +166,7 @@ def _quietest_cut(samples: Any, at: int, reach: int) -> int:
 
     frame = SAMPLE_RATE // 5
     lo = at - reach
-    region = samples[lo: at + reach]
+    region = samples[lo : at + reach]
     frames = region[: len(region) // frame * frame].reshape(-1, frame)
     quietest = int(np.argmin((frames.astype(np.float32) ** 2).mean(axis=1)))
     return lo + quietest * frame + frame // 2

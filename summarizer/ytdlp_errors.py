@@ -10,41 +10,83 @@ from __future__ import annotations
 import re
 
 from . import netguard
-from .errors import (BlockedAddress, FetchFailed, NotAllowed, NotAVideoLink, NotConfigured, RecapError,
-                     UnsupportedSite, VideoUnavailable)
+from .errors import (
+    BlockedAddress,
+    FetchFailed,
+    NotAllowed,
+    NotAVideoLink,
+    NotConfigured,
+    RecapError,
+    UnsupportedSite,
+    VideoUnavailable,
+)
 
 COOKIES_HINT = "set RECAP_COOKIES_FILE to a cookies.txt exported from a signed-in browser, or RECAP_PROXY"
 
 # (pattern in yt-dlp's message, error class, message); first match wins.
 _TABLE: list[tuple[str, type[RecapError], str]] = [
-    (r"confirm you.re not a bot|not a bot",
-     FetchFailed, f"The site asked recap to prove it is not a bot; {COOKIES_HINT}."),
-    (r"HTTP Error 429|Too Many Requests",
-     FetchFailed, f"The site is rate-limiting recap (HTTP 429) even after backing off; try later, or {COOKIES_HINT}."),
-    (r"members.only|Join this channel|available to this channel's members",
-     VideoUnavailable, f"That video is for channel members only; {COOKIES_HINT} of a member's account."),
-    (r"confirm your age|age.restricted",
-     VideoUnavailable, f"That video is age-restricted; {COOKIES_HINT}."),
-    (r"Private video|This video is private",
-     VideoUnavailable, "That video is private; recap can only summarise videos it is allowed to watch."),
-    (r"HTTP Error 404|404: Not Found|Not Found",
-     VideoUnavailable, "Nothing was found at that link (HTTP 404); check that it is complete and public."),
-    (r"HTTP Error 40[13]",
-     VideoUnavailable, "The site refused access to that video (HTTP 401/403); it may need a login ({hint})."),
-    (r"Video unavailable|This video is unavailable|has been removed|no longer available",
-     VideoUnavailable, "That video is unavailable: removed, blocked in this region or never published."),
-    (r"This live event will begin|Premieres in|is_upcoming",
-     NotAllowed, "That live stream has not started yet; post the link again once it has ended."),
-    (r"Unsupported URL",
-     UnsupportedSite, "recap found no video at that link: the site is not supported or the page holds no media."),
-    (r"No video formats found|Requested format is not available|Only images are available",
-     UnsupportedSite, "The page has no media recap can download."),
-    (r"is not a valid URL",
-     NotAVideoLink, "That is not a valid video link."),
-    (r"Name or service not known|nodename nor servname|getaddrinfo failed|Failed to resolve",
-     VideoUnavailable, "The site's address could not be found; check the link."),
-    (r"timed out|Read timed out|Connection reset|Connection refused",
-     FetchFailed, "The site did not answer in time; try again in a minute."),
+    (
+        r"confirm you.re not a bot|not a bot",
+        FetchFailed,
+        f"The site asked recap to prove it is not a bot; {COOKIES_HINT}.",
+    ),
+    (
+        r"HTTP Error 429|Too Many Requests",
+        FetchFailed,
+        f"The site is rate-limiting recap (HTTP 429) even after backing off; try later, or {COOKIES_HINT}.",
+    ),
+    (
+        r"members.only|Join this channel|available to this channel's members",
+        VideoUnavailable,
+        f"That video is for channel members only; {COOKIES_HINT} of a member's account.",
+    ),
+    (r"confirm your age|age.restricted", VideoUnavailable, f"That video is age-restricted; {COOKIES_HINT}."),
+    (
+        r"Private video|This video is private",
+        VideoUnavailable,
+        "That video is private; recap can only summarise videos it is allowed to watch.",
+    ),
+    (
+        r"HTTP Error 404|404: Not Found|Not Found",
+        VideoUnavailable,
+        "Nothing was found at that link (HTTP 404); check that it is complete and public.",
+    ),
+    (
+        r"HTTP Error 40[13]",
+        VideoUnavailable,
+        "The site refused access to that video (HTTP 401/403); it may need a login ({hint}).",
+    ),
+    (
+        r"Video unavailable|This video is unavailable|has been removed|no longer available",
+        VideoUnavailable,
+        "That video is unavailable: removed, blocked in this region or never published.",
+    ),
+    (
+        r"This live event will begin|Premieres in|is_upcoming",
+        NotAllowed,
+        "That live stream has not started yet; post the link again once it has ended.",
+    ),
+    (
+        r"Unsupported URL",
+        UnsupportedSite,
+        "recap found no video at that link: the site is not supported or the page holds no media.",
+    ),
+    (
+        r"No video formats found|Requested format is not available|Only images are available",
+        UnsupportedSite,
+        "The page has no media recap can download.",
+    ),
+    (r"is not a valid URL", NotAVideoLink, "That is not a valid video link."),
+    (
+        r"Name or service not known|nodename nor servname|getaddrinfo failed|Failed to resolve",
+        VideoUnavailable,
+        "The site's address could not be found; check the link.",
+    ),
+    (
+        r"timed out|Read timed out|Connection reset|Connection refused",
+        FetchFailed,
+        "The site did not answer in time; try again in a minute.",
+    ),
 ]
 
 

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import pytest
 
+from adapters.links import slack_links
 from bot.app import build_assistant
 from bot.chat import AnswerReply, DigestReply, FullDigestReply, Incoming, Notice, Place, ProgressNote
 from bot.chatstore import ChannelSettings
 from bot.settings import Settings
-from adapters.links import slack_links
-from tests.support.memory_chat import MemoryChat, MemoryRequester
+from tests.support.memory_chat import MemoryChat
 
 CHANNEL = Place("memory", "W1", "C1")
 
 
 def settings(tmp_path, **kw) -> Settings:
-    return Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'bot.sqlite3'}",
-                    allow_private_networks=True, **kw)
+    return Settings(
+        _env_file=None, database_url=f"sqlite:///{tmp_path / 'bot.sqlite3'}", allow_private_networks=True, **kw
+    )
 
 
 @pytest.fixture
@@ -29,8 +30,9 @@ def bot(tmp_path):
 
 def message(text: str, mid: str = "100.1", thread: str | None = None, **kw) -> Incoming:
     place = Place("memory", "W1", "C1", thread)
-    return Incoming(place=place, message_id=mid, user=kw.pop("user", "U1"), text=text,
-                    links=tuple(slack_links(text)), **kw)
+    return Incoming(
+        place=place, message_id=mid, user=kw.pop("user", "U1"), text=text, links=tuple(slack_links(text)), **kw
+    )
 
 
 async def test_a_pasted_link_gets_progress_then_the_digest_in_its_thread(bot, media_server):
@@ -58,8 +60,9 @@ async def test_a_reply_in_the_thread_is_a_follow_up_question(bot, media_server):
     await assistant.on_message(message("And how long do the workers live?", mid="100.3", thread="100.1"))
     await assistant.runner.drain()
     assert "six weeks" in chat.messages[-1].reply.answer.answer
-    assert [t.question for t in assistant.service.store.turns(Place("memory", "W1", "C1", "100.1").conversation_id)] \
-        == ["How many eggs can the queen lay?", "And how long do the workers live?"]
+    assert [
+        t.question for t in assistant.service.store.turns(Place("memory", "W1", "C1", "100.1").conversation_id)
+    ] == ["How many eggs can the queen lay?", "And how long do the workers live?"]
 
 
 async def test_retries_duplicates_bots_and_edits_get_no_second_reply(bot, media_server):
@@ -77,7 +80,9 @@ async def test_retries_duplicates_bots_and_edits_get_no_second_reply(bot, media_
 
 async def test_several_links_give_one_digest_each(bot, media_server):
     assistant, chat = bot
-    await assistant.on_message(message(f"{media_server.url('site/bees.html')} and {media_server.url('media/bees.opus')}"))
+    await assistant.on_message(
+        message(f"{media_server.url('site/bees.html')} and {media_server.url('media/bees.opus')}")
+    )
     await assistant.runner.drain()
     assert [type(m.reply) for m in chat.messages] == [DigestReply, DigestReply]
     assert {m.place.thread for m in chat.messages} == {"100.1"}
@@ -118,7 +123,7 @@ async def test_buttons_full_digest_and_transcript(bot, media_server):
     await assistant.full_digest(thread, digest.video.key)
     await assistant.transcript(thread, digest.video.key)
     assert isinstance(chat.messages[-1].reply, FullDigestReply)
-    (place, file), = chat.files
+    ((place, file),) = chat.files
     assert place == thread and file.transcript.segments[0].text.startswith("People have kept bees")
 
 

@@ -184,24 +184,39 @@ AUTO_JSON3 = {
     "wpWinPositions": [{}, {"apPoint": 6, "ahHorPos": 20, "avVerPos": 100, "rcRows": 2, "ccCols": 40}],
     "events": [
         {"tStartMs": 0, "dDurationMs": 645000, "id": 1, "wpWinPosId": 1, "wsWinStyleId": 1},
-        {"tStartMs": 40, "dDurationMs": 5080, "wWinId": 1, "segs": [
-            {"utf8": "today", "acAsrConf": 0},
-            {"utf8": " we're", "tOffsetMs": 240, "acAsrConf": 0},
-            {"utf8": " talking", "tOffsetMs": 800, "acAsrConf": 0},
-            {"utf8": " about", "tOffsetMs": 1240, "acAsrConf": 0},
-        ]},
+        {
+            "tStartMs": 40,
+            "dDurationMs": 5080,
+            "wWinId": 1,
+            "segs": [
+                {"utf8": "today", "acAsrConf": 0},
+                {"utf8": " we're", "tOffsetMs": 240, "acAsrConf": 0},
+                {"utf8": " talking", "tOffsetMs": 800, "acAsrConf": 0},
+                {"utf8": " about", "tOffsetMs": 1240, "acAsrConf": 0},
+            ],
+        },
         {"tStartMs": 1670, "dDurationMs": 3450, "wWinId": 1, "aAppend": 1, "segs": [{"utf8": "\n"}]},
-        {"tStartMs": 1680, "dDurationMs": 5120, "wWinId": 1, "segs": [
-            {"utf8": "compilers", "acAsrConf": 0},
-            {"utf8": " and", "tOffsetMs": 560, "acAsrConf": 0},
-            {"utf8": " parsers", "tOffsetMs": 900, "acAsrConf": 0},
-        ]},
+        {
+            "tStartMs": 1680,
+            "dDurationMs": 5120,
+            "wWinId": 1,
+            "segs": [
+                {"utf8": "compilers", "acAsrConf": 0},
+                {"utf8": " and", "tOffsetMs": 560, "acAsrConf": 0},
+                {"utf8": " parsers", "tOffsetMs": 900, "acAsrConf": 0},
+            ],
+        },
         {"tStartMs": 5110, "dDurationMs": 1690, "wWinId": 1, "aAppend": 1, "segs": [{"utf8": "\n"}]},
         {"tStartMs": 5120, "dDurationMs": 3000, "wWinId": 1, "segs": [{"utf8": "[Music]"}]},
-        {"tStartMs": 8120, "dDurationMs": 2000, "wWinId": 1, "segs": [
-            {"utf8": "let's", "acAsrConf": 0},
-            {"utf8": " start", "tOffsetMs": 300},
-        ]},
+        {
+            "tStartMs": 8120,
+            "dDurationMs": 2000,
+            "wWinId": 1,
+            "segs": [
+                {"utf8": "let's", "acAsrConf": 0},
+                {"utf8": " start", "tOffsetMs": 300},
+            ],
+        },
     ],
 }
 
@@ -217,12 +232,16 @@ def test_json3_auto_captions() -> None:
 
 
 def test_json3_manual_captions_with_line_breaks_and_missing_duration() -> None:
-    data = json.dumps({"events": [
-        {"tStartMs": 210, "dDurationMs": 3830, "segs": [{"utf8": "Hi, I'm Vanessa."}]},
-        {"tStartMs": 4040, "dDurationMs": 5090, "segs": [{"utf8": "Good news and\nbad news."}]},
-        {"tStartMs": 9130, "segs": [{"utf8": "The end."}]},
-        {"tStartMs": 9500, "dDurationMs": 100},
-    ]})
+    data = json.dumps(
+        {
+            "events": [
+                {"tStartMs": 210, "dDurationMs": 3830, "segs": [{"utf8": "Hi, I'm Vanessa."}]},
+                {"tStartMs": 4040, "dDurationMs": 5090, "segs": [{"utf8": "Good news and\nbad news."}]},
+                {"tStartMs": 9130, "segs": [{"utf8": "The end."}]},
+                {"tStartMs": 9500, "dDurationMs": 100},
+            ]
+        }
+    )
     assert triples(parse_captions(data, "json3")) == [
         (0.21, 4.04, "Hi, I'm Vanessa."),
         (4.04, 9.13, "Good news and bad news."),
@@ -329,10 +348,13 @@ A cue from the far future.
     assert len(parse_captions(data, "vtt")) == 4  # with no known duration, nothing to clip to
 
 
-@pytest.mark.parametrize("fmt, cue", [
-    ("vtt", "00:00:01.000 --> 00:00:01.001\nbuzz\n\n"),
-    ("srt", "1\n00:00:01,000 --> 00:00:01,001\nbuzz\n\n"),
-])
+@pytest.mark.parametrize(
+    "fmt, cue",
+    [
+        ("vtt", "00:00:01.000 --> 00:00:01.001\nbuzz\n\n"),
+        ("srt", "1\n00:00:01,000 --> 00:00:01,001\nbuzz\n\n"),
+    ],
+)
 def test_absurdly_many_cues_are_refused(fmt: str, cue: str) -> None:
     header = "WEBVTT\n\n" if fmt == "vtt" else ""
     assert len(parse_captions(header + cue * 100, fmt, max_cues=100)) == 1  # at the cap: fine (and merged)
@@ -348,11 +370,18 @@ def test_absurdly_many_json3_events_are_refused() -> None:
 
 
 def test_json3_events_of_the_wrong_shape_are_skipped() -> None:
-    events = [1, "x", None, {"tStartMs": "soon", "segs": [{"utf8": "string start"}]},
-              {"tStartMs": 1000, "segs": "not a list"}, {"tStartMs": 2000, "segs": [3, {"utf8": "fine"}]},
-              {"tStartMs": 3000, "dDurationMs": "long", "segs": [{"utf8": "no length"}]}]
+    events = [
+        1,
+        "x",
+        None,
+        {"tStartMs": "soon", "segs": [{"utf8": "string start"}]},
+        {"tStartMs": 1000, "segs": "not a list"},
+        {"tStartMs": 2000, "segs": [3, {"utf8": "fine"}]},
+        {"tStartMs": 3000, "dDurationMs": "long", "segs": [{"utf8": "no length"}]},
+    ]
     assert triples(parse_captions(json.dumps({"events": events}), "json3")) == [
-        (2.0, 2.0, "fine"), (3.0, 3.0, "no length"),
+        (2.0, 2.0, "fine"),
+        (3.0, 3.0, "no length"),
     ]
 
 

@@ -54,7 +54,7 @@ def test_discord_message_plain_suppressed_and_masked_links() -> None:
         ("(https://youtu.be/dQw4w9WgXcQ)", ["https://youtu.be/dQw4w9WgXcQ"]),
         ("(see https://en.wikipedia.org/wiki/Foo_(bar)).", ["https://en.wikipedia.org/wiki/Foo_(bar)"]),
         ("[wiki](https://en.wikipedia.org/wiki/Foo_(bar))", ["https://en.wikipedia.org/wiki/Foo_(bar)"]),
-        ('"https://example.com/a" and \'https://example.com/b\'', ["https://example.com/a", "https://example.com/b"]),
+        ("\"https://example.com/a\" and 'https://example.com/b'", ["https://example.com/a", "https://example.com/b"]),
         ("\u201chttps://example.com/a\u201d", ["https://example.com/a"]),
         ("https://example.com/a...", ["https://example.com/a"]),
         ("https://example.com/a>", ["https://example.com/a"]),

@@ -4,6 +4,7 @@ comes back, and what grounding makes of it."""
 from __future__ import annotations
 
 import json
+
 import anthropic
 import pytest
 
@@ -12,7 +13,8 @@ from summarizer.claude import ClaudeWriter, WriterUnavailable, _chunks
 from summarizer.errors import NotConfigured
 from summarizer.grounding import finish_answer, ground_answer
 from summarizer.models import Video
-from tests.support.claude_script import generated_talk as talk, respond, stamps_in
+from tests.support.claude_script import generated_talk as talk
+from tests.support.claude_script import respond, stamps_in
 from tests.support.fake_anthropic import FakeAnthropic
 from tests.support.recap import make_service, schema_validator
 
@@ -26,8 +28,13 @@ def fake():
 
 
 def claude_service(tmp_path, fake, **settings):
-    return make_service(f"sqlite:///{tmp_path / 'c.sqlite3'}", anthropic_api_key="test-key",
-                        anthropic_base_url=fake.base_url, claude_max_retries=2, **settings)
+    return make_service(
+        f"sqlite:///{tmp_path / 'c.sqlite3'}",
+        anthropic_api_key="test-key",
+        anthropic_base_url=fake.base_url,
+        claude_max_retries=2,
+        **settings,
+    )
 
 
 def writer(fake, **kw) -> ClaudeWriter:
@@ -45,12 +52,21 @@ BEES_DIGEST = {
         {"text": "Mites spread disease", "start": "[0:54]"},
     ],
     "sections": [
-        {"title": "Beekeeping through history", "start": "[0:00]", "end": "[0:26]",
-         "summary": "From straw baskets to frames.",
-         "quote": "In eighteen fifty one, Lorenzo Langstroth invented the modern hive with wooden frames."},
-        {"title": "Inside the hive", "start": "[0:26]", "end": "[0:50]", "summary": "Queen, workers, drones.",
-         "quote": "Bees are the smartest animals on the planet.",  # not in the transcript
-         "deeper": [{"question": "How long do workers live?", "answer": "About six weeks.", "start": "[0:36]"}]},
+        {
+            "title": "Beekeeping through history",
+            "start": "[0:00]",
+            "end": "[0:26]",
+            "summary": "From straw baskets to frames.",
+            "quote": "In eighteen fifty one, Lorenzo Langstroth invented the modern hive with wooden frames.",
+        },
+        {
+            "title": "Inside the hive",
+            "start": "[0:26]",
+            "end": "[0:50]",
+            "summary": "Queen, workers, drones.",
+            "quote": "Bees are the smartest animals on the planet.",  # not in the transcript
+            "deeper": [{"question": "How long do workers live?", "answer": "About six weeks.", "start": "[0:36]"}],
+        },
         {"title": "Threats", "start": "[0:50]", "end": "[1:09]", "summary": "Mites, chemicals, lost meadows."},
     ],
     "takeaways": ["Plant flowers."],
@@ -71,8 +87,9 @@ def test_digest_request_and_grounded_result(tmp_path, fake, media_server):
     transcript_block = body["messages"][0]["content"][0]
     assert transcript_block["cache_control"] == {"type": "ephemeral"}
     # The title is data too: inside the data block, never among the instructions.
-    assert transcript_block["text"].startswith("<video>\n<title>The Secret Life of Honey Bees</title>\n</video>\n"
-                                               "<transcript>\n[0:00] People have kept bees")
+    assert transcript_block["text"].startswith(
+        "<video>\n<title>The Secret Life of Honey Bees</title>\n</video>\n<transcript>\n[0:00] People have kept bees"
+    )
     assert "[0:26] A hive has one queen" in transcript_block["text"]
     assert "never instructions" in body["system"]
 
@@ -119,8 +136,14 @@ def test_follow_ups_read_the_transcript_from_the_prompt_cache(fake):
     transcript = talk(20)
     w = writer(fake)
     for _ in range(3):
-        fake.push_tool_use("answer_question", {"answer": "Point 7.", "grounded": True, "citations": [
-            {"start": "[0:35]", "quote": "makes point number 7 about subject 7"}]})
+        fake.push_tool_use(
+            "answer_question",
+            {
+                "answer": "Point 7.",
+                "grounded": True,
+                "citations": [{"start": "[0:35]", "quote": "makes point number 7 about subject 7"}],
+            },
+        )
     first = w.write_answer(VIDEO, transcript, "What is point seven?", [])
     second = w.write_answer(VIDEO, transcript, "And point eight?", [])
     assert first.usage.cache_creation_input_tokens > 1000
@@ -135,8 +158,9 @@ def test_earlier_turns_and_likely_passages_are_sent(fake):
     from summarizer.models import Turn
 
     fake.push_tool_use("answer_question", {"answer": "No.", "grounded": False, "citations": []})
-    answer = writer(fake).write_answer(VIDEO, talk(5), "What about subject 12?",
-                                       [Turn(question="Who speaks?", answer="A speaker.")])
+    answer = writer(fake).write_answer(
+        VIDEO, talk(5), "What about subject 12?", [Turn(question="Who speaks?", answer="A speaker.")]
+    )
     text = fake.message_requests[0].body["messages"][0]["content"][1]["text"]
     assert "<question>Who speaks?</question>" in text and "<question>What about subject 12?</question>" in text
     assert "[1:00] In part 0 the speaker makes point number 12 about subject 12" in text
@@ -144,8 +168,14 @@ def test_earlier_turns_and_likely_passages_are_sent(fake):
 
 
 def test_an_answer_citing_words_the_video_never_said_is_not_grounded(fake):
-    fake.push_tool_use("answer_question", {"answer": "It was 1066.", "grounded": True, "citations": [
-        {"start": "[0:10]", "quote": "the battle took place in ten sixty six"}]})
+    fake.push_tool_use(
+        "answer_question",
+        {
+            "answer": "It was 1066.",
+            "grounded": True,
+            "citations": [{"start": "[0:10]", "quote": "the battle took place in ten sixty six"}],
+        },
+    )
     transcript = talk(5)
     answer = ground_answer(writer(fake).write_answer(VIDEO, transcript, "When was the battle?", []), transcript)
     assert answer.grounded is False and answer.citations == []
@@ -203,8 +233,14 @@ def test_cli_json_reports_token_usage(tmp_path, fake, media_server, monkeypatch,
     monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
     monkeypatch.setenv("RECAP_ANTHROPIC_BASE_URL", fake.base_url)
     fake.push_tool_use("write_digest", BEES_DIGEST)
-    fake.push_tool_use("answer_question", {"answer": "About six weeks.", "grounded": True, "citations": [
-        {"start": "[0:36]", "quote": "In summer, each worker lives for about six weeks."}]})
+    fake.push_tool_use(
+        "answer_question",
+        {
+            "answer": "About six weeks.",
+            "grounded": True,
+            "citations": [{"start": "[0:36]", "quote": "In summer, each worker lives for about six weeks."}],
+        },
+    )
     assert main(["summarize", media_server.url("site/bees.html"), "--json"]) == 0
     digest = json.loads(capsys.readouterr().out)
     assert digest["writer"] == MODEL and digest["usage"]["requests"] == 1

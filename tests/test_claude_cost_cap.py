@@ -84,19 +84,27 @@ def test_scripts_that_take_more_tokens_a_character_are_capped_by_tokens_not_char
     # Japanese runs about a token a character, not four characters a token: counting characters would
     # send four times what the cap allows.
     line = "ミツバチは花の場所を仲間にダンスで伝えます。"
-    talk = Transcript(segments=[Segment(start=i * 5.0, end=i * 5.0 + 4.5, text=line) for i in range(2000)],
-                      source="captions", language="ja")
+    talk = Transcript(
+        segments=[Segment(start=i * 5.0, end=i * 5.0 + 4.5, text=line) for i in range(2000)],
+        source="captions",
+        language="ja",
+    )
     claude(fake, max_transcript_tokens=10_000, budget_tokens=50_000).write_digest(THREE_HOURS, talk)
     (request,) = fake.message_requests
-    characters = sum(len(s) for s in request.body["messages"][0]["content"][0]["text"].splitlines()
-                     if s.startswith("["))
+    characters = sum(
+        len(s) for s in request.body["messages"][0]["content"][0]["text"].splitlines() if s.startswith("[")
+    )
     assert characters <= 10_000
 
 
 def test_the_setting_reaches_the_writer_and_the_digest_reports_its_coverage(tmp_path, fake, media_server):
-    service = make_service(f"sqlite:///{tmp_path / 'cap.sqlite3'}", anthropic_api_key="test-key",
-                           anthropic_base_url=fake.base_url, claude_max_retries=0,
-                           claude_max_transcript_tokens=120)
+    service = make_service(
+        f"sqlite:///{tmp_path / 'cap.sqlite3'}",
+        anthropic_api_key="test-key",
+        anthropic_base_url=fake.base_url,
+        claude_max_retries=0,
+        claude_max_transcript_tokens=120,
+    )
     digest = service.digest(media_server.url("site/bees.html"))
     (request,) = fake.message_requests
     assert transcript_tokens(request) <= 120

@@ -24,8 +24,11 @@ MODEL = "claude-haiku-5-5"
 BEES_DIGEST = {  # lines of the bees fixture: [0:00] to [1:06]
     "hook": "Bees have lived beside people for nine thousand years.",
     "core_question": "How does a hive work, and what threatens it?",
-    "highlights": [{"text": "Langstroth's hive", "start": "[0:15]"}, {"text": "The queen", "start": "[0:32]"},
-                   {"text": "Mites", "start": "[0:54]"}],
+    "highlights": [
+        {"text": "Langstroth's hive", "start": "[0:15]"},
+        {"text": "The queen", "start": "[0:32]"},
+        {"text": "Mites", "start": "[0:54]"},
+    ],
     "sections": [
         {"title": "Beekeeping through history", "start": "[0:00]", "end": "[0:26]", "summary": "Baskets to frames."},
         {"title": "Inside the hive", "start": "[0:26]", "end": "[0:50]", "summary": "Queen, workers, drones."},
@@ -48,8 +51,12 @@ def fake():
 
 
 def service(tmp_path, fake):
-    return make_service(f"sqlite:///{tmp_path / 'r.sqlite3'}", anthropic_api_key="test-key",
-                        anthropic_base_url=fake.base_url, claude_max_retries=0)
+    return make_service(
+        f"sqlite:///{tmp_path / 'r.sqlite3'}",
+        anthropic_api_key="test-key",
+        anthropic_base_url=fake.base_url,
+        claude_max_retries=0,
+    )
 
 
 def test_highlights_that_all_point_nowhere_are_filled_from_the_transcript(tmp_path, fake, media_server):
@@ -90,15 +97,28 @@ def test_sections_that_all_point_nowhere_are_the_writers_failure(tmp_path, fake,
 VIDEO = Video(key="url:0123456789abcdef", url="https://example.com/talk", title="A talk", duration_s=600)
 
 
-@pytest.mark.parametrize("result", [
-    # A model that ignored the tool's schema: the API does not enforce it, so neither may recap assume it.
-    {"hook": 42, "core_question": "Why?", "highlights": "[0:05]", "sections": [{"start": "[0:05]"}],
-     "takeaways": [None]},
-    {"hook": "", "core_question": "", "highlights": [], "sections": [], "takeaways": [], "qa": []},
-    {"hook": "A talk.", "core_question": "What?", "highlights": [], "sections": [
-        {"title": "All", "start": "[0:00]", "end": "[1:00]", "summary": "Points."}], "takeaways": "not a list"},
-    {},
-])
+@pytest.mark.parametrize(
+    "result",
+    [
+        # A model that ignored the tool's schema: the API does not enforce it, so neither may recap assume it.
+        {
+            "hook": 42,
+            "core_question": "Why?",
+            "highlights": "[0:05]",
+            "sections": [{"start": "[0:05]"}],
+            "takeaways": [None],
+        },
+        {"hook": "", "core_question": "", "highlights": [], "sections": [], "takeaways": [], "qa": []},
+        {
+            "hook": "A talk.",
+            "core_question": "What?",
+            "highlights": [],
+            "sections": [{"title": "All", "start": "[0:00]", "end": "[1:00]", "summary": "Points."}],
+            "takeaways": "not a list",
+        },
+        {},
+    ],
+)
 def test_a_result_that_is_no_digest_is_a_writer_error_not_a_validation_error(fake, result):
     fake.push(tool_use("write_digest", result, check=False))
     client = anthropic.Anthropic(api_key="test-key", base_url=fake.base_url, max_retries=0)
@@ -110,14 +130,29 @@ def test_a_result_that_is_no_digest_is_a_writer_error_not_a_validation_error(fak
 
 def test_malformed_parts_are_dropped_and_the_rest_kept(fake):
     talk = generated_talk(2)
-    fake.push(tool_use("write_digest", {
-        "hook": "  A talk of points.  ", "core_question": "Which points?",
-        "highlights": [{"text": "", "start": "[0:05]"}, "[0:10]", {"text": "Point two", "start": "[0:10]"}],
-        "sections": [{"title": "", "start": "[0:00]", "end": "[1:00]", "summary": "Points.",
-                      "deeper": [{"question": "Why?"}, {"question": "How?", "answer": "Like so.", "start": 7}]},
-                     {"title": "Nothing", "start": "[0:30]"}],
-        "takeaways": ["Points matter.", 3, "  "], "qa": [{"question": "Q?", "answer": ""}],
-    }, check=False))
+    fake.push(
+        tool_use(
+            "write_digest",
+            {
+                "hook": "  A talk of points.  ",
+                "core_question": "Which points?",
+                "highlights": [{"text": "", "start": "[0:05]"}, "[0:10]", {"text": "Point two", "start": "[0:10]"}],
+                "sections": [
+                    {
+                        "title": "",
+                        "start": "[0:00]",
+                        "end": "[1:00]",
+                        "summary": "Points.",
+                        "deeper": [{"question": "Why?"}, {"question": "How?", "answer": "Like so.", "start": 7}],
+                    },
+                    {"title": "Nothing", "start": "[0:30]"},
+                ],
+                "takeaways": ["Points matter.", 3, "  "],
+                "qa": [{"question": "Q?", "answer": ""}],
+            },
+            check=False,
+        )
+    )
     client = anthropic.Anthropic(api_key="test-key", base_url=fake.base_url, max_retries=0)
     digest = Summarizer(None, None, ClaudeWriter(client, model=MODEL)).digest(VIDEO, talk)
     assert digest.hook == "A talk of points." and digest.takeaways == ["Points matter."] and digest.qa == []

@@ -47,7 +47,9 @@ def test_summarize_prints_a_readable_digest(env, capsys, media_server):
 
 
 def test_ask_json_cites_the_moment(env, capsys, media_server):
-    code, out, err = run(capsys, "ask", media_server.url("site/bees.html"), "How many eggs can the queen lay?", "--json")
+    code, out, err = run(
+        capsys, "ask", media_server.url("site/bees.html"), "How many eggs can the queen lay?", "--json"
+    )
     assert code == 0, err
     answer = json.loads(out)
     schema_validator("answer").validate(answer)
@@ -70,15 +72,18 @@ def test_a_conversation_keeps_earlier_turns(env, capsys, media_server):
     assert code == 0 and answer["grounded"] and "timers" in answer["answer"]
 
 
-@pytest.mark.parametrize("argv, code, words", [
-    (["summarize", "hello there"], 2, "neither an http(s) link nor a media file"),
-    (["summarize", "https://www.youtube.com/playlist?list=PL123"], 2, "playlist"),
-    (["summarize", "{server}site/nomedia.html"], 2, "no video at that link"),
-    (["summarize", "{server}site/missing.html"], 2, "404"),
-    (["summarize", str(FIXTURES / "media" / "corrupt.opus")], 1, "could not be read"),
-    (["summarize", str(FIXTURES / "media" / "silence.opus")], 1, "speech"),
-    (["ask", "{server}site/bees.html", "  "], 2, "question is empty"),
-])
+@pytest.mark.parametrize(
+    "argv, code, words",
+    [
+        (["summarize", "hello there"], 2, "neither an http(s) link nor a media file"),
+        (["summarize", "https://www.youtube.com/playlist?list=PL123"], 2, "playlist"),
+        (["summarize", "{server}site/nomedia.html"], 2, "no video at that link"),
+        (["summarize", "{server}site/missing.html"], 2, "404"),
+        (["summarize", str(FIXTURES / "media" / "corrupt.opus")], 1, "could not be read"),
+        (["summarize", str(FIXTURES / "media" / "silence.opus")], 1, "speech"),
+        (["ask", "{server}site/bees.html", "  "], 2, "question is empty"),
+    ],
+)
 def test_bad_input_gets_one_line_and_an_exit_status(env, capsys, media_server, argv, code, words):
     argv = [a.replace("{server}", media_server.url("")) for a in argv]
     got, out, err = run(capsys, *argv)
@@ -109,8 +114,14 @@ def test_console_script_summarises_a_local_file_offline(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("RECAP_")}
     env["RECAP_DATABASE_URL"] = f"sqlite:///{tmp_path / 'x.sqlite3'}"
     recap = Path(sys.executable).with_name("recap")
-    done = subprocess.run([str(recap), "summarize", str(media), "--json"], capture_output=True, text=True,
-                          env=env, cwd=tmp_path, timeout=120)
+    done = subprocess.run(
+        [str(recap), "summarize", str(media), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     digest = json.loads(done.stdout)
     assert digest["transcript"]["source"] == "captions"  # bees.en.vtt lies beside the media

@@ -28,8 +28,13 @@ def fetcher_with(cookies) -> YtDlpFetcher:
 
 def serve_bees_setting_a_cookie(media_server, gate: threading.Barrier | None = None) -> str:
     page = (FIXTURES / "site" / "bees.html").read_bytes()
-    media_server.add_bytes("/site/bees.html", page, content_type="text/html; charset=utf-8",
-                           headers={"Set-Cookie": "visited=1; Path=/; Max-Age=3600"}, gate=gate)
+    media_server.add_bytes(
+        "/site/bees.html",
+        page,
+        content_type="text/html; charset=utf-8",
+        headers={"Set-Cookie": "visited=1; Path=/; Max-Age=3600"},
+        gate=gate,
+    )
     return media_server.url("site/bees.html")
 
 

@@ -24,8 +24,9 @@ async def fake():
 
 @pytest.fixture
 def assistant(tmp_path):
-    return build_assistant(Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'd.sqlite3'}",
-                                    allow_private_networks=True))
+    return build_assistant(
+        Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'd.sqlite3'}", allow_private_networks=True)
+    )
 
 
 def client(assistant, **kw) -> RecapClient:
@@ -87,8 +88,9 @@ async def test_one_reply_per_message_and_bots_ignored(fake, assistant, media_ser
 async def test_slash_command_is_answered_privately_then_threads_on_a_public_follow_up(fake, assistant, media_server):
     bot = client(assistant)
     async with running(bot, fake, until="guild"):
-        interaction = await fake.dispatch("INTERACTION_CREATE",
-                                          fake.slash_command("recap video", {"url": media_server.url("site/bees.html")}))
+        interaction = await fake.dispatch(
+            "INTERACTION_CREATE", fake.slash_command("recap video", {"url": media_server.url("site/bees.html")})
+        )
         await settle(assistant, 1)
         record = fake.interactions[interaction["id"]]
         assert record.response_type == 4 and record.response["data"]["flags"] & 64  # answered at once, privately
@@ -113,8 +115,12 @@ async def test_context_menu_and_buttons(fake, assistant, media_server):
         target = await fake.dispatch("MESSAGE_CREATE", fake.message(f"see {media_server.url('site/bees.html')}"))
         await settle(assistant, 3)
         digest_msg = next(m for m in fake.bot_messages(target["id"]) if m.get("components"))
-        full_id = next(c["custom_id"] for row in digest_msg["components"] for c in row["components"]
-                       if c["custom_id"].startswith(embeds.FULL_DIGEST))
+        full_id = next(
+            c["custom_id"]
+            for row in digest_msg["components"]
+            for c in row["components"]
+            if c["custom_id"].startswith(embeds.FULL_DIGEST)
+        )
         await fake.dispatch("INTERACTION_CREATE", fake.component(full_id, digest_msg))
         await settle(assistant, 4)
         last = fake.requests_to("POST", rf"/channels/{target['id']}/messages", ok=True)[-1]
@@ -125,8 +131,10 @@ async def test_context_menu_and_buttons(fake, assistant, media_server):
         await fake.wait_for("POST", rf"/interactions/{click['id']}/{click['token']}/callback")
         assert fake.interactions[click["id"]].response_type == 9  # a modal
         (field,) = [c["components"][0]["custom_id"] for c in fake.modals[-1]["data"]["components"]]
-        await fake.dispatch("INTERACTION_CREATE", fake.modal_submit(fields={field: "Who invented the modern hive?"},
-                                                                     channel_id=target["id"]))
+        await fake.dispatch(
+            "INTERACTION_CREATE",
+            fake.modal_submit(fields={field: "Who invented the modern hive?"}, channel_id=target["id"]),
+        )
         await settle(assistant, 5)
         answer = fake.requests_to("POST", rf"/channels/{target['id']}/messages", ok=True)[-1]
         assert "Langstroth" in text_of(answer) and "Who invented the modern hive?" in text_of(answer)
@@ -136,8 +144,9 @@ async def test_without_the_message_content_intent_mentions_still_work(fake, assi
     bot = client(assistant, message_content=False)
     async with running(bot, fake, until="guild"):
         plain = await fake.dispatch("MESSAGE_CREATE", fake.message(media_server.url("site/bees.html")))
-        mention = await fake.dispatch("MESSAGE_CREATE",
-                                      fake.message(f"<@{bot.user.id}> {media_server.url('site/bees.html')}"))
+        mention = await fake.dispatch(
+            "MESSAGE_CREATE", fake.message(f"<@{bot.user.id}> {media_server.url('site/bees.html')}")
+        )
         await settle(assistant, 2)
         assert fake.thread_for(plain["id"]) is None  # Discord hid its content: nothing to act on
         assert fake.thread_for(mention["id"]) is not None
@@ -148,9 +157,14 @@ async def test_recap_discord_falls_back_when_message_content_is_not_granted(tmp_
     from tests.support.fake_discord import BOT_TOKEN
 
     async with FakeDiscord(heartbeat_interval=0.2, privileged=()) as fake, point_discord_py_at(fake):
-        settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'r.sqlite3'}",
-                            discord_token=BOT_TOKEN, discord_api_url=fake.rest_url,
-                            discord_gateway_url=fake.gateway_url, discord_guild=GUILD_ID)
+        settings = Settings(
+            _env_file=None,
+            database_url=f"sqlite:///{tmp_path / 'r.sqlite3'}",
+            discord_token=BOT_TOKEN,
+            discord_api_url=fake.rest_url,
+            discord_gateway_url=fake.gateway_url,
+            discord_guild=GUILD_ID,
+        )
         task = asyncio.create_task(serve(settings))
         try:
             for _ in range(100):
@@ -209,18 +223,27 @@ async def test_a_channel_without_thread_permission_is_told_privately(tmp_path, m
     from tests.support.fake_discord.constants import BOT_PERMISSIONS, CREATE_PUBLIC_THREADS, EVERYONE_PERMISSIONS
 
     no_threads = ~CREATE_PUBLIC_THREADS
-    async with FakeDiscord(heartbeat_interval=0.2, bot_permissions=BOT_PERMISSIONS & no_threads,
-                           everyone_permissions=EVERYONE_PERMISSIONS & no_threads) as fake, point_discord_py_at(fake):
-        assistant = build_assistant(Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'p.sqlite3'}",
-                                             allow_private_networks=True))
+    async with (
+        FakeDiscord(
+            heartbeat_interval=0.2,
+            bot_permissions=BOT_PERMISSIONS & no_threads,
+            everyone_permissions=EVERYONE_PERMISSIONS & no_threads,
+        ) as fake,
+        point_discord_py_at(fake),
+    ):
+        assistant = build_assistant(
+            Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'p.sqlite3'}", allow_private_networks=True)
+        )
         bot = client(assistant)
         async with running(bot, fake, until="guild"):
-            interaction = await fake.dispatch("INTERACTION_CREATE", fake.slash_command(
-                "recap video", {"url": media_server.url("site/bees.html")}))
+            interaction = await fake.dispatch(
+                "INTERACTION_CREATE", fake.slash_command("recap video", {"url": media_server.url("site/bees.html")})
+            )
             await settle(assistant, 1)
             record = fake.interactions[interaction["id"]]
             told = [record.response["data"]["content"]] + [
-                r.json["content"] for r in fake.requests_to("POST", rf"/webhooks/\d+/{interaction['token']}")]
+                r.json["content"] for r in fake.requests_to("POST", rf"/webhooks/\d+/{interaction['token']}")
+            ]
             assert "Create Public Threads" in told[-1]
             assert not fake.requests_to("POST", r"/channels/\d+/messages/\d+/threads")
             assert not fake.requests_to("POST", r"/channels/\d+/messages")
@@ -232,8 +255,9 @@ async def test_a_button_recap_does_not_know_is_answered_not_crashed_on(fake, ass
     bot = client(assistant)
     async with running(bot, fake, until="guild"):
         button = {"type": 2, "style": 2, "label": "Full digest", "custom_id": "recap-v0:full:youtube:x"}
-        old = await fake.dispatch("MESSAGE_CREATE", fake.bot_message(
-            "an old digest", components=[{"type": 1, "components": [button]}]))
+        old = await fake.dispatch(
+            "MESSAGE_CREATE", fake.bot_message("an old digest", components=[{"type": 1, "components": [button]}])
+        )
         click = await fake.dispatch("INTERACTION_CREATE", fake.component("recap-v0:full:youtube:x", old))
         (callback,) = await fake.wait_for("POST", rf"/interactions/{click['id']}/{click['token']}/callback")
         assert callback.json["data"]["content"] == STALE_BUTTON and callback.json["data"]["flags"] & 64

@@ -48,7 +48,9 @@ from summarizer.models import (
 FIELD_NAME_MAX, FIELD_VALUE_MAX, FIELDS_MAX, AUTHOR_NAME_MAX = 256, 1024, 25, 256
 URL = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
 KEY = "youtube:dQw4w9WgXcQ"
-EVIL_TITLE = "@everyone **bold** <@123> _under_ ~~gone~~ ||spoiler|| `code` [click](https://evil.example) # not a header"
+EVIL_TITLE = (
+    "@everyone **bold** <@123> _under_ ~~gone~~ ||spoiler|| `code` [click](https://evil.example) # not a header"
+)
 LONG_EVIL_TITLE = EVIL_TITLE + " — " + " ".join(["a very long conference talk about lighthouses & fog signals"] * 5)
 
 
@@ -76,14 +78,22 @@ def small_digest(covered_s: float = 2530, **video_fields) -> Digest:
         writer="claude",
         hook="Keepers & their lamps: why *fog* mattered.",
         core_question="How did ships find harbours in fog?",
-        highlights=[Moment(text="The first horn", start_s=62, url=at(62)),
-                    Moment(text="No link here", start_s=125)],
-        sections=[Section(title="Horns", start_s=60, end_s=300, summary="Horns came first. Then sirens.",
-                          quote=Moment(text="It was _loud_ & clear", start_s=90, url=at(90)),
-                          deeper=[QA(question="How loud?", answer="Very.", start_s=95)])],
+        highlights=[Moment(text="The first horn", start_s=62, url=at(62)), Moment(text="No link here", start_s=125)],
+        sections=[
+            Section(
+                title="Horns",
+                start_s=60,
+                end_s=300,
+                summary="Horns came first. Then sirens.",
+                quote=Moment(text="It was _loud_ & clear", start_s=90, url=at(90)),
+                deeper=[QA(question="How loud?", answer="Very.", start_s=95)],
+            )
+        ],
         takeaways=["Fog kills.", "Sound carries."],
         qa=[QA(question="Who paid?", answer="The state.", start_s=400), QA(question="When?", answer="1900s.")],
-        reading_minutes=3.4, watch_minutes=42, saved_minutes=38.6,
+        reading_minutes=3.4,
+        watch_minutes=42,
+        saved_minutes=38.6,
     )
 
 
@@ -94,19 +104,48 @@ def huge_digest(title: str = EVIL_TITLE) -> Digest:
         writer="claude-opus",
         hook=" ".join(sentences(6, "hook")),
         core_question="What did **lighthouse** keepers & sailors need from <@&456> each other?",
-        highlights=[Moment(text=" ".join(sentences(8, f"highlight {i}", 400))[:400].strip(), start_s=60 * i + 5,
-                           url=at(60 * i + 5) if i % 2 else None) for i in range(8)],
-        sections=[Section(title=f"Part {i} *of* 6 & more", start_s=600 * i, end_s=600 * i + 599,
-                          summary=" ".join(sentences(4, f"section {i}", 2500)),
-                          quote=Moment(text=f"Quote {i}: the lamp & the _horn_\nsecond line {i}", start_s=600 * i + 30,
-                                       url=at(600 * i + 30)),
-                          deeper=[QA(question=f"Deeper {i}.{j} & why?", answer=" ".join(sentences(3, f"deeper {i}.{j}")),
-                                     start_s=600 * i + 60 * j) for j in range(3)])
-                  for i in range(6)],
+        highlights=[
+            Moment(
+                text=" ".join(sentences(8, f"highlight {i}", 400))[:400].strip(),
+                start_s=60 * i + 5,
+                url=at(60 * i + 5) if i % 2 else None,
+            )
+            for i in range(8)
+        ],
+        sections=[
+            Section(
+                title=f"Part {i} *of* 6 & more",
+                start_s=600 * i,
+                end_s=600 * i + 599,
+                summary=" ".join(sentences(4, f"section {i}", 2500)),
+                quote=Moment(
+                    text=f"Quote {i}: the lamp & the _horn_\nsecond line {i}",
+                    start_s=600 * i + 30,
+                    url=at(600 * i + 30),
+                ),
+                deeper=[
+                    QA(
+                        question=f"Deeper {i}.{j} & why?",
+                        answer=" ".join(sentences(3, f"deeper {i}.{j}")),
+                        start_s=600 * i + 60 * j,
+                    )
+                    for j in range(3)
+                ],
+            )
+            for i in range(6)
+        ],
         takeaways=[f"Takeaway {i}: light & sound **together** beat fog {i} times." for i in range(20)],
-        qa=[QA(question=f"Closing question {i} `q`?", answer=" ".join(sentences(4, f"closing {i}")),
-               start_s=100.0 * i if i % 2 else None) for i in range(6)],
-        reading_minutes=14.2, watch_minutes=245, saved_minutes=230.8,
+        qa=[
+            QA(
+                question=f"Closing question {i} `q`?",
+                answer=" ".join(sentences(4, f"closing {i}")),
+                start_s=100.0 * i if i % 2 else None,
+            )
+            for i in range(6)
+        ],
+        reading_minutes=14.2,
+        watch_minutes=245,
+        saved_minutes=230.8,
     )
 
 
@@ -204,21 +243,28 @@ def in_order(text: str, pieces: list[str]) -> bool:
 # --- escaping ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("raw, escaped", [
-    ("@everyone and @here", "@\u200beveryone and @\u200bhere"),
-    ("**bold** _it_ ~~s~~ ||sp|| `c`", "\\*\\*bold\\*\\* \\_it\\_ \\~\\~s\\~\\~ \\|\\|sp\\|\\| \\`c\\`"),
-    ("<@123> <@!123> <@&9> <#42> <t:1700000000:R> </recap:1> <:fog:1> <a:fog:2>",
-     "\\<@123> \\<@!123> \\<@&9> \\<#42> \\<t:1700000000:R> \\</recap:1> \\<:fog:1> \\<a:fog:2>"),
-    ("<@123456789012345678>", "\\<@\u200b123456789012345678>"),
-    ("[click](https://evil.example)", "\\[click\\](https://evil.example)"),
-    ("# title\n> quote\n- item\n* star\n+ plus\n1. one\n-# small", "\\# title\n\\> quote\n\\- item\n\\* star\n\\+ plus\n"
-                                                                   "1\\. one\n\\-# small"),
-    ("a\n\n- b", "a\n\n\\- b"),  # escape_markdown alone leaves this a list
-    ("  - indented", "  \\- indented"),
-    ("back\\slash", "back\\\\slash"),
-    ("see https://example.com/a_b_c?x=*1* now", "see https://example.com/a_b_c?x=*1* now"),  # links stay links
-    ("2024 was foggy. 3 > 2", "2024 was foggy. 3 > 2"),
-])
+@pytest.mark.parametrize(
+    "raw, escaped",
+    [
+        ("@everyone and @here", "@\u200beveryone and @\u200bhere"),
+        ("**bold** _it_ ~~s~~ ||sp|| `c`", "\\*\\*bold\\*\\* \\_it\\_ \\~\\~s\\~\\~ \\|\\|sp\\|\\| \\`c\\`"),
+        (
+            "<@123> <@!123> <@&9> <#42> <t:1700000000:R> </recap:1> <:fog:1> <a:fog:2>",
+            "\\<@123> \\<@!123> \\<@&9> \\<#42> \\<t:1700000000:R> \\</recap:1> \\<:fog:1> \\<a:fog:2>",
+        ),
+        ("<@123456789012345678>", "\\<@\u200b123456789012345678>"),
+        ("[click](https://evil.example)", "\\[click\\](https://evil.example)"),
+        (
+            "# title\n> quote\n- item\n* star\n+ plus\n1. one\n-# small",
+            "\\# title\n\\> quote\n\\- item\n\\* star\n\\+ plus\n1\\. one\n\\-# small",
+        ),
+        ("a\n\n- b", "a\n\n\\- b"),  # escape_markdown alone leaves this a list
+        ("  - indented", "  \\- indented"),
+        ("back\\slash", "back\\\\slash"),
+        ("see https://example.com/a_b_c?x=*1* now", "see https://example.com/a_b_c?x=*1* now"),  # links stay links
+        ("2024 was foggy. 3 > 2", "2024 was foggy. 3 > 2"),
+    ],
+)
 def test_escape(raw, escaped):
     assert escape(raw) == escaped
 
@@ -256,9 +302,15 @@ def test_digest_buttons_carry_the_video_key():
     messages = digest_messages(small_digest())
     [row] = messages[-1]["components"]
     assert [(b["label"], b["custom_id"]) for b in row["components"]] == [
-        ("Full digest", f"{FULL_DIGEST}:{KEY}"), ("Transcript", f"{TRANSCRIPT}:{KEY}"), ("Ask a question", f"{ASK}:{KEY}")]
+        ("Full digest", f"{FULL_DIGEST}:{KEY}"),
+        ("Transcript", f"{TRANSCRIPT}:{KEY}"),
+        ("Ask a question", f"{ASK}:{KEY}"),
+    ]
     assert [parse_custom_id(b["custom_id"]) for b in row["components"]] == [
-        (FULL_DIGEST, KEY), (TRANSCRIPT, KEY), (ASK, KEY)]
+        (FULL_DIGEST, KEY),
+        (TRANSCRIPT, KEY),
+        (ASK, KEY),
+    ]
 
 
 def test_custom_ids_and_long_keys():
@@ -278,9 +330,11 @@ def test_custom_ids_and_long_keys():
 
 def test_partial_transcript_is_said_in_the_footer():
     assert footers(digest_messages(small_digest(covered_s=1200))) == [
-        "transcript: captions · covers the first 20:00 of 42:10 · writer: claude"]
+        "transcript: captions · covers the first 20:00 of 42:10 · writer: claude"
+    ]
     assert footers(digest_messages(small_digest(covered_s=2500))) == [  # 98.8%: covered
-        "transcript: captions · writer: claude"]
+        "transcript: captions · writer: claude"
+    ]
 
 
 def test_unknown_duration_channel_and_url():
@@ -362,8 +416,9 @@ def test_many_takeaways_continue_in_further_messages_with_buttons_last():
 
 def test_untrusted_text_pings_nobody():
     d = small_digest(title="@everyone <@123456789012345678> **bold**")
-    d = d.model_copy(update={"hook": "Say @here & <@&123456789012345678> [now](https://evil.example)",
-                             "writer": "w @everyone"})
+    d = d.model_copy(
+        update={"hook": "Say @here & <@&123456789012345678> [now](https://evil.example)", "writer": "w @everyone"}
+    )
     messages = digest_messages(d)
     check_messages(messages)
     text = all_text(messages)
@@ -454,10 +509,15 @@ def test_quote_of_one_word_longer_than_a_card_is_cut_and_stays_quoted():
 
 def test_grounded_answer_cites_its_sources():
     long_words = "word & *thing* " * 40
-    answer = Answer(question="Who paid?", answer="The state paid & **kept** the lights.", grounded=True, citations=[
-        Citation(start_s=400, end_s=410, text="the state paid for every lamp", url=at(400)),
-        Citation(start_s=3725, end_s=3730, text=long_words),
-    ])
+    answer = Answer(
+        question="Who paid?",
+        answer="The state paid & **kept** the lights.",
+        grounded=True,
+        citations=[
+            Citation(start_s=400, end_s=410, text="the state paid for every lamp", url=at(400)),
+            Citation(start_s=3725, end_s=3730, text=long_words),
+        ],
+    )
     messages = answer_messages(answer)
     check_messages(messages)
     [[embed]] = [m["embeds"] for m in messages]
@@ -466,14 +526,18 @@ def test_grounded_answer_cites_its_sources():
     lines = sources.split("\n")
     assert lines[:2] == ["**Sources**", f"• [[6:40]]({at(400)}) “the state paid for every lamp”"]
     assert lines[2].startswith("• [1:02:05] “word & \\*thing\\*") and lines[2].endswith("…”")
-    quoted = lines[2][len("• [1:02:05] “"):-1].replace("\\*", "*")
+    quoted = lines[2][len("• [1:02:05] “") : -1].replace("\\*", "*")
     assert len(quoted) <= 200 and long_words.startswith(quoted[:-1].rstrip())
     assert "footer" not in embed and "Who paid?" not in embed["description"]
 
 
 def test_ungrounded_answer_says_so_and_cites_nothing():
-    answer = Answer(question="What about cats?", answer="I could not find cats in this talk.", grounded=False,
-                    citations=[Citation(start_s=1, end_s=2, text="nearest words")])
+    answer = Answer(
+        question="What about cats?",
+        answer="I could not find cats in this talk.",
+        grounded=False,
+        citations=[Citation(start_s=1, end_s=2, text="nearest words")],
+    )
     messages = answer_messages(answer)
     check_messages(messages)
     [[embed]] = [m["embeds"] for m in messages]
@@ -491,8 +555,12 @@ def test_answer_can_repeat_its_question():
 
 def test_long_answer_splits():
     body = "\n\n".join(" ".join(sentences(12, f"para {i}")) for i in range(20))
-    answer = Answer(question="q", answer=body, grounded=True,
-                    citations=[Citation(start_s=i, end_s=i + 1, text=f"cite {i}", url=at(i)) for i in range(30)])
+    answer = Answer(
+        question="q",
+        answer=body,
+        grounded=True,
+        citations=[Citation(start_s=i, end_s=i + 1, text=f"cite {i}", url=at(i)) for i in range(30)],
+    )
     messages = answer_messages(answer)
     check_messages(messages)
     assert len(messages) >= 2
@@ -514,8 +582,10 @@ def test_progress_is_one_content_line():
 def test_notice_is_content_and_escaped():
     message = notice_message("I couldn't summarise https://x.example/a_b: *private* video <@123>.\nPaste another.")
     check_messages([message])
-    assert message == {"content": "I couldn't summarise https://x.example/a_b: \\*private\\* video \\<@123>.\n"
-                                  "Paste another.", "embeds": []}
+    assert message == {
+        "content": "I couldn't summarise https://x.example/a_b: \\*private\\* video \\<@123>.\nPaste another.",
+        "embeds": [],
+    }
 
 
 def test_oversized_notice_is_still_one_valid_message():
@@ -527,13 +597,22 @@ def test_oversized_notice_is_still_one_valid_message():
 # --- into discord.py -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("make", [
-    lambda: digest_messages(huge_digest()),
-    lambda: full_digest_messages(huge_digest(title=LONG_EVIL_TITLE)),
-    lambda: answer_messages(Answer(question="q", answer="a *b*", grounded=True,
-                                   citations=[Citation(start_s=1, end_s=2, text="c", url=at(1))])),
-    lambda: [progress_message("Watching…"), notice_message("Nope.")],
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: digest_messages(huge_digest()),
+        lambda: full_digest_messages(huge_digest(title=LONG_EVIL_TITLE)),
+        lambda: answer_messages(
+            Answer(
+                question="q",
+                answer="a *b*",
+                grounded=True,
+                citations=[Citation(start_s=1, end_s=2, text="c", url=at(1))],
+            )
+        ),
+        lambda: [progress_message("Watching…"), notice_message("Nope.")],
+    ],
+)
 def test_to_discord_gives_embeds_that_round_trip(make):
     for payload in make():
         kwargs = to_discord(payload)
@@ -545,6 +624,7 @@ def test_to_discord_gives_embeds_that_round_trip(make):
         if payload.get("components"):
             assert kwargs["view"].to_components() == [
                 {**row, "components": [{**b, "disabled": False} for b in row["components"]]}
-                for row in payload["components"]]
+                for row in payload["components"]
+            ]
         else:
             assert "view" not in kwargs

@@ -71,8 +71,9 @@ def schema_validator(kind: str):
     if schema is None:
         pytest.skip(f"digest schema not found at {SCHEMA_PATH} (nor a copy in tests/fixtures)")
     jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator({**schema, "oneOf": [{"$ref": f"#/$defs/{kind}"}]}), \
-        jsonschema.Draft202012Validator(schema)
+    return jsonschema.Draft202012Validator(
+        {**schema, "oneOf": [{"$ref": f"#/$defs/{kind}"}]}
+    ), jsonschema.Draft202012Validator(schema)
 
 
 def is_made_of(text: str, said: list[str]) -> bool:
@@ -80,7 +81,7 @@ def is_made_of(text: str, said: list[str]) -> bool:
     rest = text
     for sentence in said:
         if rest.startswith(sentence):
-            rest = rest[len(sentence):].lstrip()
+            rest = rest[len(sentence) :].lstrip()
     return rest == "" and text != ""
 
 
@@ -262,13 +263,16 @@ def test_when_the_fresnel_lens_was_invented_cites_the_1822_sentence():
     assert "eighteen twenty two" in a.answer
 
 
-@pytest.mark.parametrize("talk, question", [
-    ("bees", "What is the capital of France?"),
-    ("bees", "How do I bake sourdough bread?"),
-    ("bees", "How many eyes does a bee have?"),
-    ("lighthouses", "What is the capital of France?"),
-    ("lighthouses", "How do I bake sourdough bread?"),
-])
+@pytest.mark.parametrize(
+    "talk, question",
+    [
+        ("bees", "What is the capital of France?"),
+        ("bees", "How do I bake sourdough bread?"),
+        ("bees", "How many eyes does a bee have?"),
+        ("lighthouses", "What is the capital of France?"),
+        ("lighthouses", "How do I bake sourdough bread?"),
+    ],
+)
 def test_unrelated_questions_are_not_answered(talk, question):
     a = ask(talk, question)
     assert a.grounded is False and a.citations == []
@@ -297,16 +301,21 @@ def test_a_question_in_another_tense_finds_its_answer():
     assert [c.text for c in a.citations] == ["Electric lamps and timers replaced the keepers."]
 
 
-@pytest.mark.parametrize("talk, question", [
-    ("bees", "How long does a worker live in summer?"),
-    ("lighthouses", "When was the Fresnel lens invented?"),
-    ("bees", "What is the capital of France?"),
-])
+@pytest.mark.parametrize(
+    "talk, question",
+    [
+        ("bees", "How long does a worker live in summer?"),
+        ("lighthouses", "When was the Fresnel lens invented?"),
+        ("bees", "What is the capital of France?"),
+    ],
+)
 def test_answers_survive_grounding_and_validate_against_the_schema(talk, question):
     answer_only, either = schema_validator("answer")
     a = ask(talk, question)
     grounded = finish_answer(ground_answer(a, sentence_transcript(talk)), video(talk).url)
-    assert [(c.start_s, c.end_s, c.text) for c in grounded.citations] == [(c.start_s, c.end_s, c.text) for c in a.citations]
+    assert [(c.start_s, c.end_s, c.text) for c in grounded.citations] == [
+        (c.start_s, c.end_s, c.text) for c in a.citations
+    ]
     assert grounded.grounded == a.grounded
     doc = grounded.model_dump(mode="json")
     assert [f"{list(e.absolute_path)}: {e.message}" for e in answer_only.iter_errors(doc)] == []
@@ -335,8 +344,9 @@ print(json.dumps([ExtractiveWriter().write_digest(video(t), sentence_transcript(
 def test_digests_do_not_depend_on_hash_randomisation():
     def run(seed: str) -> str:
         env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(REPO)}
-        return subprocess.run([sys.executable, "-c", _PRINT_DIGESTS], cwd=REPO, env=env,
-                              capture_output=True, text=True, check=True).stdout
+        return subprocess.run(
+            [sys.executable, "-c", _PRINT_DIGESTS], cwd=REPO, env=env, capture_output=True, text=True, check=True
+        ).stdout
 
     first = run("1")
     assert json.loads(first)[0]["writer"] == "extractive"

@@ -69,9 +69,17 @@ def digest_request(client, question="Write the digest.", transcript=TRANSCRIPT, 
 def post_raw(fake, body, path="/v1/messages", method="POST", headers=None):
     """A request without the SDK: (status, headers, parsed body)."""
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(fake.base_url + path, data=data, method=method, headers={
-        "x-api-key": "test-key", "anthropic-version": "2023-06-01",
-        "content-type": "application/json", **(headers or {})})
+    request = urllib.request.Request(
+        fake.base_url + path,
+        data=data,
+        method=method,
+        headers={
+            "x-api-key": "test-key",
+            "anthropic-version": "2023-06-01",
+            "content-type": "application/json",
+            **(headers or {}),
+        },
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, dict(response.headers), json.loads(response.read())
@@ -111,8 +119,9 @@ def test_tool_use_reply_is_parsed_and_the_request_recorded(fake, client):
 
 def test_text_reply_with_explicit_usage(fake, client):
     fake.push_text("Bees dance at [00:00].", usage={"input_tokens": 321, "output_tokens": 9})
-    message = client.messages.create(model=MODEL, max_tokens=200,
-                                     messages=[{"role": "user", "content": "Why do bees dance?"}])
+    message = client.messages.create(
+        model=MODEL, max_tokens=200, messages=[{"role": "user", "content": "Why do bees dance?"}]
+    )
     [block] = message.content
     assert isinstance(block, TextBlock) and block.text == "Bees dance at [00:00]."
     assert message.stop_reason == "end_turn"
@@ -123,8 +132,9 @@ def test_text_reply_with_explicit_usage(fake, client):
 
 def test_usage_is_computed_from_the_request_when_not_given(fake, client):
     fake.push_text("z" * 20)
-    message = client.messages.create(model=MODEL, max_tokens=200, system="s" * 400,
-                                     messages=[{"role": "user", "content": "q" * 40}])
+    message = client.messages.create(
+        model=MODEL, max_tokens=200, system="s" * 400, messages=[{"role": "user", "content": "q" * 40}]
+    )
     assert message.usage.input_tokens == 100 + 10
     assert message.usage.output_tokens == 5
     assert fake.count_tokens("x" * 9) == 3
@@ -162,9 +172,15 @@ def test_prefix_below_the_minimum_is_not_cached(fake, client):
 
 def test_cache_in_messages_depends_on_tools_and_tool_choice(fake, client):
     def ask(question, **kwargs):
-        messages = [{"role": "user", "content": [
-            {"type": "text", "text": TRANSCRIPT, "cache_control": {"type": "ephemeral", "ttl": "1h"}},
-            {"type": "text", "text": question}]}]
+        messages = [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": TRANSCRIPT, "cache_control": {"type": "ephemeral", "ttl": "1h"}},
+                    {"type": "text", "text": question},
+                ],
+            }
+        ]
         return client.messages.create(model=MODEL, max_tokens=300, messages=messages, **kwargs).usage
 
     fake.push_text("one")
@@ -180,21 +196,31 @@ def test_cache_in_messages_depends_on_tools_and_tool_choice(fake, client):
 
 def test_moved_breakpoint_finds_the_earlier_prefix(fake, client):
     """Multi-turn: the breakpoint moves to the newest turn; the API looks back for the old prefix."""
-    turn1 = [{"role": "user", "content": [
-        {"type": "text", "text": TRANSCRIPT, "cache_control": {"type": "ephemeral"}},
-        {"type": "text", "text": "What do bees do?"}]}]
+    turn1 = [
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": TRANSCRIPT, "cache_control": {"type": "ephemeral"}},
+                {"type": "text", "text": "What do bees do?"},
+            ],
+        }
+    ]
     fake.push_text("They dance.")
     fake.push_text("To point at flowers.")
     first = client.messages.create(model=MODEL, max_tokens=100, messages=turn1).usage
-    turn2 = [{"role": "user", "content": [{"type": "text", "text": TRANSCRIPT},
-                                          {"type": "text", "text": "What do bees do?"}]},
-             {"role": "assistant", "content": "They dance."},
-             {"role": "user", "content": [{"type": "text", "text": "Why?",
-                                           "cache_control": {"type": "ephemeral"}}]}]
+    turn2 = [
+        {
+            "role": "user",
+            "content": [{"type": "text", "text": TRANSCRIPT}, {"type": "text", "text": "What do bees do?"}],
+        },
+        {"role": "assistant", "content": "They dance."},
+        {"role": "user", "content": [{"type": "text", "text": "Why?", "cache_control": {"type": "ephemeral"}}]},
+    ]
     second = client.messages.create(model=MODEL, max_tokens=100, messages=turn2).usage
     assert second.cache_read_input_tokens == first.cache_creation_input_tokens
     assert second.cache_creation_input_tokens == (
-        fake.count_tokens("What do bees do?") + fake.count_tokens("They dance.") + fake.count_tokens("Why?"))
+        fake.count_tokens("What do bees do?") + fake.count_tokens("They dance.") + fake.count_tokens("Why?")
+    )
     assert second.input_tokens == 0
 
 
@@ -244,8 +270,11 @@ def test_wrong_key_is_an_authentication_error(fake):
 def test_bad_alternation_is_a_bad_request(fake, client):
     fake.push_text("never sent")
     with pytest.raises(anthropic.BadRequestError) as caught:
-        client.messages.create(model=MODEL, max_tokens=10, messages=[
-            {"role": "user", "content": "hi"}, {"role": "user", "content": "again"}])
+        client.messages.create(
+            model=MODEL,
+            max_tokens=10,
+            messages=[{"role": "user", "content": "hi"}, {"role": "user", "content": "again"}],
+        )
     assert caught.value.type == "invalid_request_error"
     assert "alternate" in caught.value.api_message
     assert len(fake.requests) == 1 and fake.pending == 1
@@ -254,24 +283,39 @@ def test_bad_alternation_is_a_bad_request(fake, client):
 GOOD = {"model": MODEL, "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}
 
 
-@pytest.mark.parametrize("body, needle", [
-    ({k: v for k, v in GOOD.items() if k != "model"}, "model: Field required"),
-    ({k: v for k, v in GOOD.items() if k != "max_tokens"}, "max_tokens: Field required"),
-    ({k: v for k, v in GOOD.items() if k != "messages"}, "messages: Field required"),
-    ({**GOOD, "messages": []}, "at least one message"),
-    ({**GOOD, "messages": [{"role": "assistant", "content": "hi"}]}, "first message"),
-    ({**GOOD, "messages": [{"role": "user", "content": ""}]}, "non-empty"),
-    ({**GOOD, "messages": [{"role": "user", "content": [{"type": "text", "text": ""}]}]}, "non-empty"),
-    ({**GOOD, "temprature": 0.2}, "temprature: Extra inputs are not permitted"),
-    ({**GOOD, "system": [{"type": "text", "text": f"s{i}", "cache_control": {"type": "ephemeral"}}
-                         for i in range(5)]}, "maximum of 4 blocks with cache_control"),
-    ({**GOOD, "tools": [DIGEST_TOOL], "tool_choice": {"type": "tool", "name": "nope"}}, "'nope' not found"),
-    ({**GOOD, "tool_choice": {"type": "any"}}, "while providing tools"),
-    ({**GOOD, "tools": [DIGEST_TOOL, DIGEST_TOOL]}, "unique"),
-    ({**GOOD, "tools": [{"name": "bad name", "input_schema": {"type": "object"}}]}, "pattern"),
-    ({**GOOD, "messages": [{"role": "user", "content": [
-        {"type": "tool_result", "tool_use_id": "toolu_x", "content": "42"}]}]}, "unexpected `tool_use_id`"),
-])
+@pytest.mark.parametrize(
+    "body, needle",
+    [
+        ({k: v for k, v in GOOD.items() if k != "model"}, "model: Field required"),
+        ({k: v for k, v in GOOD.items() if k != "max_tokens"}, "max_tokens: Field required"),
+        ({k: v for k, v in GOOD.items() if k != "messages"}, "messages: Field required"),
+        ({**GOOD, "messages": []}, "at least one message"),
+        ({**GOOD, "messages": [{"role": "assistant", "content": "hi"}]}, "first message"),
+        ({**GOOD, "messages": [{"role": "user", "content": ""}]}, "non-empty"),
+        ({**GOOD, "messages": [{"role": "user", "content": [{"type": "text", "text": ""}]}]}, "non-empty"),
+        ({**GOOD, "temprature": 0.2}, "temprature: Extra inputs are not permitted"),
+        (
+            {
+                **GOOD,
+                "system": [{"type": "text", "text": f"s{i}", "cache_control": {"type": "ephemeral"}} for i in range(5)],
+            },
+            "maximum of 4 blocks with cache_control",
+        ),
+        ({**GOOD, "tools": [DIGEST_TOOL], "tool_choice": {"type": "tool", "name": "nope"}}, "'nope' not found"),
+        ({**GOOD, "tool_choice": {"type": "any"}}, "while providing tools"),
+        ({**GOOD, "tools": [DIGEST_TOOL, DIGEST_TOOL]}, "unique"),
+        ({**GOOD, "tools": [{"name": "bad name", "input_schema": {"type": "object"}}]}, "pattern"),
+        (
+            {
+                **GOOD,
+                "messages": [
+                    {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_x", "content": "42"}]}
+                ],
+            },
+            "unexpected `tool_use_id`",
+        ),
+    ],
+)
 def test_invalid_requests_are_rejected(fake, body, needle):
     status, headers, payload = post_raw(fake, body)
     assert status == 400
@@ -313,8 +357,11 @@ def test_concurrent_requests_with_a_responder(fake, client):
 def test_responder_may_return_text_and_queue_goes_first(fake, client):
     fake.responder = lambda body: "from the responder"
     fake.push(text("from the queue"))
-    ask = lambda: client.messages.create(model=MODEL, max_tokens=50,  # noqa: E731
-                                         messages=[{"role": "user", "content": "hi"}]).content[0].text
+
+    def ask() -> str:
+        reply = client.messages.create(model=MODEL, max_tokens=50, messages=[{"role": "user", "content": "hi"}])
+        return reply.content[0].text
+
     assert [ask(), ask()] == ["from the queue", "from the responder"]
 
 
@@ -325,16 +372,18 @@ def test_max_tokens_and_stop_sequences(fake, client):
     assert message.content[0].text == ("word " * 100)[:20]
 
     fake.push_text("Answer: 42\n\nHuman: more")
-    message = client.messages.create(model=MODEL, max_tokens=50, stop_sequences=["\n\nHuman:"],
-                                     messages=[{"role": "user", "content": "hi"}])
+    message = client.messages.create(
+        model=MODEL, max_tokens=50, stop_sequences=["\n\nHuman:"], messages=[{"role": "user", "content": "hi"}]
+    )
     assert message.stop_reason == "stop_sequence" and message.stop_sequence == "\n\nHuman:"
     assert message.content[0].text == "Answer: 42"
 
 
 def test_streaming(fake, client):
     fake.push_tool_use("write_digest", {"hook": "Bees dance.", "points": ["x" * 50]}, preamble="Here it is.")
-    with client.messages.stream(model=MODEL, max_tokens=500, messages=[{"role": "user", "content": "go"}],
-                                tools=[DIGEST_TOOL]) as stream:
+    with client.messages.stream(
+        model=MODEL, max_tokens=500, messages=[{"role": "user", "content": "go"}], tools=[DIGEST_TOOL]
+    ) as stream:
         message = stream.get_final_message()
     assert [b.type for b in message.content] == ["text", "tool_use"]
     assert message.content[0].text == "Here it is."
@@ -344,11 +393,19 @@ def test_streaming(fake, client):
 
 
 def test_structured_output(fake, client):
-    schema = {"type": "object", "properties": {"hook": {"type": "string"}}, "required": ["hook"],
-              "additionalProperties": False}
+    schema = {
+        "type": "object",
+        "properties": {"hook": {"type": "string"}},
+        "required": ["hook"],
+        "additionalProperties": False,
+    }
     fake.push_json({"hook": "Bees dance."})
-    message = client.messages.create(model=MODEL, max_tokens=100, messages=[{"role": "user", "content": "go"}],
-                                     output_config={"format": {"type": "json_schema", "schema": schema}})
+    message = client.messages.create(
+        model=MODEL,
+        max_tokens=100,
+        messages=[{"role": "user", "content": "go"}],
+        output_config={"format": {"type": "json_schema", "schema": schema}},
+    )
     assert json.loads(message.content[0].text) == {"hook": "Bees dance."}
 
 

@@ -170,7 +170,9 @@ async def test_a_second_thread_on_a_message_and_editing_others_are_refused(fake:
             await got.channel.get_partial_message(1234).reply("x")
         assert exc.value.code == 50035 and "message_reference" in exc.value.text
         forum = client.get_channel(FORUM_ID)
-        made = await forum.create_thread(name="A recap", content="starter", file=discord.File(io.BytesIO(b"hi"), "a.txt"))
+        made = await forum.create_thread(
+            name="A recap", content="starter", file=discord.File(io.BytesIO(b"hi"), "a.txt")
+        )
         assert made.thread.id == made.message.id and made.message.content == "starter"
     assert fake.messages[made.thread.id][0]["attachments"][0]["filename"] == "a.txt"
 
@@ -229,10 +231,22 @@ async def test_limits_are_refused_like_discord(fake: FakeDiscord):
         assert exc.value.code == 50006
 
     bad = [r for r in fake.requests if r.status == 400]
-    assert bad[0].response == {"message": "Invalid Form Body", "code": 50035, "errors": {"content": {
-        "_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 2000 or fewer in length."}]}}}
-    assert bad[1].response["errors"] == {"embeds": {"0": {"description": {"_errors": [
-        {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 4096 or fewer in length."}]}}}}
+    assert bad[0].response == {
+        "message": "Invalid Form Body",
+        "code": 50035,
+        "errors": {
+            "content": {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 2000 or fewer in length."}]}
+        },
+    }
+    assert bad[1].response["errors"] == {
+        "embeds": {
+            "0": {
+                "description": {
+                    "_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 4096 or fewer in length."}]
+                }
+            }
+        }
+    }
 
 
 async def test_raw_http_answers(fake: FakeDiscord):
@@ -247,7 +261,11 @@ async def test_raw_http_answers(fake: FakeDiscord):
             assert resp.status == 401
         async with http.get(f"{fake.rest_url}/gateway/bot", headers=headers) as resp:
             assert (await resp.json())["url"] == fake.gateway_url
-        embed = {"title": "t" * 257, "fields": [{"name": "n", "value": "v" * 1025}] * 26, "footer": {"text": "f" * 2049}}
+        embed = {
+            "title": "t" * 257,
+            "fields": [{"name": "n", "value": "v" * 1025}] * 26,
+            "footer": {"text": "f" * 2049},
+        }
         url = f"{fake.rest_url}/channels/{CHANNEL_ID}/messages"
         async with http.post(url, json={"embeds": [embed] * 11}, headers=headers) as resp:
             assert resp.status == 400

@@ -149,7 +149,12 @@ def test_block_limits(fake: FakeSlack, client: WebClient):
         [{"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}],
         [{"type": "header", "text": {"type": "mrkdwn", "text": "h"}}],
         [section("")],
-        [{"type": "actions", "elements": [{"type": "button", "text": {"type": "plain_text", "text": "b" * 76}, "action_id": "a"}]}],
+        [
+            {
+                "type": "actions",
+                "elements": [{"type": "button", "text": {"type": "plain_text", "text": "b" * 76}, "action_id": "a"}],
+            }
+        ],
         [{"type": "context", "elements": [{"type": "mrkdwn", "text": "c"}] * 11}],
         [{"type": "bogus"}],
         [{**section("a"), "block_id": "same"}, {**section("b"), "block_id": "same"}],
@@ -181,8 +186,12 @@ def test_unknown_method(fake: FakeSlack, client: WebClient):
 def test_files_upload_v2_round_trip(fake: FakeSlack, client: WebClient):
     data = b"00:00:01 hello\n00:00:05 world\n" * 100
     resp = client.files_upload_v2(
-        channel="C1", thread_ts="1700000000.000100", content=data, filename="transcript.txt",
-        title="Transcript", initial_comment="Here is the transcript",
+        channel="C1",
+        thread_ts="1700000000.000100",
+        content=data,
+        filename="transcript.txt",
+        title="Transcript",
+        initial_comment="Here is the transcript",
     )
     assert resp["ok"]
     file_id = resp["file"]["id"]
@@ -203,11 +212,19 @@ def test_files_upload_v2_round_trip(fake: FakeSlack, client: WebClient):
 
 def test_views_conversations_users_reactions_connections(fake: FakeSlack, client: WebClient):
     view = {
-        "type": "modal", "callback_id": "ask", "private_metadata": '{"video": 1}',
+        "type": "modal",
+        "callback_id": "ask",
+        "private_metadata": '{"video": 1}',
         "title": {"type": "plain_text", "text": "Ask a question"},
         "submit": {"type": "plain_text", "text": "Ask"},
-        "blocks": [{"type": "input", "block_id": "q", "label": {"type": "plain_text", "text": "Question"},
-                    "element": {"type": "plain_text_input", "action_id": "text"}}],
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "q",
+                "label": {"type": "plain_text", "text": "Question"},
+                "element": {"type": "plain_text_input", "action_id": "text"},
+            }
+        ],
     }
     opened = client.views_open(trigger_id="123.456.abc", view=view)
     assert opened["view"]["id"].startswith("V") and opened["view"]["private_metadata"] == '{"video": 1}'
@@ -305,8 +322,13 @@ def test_sign_matches_slack_sdk_signature_verifier():
     headers = fs.sign(body, SECRET)
     verifier = SignatureVerifier(SECRET)
     assert verifier.is_valid(body, headers["X-Slack-Request-Timestamp"], headers["X-Slack-Signature"])
-    assert verifier.generate_signature(timestamp="1531420618", body=body) == fs.sign(body, SECRET, 1531420618)["X-Slack-Signature"]
-    assert not verifier.is_valid(body, headers["X-Slack-Request-Timestamp"], fs.sign(body, "other")["X-Slack-Signature"])
+    assert (
+        verifier.generate_signature(timestamp="1531420618", body=body)
+        == fs.sign(body, SECRET, 1531420618)["X-Slack-Signature"]
+    )
+    assert not verifier.is_valid(
+        body, headers["X-Slack-Request-Timestamp"], fs.sign(body, "other")["X-Slack-Signature"]
+    )
     old = fs.sign(body, SECRET, int(time.time()) - 600)
     assert not verifier.is_valid(body, old["X-Slack-Request-Timestamp"], old["X-Slack-Signature"])
 
@@ -326,19 +348,38 @@ def test_payload_shapes():
     assert bot["subtype"] == "bot_message" and bot["bot_id"]
     edit = json.loads(fs.message_changed("new", ts="1.000001", previous_text="old")[0])["event"]
     assert edit["subtype"] == "message_changed" and edit["message"]["ts"] == "1.000001"
-    assert json.loads(fs.url_verification("abc")[0]) == {"token": fs.VERIFICATION_TOKEN, "challenge": "abc", "type": "url_verification"}
+    assert json.loads(fs.url_verification("abc")[0]) == {
+        "token": fs.VERIFICATION_TOKEN,
+        "challenge": "abc",
+        "type": "url_verification",
+    }
 
     body, ctype = fs.slash_command("https://youtu.be/x", response_url="http://r")
     form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
     assert ctype == fs.FORM and form["command"] == "/recap" and form["text"] == "https://youtu.be/x"
     assert {"user_id", "channel_id", "team_id", "trigger_id", "response_url", "api_app_id"} <= form.keys()
 
-    msg = {"ts": "5.000001", "thread_ts": "4.000001", "blocks": [{"type": "actions", "block_id": "btns",
-           "elements": [{"type": "button", "action_id": "full", "text": {"type": "plain_text", "text": "Full"}}]}]}
+    msg = {
+        "ts": "5.000001",
+        "thread_ts": "4.000001",
+        "blocks": [
+            {
+                "type": "actions",
+                "block_id": "btns",
+                "elements": [{"type": "button", "action_id": "full", "text": {"type": "plain_text", "text": "Full"}}],
+            }
+        ],
+    }
     body, ctype = fs.block_actions("full", "v1", message=msg, channel="C1")
     payload = json.loads(parse_qs(body.decode())["payload"][0])
     assert payload["type"] == "block_actions" and payload["actions"][0]["block_id"] == "btns"
-    assert payload["container"] == {"type": "message", "message_ts": "5.000001", "channel_id": "C1", "is_ephemeral": False, "thread_ts": "4.000001"}
+    assert payload["container"] == {
+        "type": "message",
+        "message_ts": "5.000001",
+        "channel_id": "C1",
+        "is_ephemeral": False,
+        "thread_ts": "4.000001",
+    }
     assert payload["message"]["ts"] == "5.000001" and payload["channel"]["id"] == "C1" and payload["trigger_id"]
 
     body, _ = fs.view_submission("ask", {"q": {"text": "why?"}}, private_metadata="meta")
@@ -420,7 +461,9 @@ async def test_async_bolt_over_http(fake: FakeSlack):
     @app.action("full_digest")
     async def full(ack, body, client):
         await ack()
-        await client.chat_postMessage(channel=body["channel"]["id"], thread_ts=body["container"]["message_ts"], text="full")
+        await client.chat_postMessage(
+            channel=body["channel"]["id"], thread_ts=body["container"]["message_ts"], text="full"
+        )
 
     runner = web.AppRunner(app.web_app(path="/slack/events"))
     await runner.setup()
@@ -430,7 +473,9 @@ async def test_async_bolt_over_http(fake: FakeSlack):
         host, port = runner.addresses[0][:2]
         url = f"http://{host}:{port}/slack/events"
         assert fake.calls_to("auth.test") == []  # AsyncApp verifies lazily, on the first request
-        resp = await fs.post_signed_async(url, fs.block_actions("full_digest", "1", message_ts="9.000001", channel="C3"), SECRET)
+        resp = await fs.post_signed_async(
+            url, fs.block_actions("full_digest", "1", message_ts="9.000001", channel="C3"), SECRET
+        )
         assert resp.status == 200
         call = (await fake.wait_for_async("chat.postMessage"))[0]
         assert call.params["thread_ts"] == "9.000001" and call.params["channel"] == "C3"
@@ -444,7 +489,9 @@ async def test_async_bolt_over_http(fake: FakeSlack):
 def test_bolt_message_routing_self_events_and_edits(fake: FakeSlack):
     from slack_bolt import App
 
-    app = App(client=WebClient(token=fake.token, base_url=fake.api_url), signing_secret=SECRET, process_before_response=True)
+    app = App(
+        client=WebClient(token=fake.token, base_url=fake.api_url), signing_secret=SECRET, process_before_response=True
+    )
     seen: list[tuple[str | None, str]] = []
 
     @app.message()

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from summarizer.errors import WriterFailed
 from summarizer.grounding import (
     WORDS_PER_MINUTE,
     TranscriptText,
@@ -15,7 +16,6 @@ from summarizer.grounding import (
     ground_answer,
     ground_digest,
 )
-from summarizer.errors import WriterFailed
 from summarizer.models import QA, Answer, Citation, Digest, Moment, Section, Segment, Transcript, TranscriptInfo, Video
 from summarizer.text import word_count
 from tests.support.talk_fixtures import sentence_transcript
@@ -41,12 +41,17 @@ def tt() -> TranscriptText:
 # --- snap ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("t, expected", [
-    (3.0, 3.0), (4.9, 3.0),   # inside the first segment
-    (6.7, 5.5), (9.9, 8.0),   # inside later ones
-    (15.0, 15.0),             # exactly at a start
-    (7.97, 8.0),              # a hair before a start rounds onto it
-])
+@pytest.mark.parametrize(
+    "t, expected",
+    [
+        (3.0, 3.0),
+        (4.9, 3.0),  # inside the first segment
+        (6.7, 5.5),
+        (9.9, 8.0),  # inside later ones
+        (15.0, 15.0),  # exactly at a start
+        (7.97, 8.0),  # a hair before a start rounds onto it
+    ],
+)
 def test_snap_inside_a_segment_gives_its_start(tt, t, expected):
     assert tt.snap(t) == expected
 
@@ -120,10 +125,16 @@ def test_locate_matches_whole_words_only():
 
 
 def test_locate_in_a_non_latin_transcript():
-    tt = TranscriptText(Transcript(
-        segments=[Segment(start=0, end=2, text="Пчёлы живут в ульях."),
-                  Segment(start=2, end=4, text="У улья одна матка.")],
-        source="whisper", language="ru"))
+    tt = TranscriptText(
+        Transcript(
+            segments=[
+                Segment(start=0, end=2, text="Пчёлы живут в ульях."),
+                Segment(start=2, end=4, text="У улья одна матка."),
+            ],
+            source="whisper",
+            language="ru",
+        )
+    )
     assert tt.locate("пчёлы живут") == (0, 2)
 
 
@@ -140,47 +151,74 @@ def draft(**update) -> Digest:
         highlights=[Moment(text="Hives", start_s=3.2), Moment(text="Wax", start_s=16.0)],
         sections=[Section(title="Hive", start_s=3.0, end_s=11.0, summary="About the hive.")],
         takeaways=["Bees make wax."],
-        reading_minutes=0, watch_minutes=0, saved_minutes=0,
+        reading_minutes=0,
+        watch_minutes=0,
+        saved_minutes=0,
     )
     return base.model_copy(update=update)
 
 
 def test_ground_digest_snaps_highlights_and_drops_impossible_ones():
-    d = draft(highlights=[
-        Moment(text="Queen", start_s=6.7),
-        Moment(text="After the end", start_s=99.0),
-        Moment(text="In the silence", start_s=13.0),
-        Moment(text="Wax", start_s=16.2),
-    ])
+    d = draft(
+        highlights=[
+            Moment(text="Queen", start_s=6.7),
+            Moment(text="After the end", start_s=99.0),
+            Moment(text="In the silence", start_s=13.0),
+            Moment(text="Wax", start_s=16.2),
+        ]
+    )
     got = ground_digest(d, TRANSCRIPT).highlights
     assert [(h.text, h.start_s) for h in got] == [("Queen", 5.5), ("Wax", 15.0)]
 
 
 def test_ground_digest_snaps_section_starts_clips_ends_and_orders_sections():
-    d = draft(sections=[
-        Section(title="Wax", start_s=16.4, end_s=300.0, summary="Wax."),
-        Section(title="Hive", start_s=6.1, end_s=10.0, summary="Hive."),
-        Section(title="Imagined", start_s=500.0, end_s=600.0, summary="Never said."),
-    ])
+    d = draft(
+        sections=[
+            Section(title="Wax", start_s=16.4, end_s=300.0, summary="Wax."),
+            Section(title="Hive", start_s=6.1, end_s=10.0, summary="Hive."),
+            Section(title="Imagined", start_s=500.0, end_s=600.0, summary="Never said."),
+        ]
+    )
     got = ground_digest(d, TRANSCRIPT).sections
     assert [(s.title, s.start_s, s.end_s) for s in got] == [("Hive", 5.5, 10.0), ("Wax", 15.0, 21.0)]
 
 
 def test_ground_digest_drops_a_made_up_quotation_but_keeps_its_section():
-    d = draft(sections=[Section(title="Hive", start_s=3.0, end_s=11.0, summary="About the hive.",
-                                quote=Moment(text="Bees build their nests underground.", start_s=3.0))])
+    d = draft(
+        sections=[
+            Section(
+                title="Hive",
+                start_s=3.0,
+                end_s=11.0,
+                summary="About the hive.",
+                quote=Moment(text="Bees build their nests underground.", start_s=3.0),
+            )
+        ]
+    )
     (section,) = ground_digest(d, TRANSCRIPT).sections
     assert section.quote is None
     assert section.summary == "About the hive." and section.start_s == 3.0
 
 
 def test_ground_digest_moves_a_quote_to_where_it_is_really_said():
-    d = draft(sections=[
-        Section(title="Hive", start_s=3.0, end_s=11.0, summary="S.",
-                quote=Moment(text="thousands of workers", start_s=20.0)),
-        Section(title="Wax", start_s=15.0, end_s=21.0, summary="S.",
-                quote=Moment(text="Workers make wax.", start_s=20.9)),
-    ])
+    d = draft(
+        sections=[
+            Section(
+                title="Hive",
+                start_s=3.0,
+                end_s=11.0,
+                summary="S.",
+                quote=Moment(text="thousands of workers", start_s=20.0),
+            ),
+            Section(
+                title="Wax",
+                start_s=15.0,
+                end_s=21.0,
+                summary="S.",
+                quote=Moment(text="Workers make wax.", start_s=20.9),
+            ),
+        ]
+    )
     hive, wax = ground_digest(d, TRANSCRIPT).sections
     assert (hive.quote.text, hive.quote.start_s) == ("thousands of workers", 8.0)
     assert (wax.quote.text, wax.quote.start_s) == ("Workers make wax.", 18.5), "the repeat nearest the writer's time"
@@ -188,10 +226,19 @@ def test_ground_digest_moves_a_quote_to_where_it_is_really_said():
 
 def test_ground_digest_snaps_qa_times_and_unlinks_unplaceable_ones_without_dropping_them():
     d = draft(
-        qa=[QA(question="Who lays eggs?", answer="The queen.", start_s=9.0),
-            QA(question="Why?", answer="Because.", start_s=99.0)],
-        sections=[Section(title="Hive", start_s=3.0, end_s=11.0, summary="S.",
-                          deeper=[QA(question="How many?", answer="Thousands.", start_s=4.4)])],
+        qa=[
+            QA(question="Who lays eggs?", answer="The queen.", start_s=9.0),
+            QA(question="Why?", answer="Because.", start_s=99.0),
+        ],
+        sections=[
+            Section(
+                title="Hive",
+                start_s=3.0,
+                end_s=11.0,
+                summary="S.",
+                deeper=[QA(question="How many?", answer="Thousands.", start_s=4.4)],
+            )
+        ],
     )
     g = ground_digest(d, TRANSCRIPT)
     assert [(q.question, q.start_s) for q in g.qa] == [("Who lays eggs?", 8.0), ("Why?", None)]
@@ -199,9 +246,18 @@ def test_ground_digest_snaps_qa_times_and_unlinks_unplaceable_ones_without_dropp
 
 
 def test_ground_digest_keeps_what_is_already_grounded_unchanged():
-    d = draft(highlights=[Moment(text="Hives", start_s=3.0), Moment(text="Wax", start_s=18.5)],
-              sections=[Section(title="Hive", start_s=5.5, end_s=11.0, summary="S.",
-                                quote=Moment(text="Each hive has one queen", start_s=5.5))])
+    d = draft(
+        highlights=[Moment(text="Hives", start_s=3.0), Moment(text="Wax", start_s=18.5)],
+        sections=[
+            Section(
+                title="Hive",
+                start_s=5.5,
+                end_s=11.0,
+                summary="S.",
+                quote=Moment(text="Each hive has one queen", start_s=5.5),
+            )
+        ],
+    )
     assert ground_digest(d, TRANSCRIPT) == d
 
 
@@ -212,8 +268,9 @@ def test_ground_digest_refuses_a_digest_with_no_section_grounded():
 
 
 def test_highlights_that_all_miss_the_transcript_are_replaced_by_the_transcripts_own():
-    d = ground_digest(draft(highlights=[Moment(text="Later", start_s=99.0), Moment(text="Silence", start_s=13.0)]),
-                      TRANSCRIPT)
+    d = ground_digest(
+        draft(highlights=[Moment(text="Later", start_s=99.0), Moment(text="Silence", start_s=13.0)]), TRANSCRIPT
+    )
     starts = {s.start for s in TRANSCRIPT.segments}
     assert d.highlights and all(h.start_s in starts for h in d.highlights)
     assert all(h.text in TRANSCRIPT.text for h in d.highlights)  # verbatim: true by construction
@@ -224,11 +281,16 @@ def test_highlights_that_all_miss_the_transcript_are_replaced_by_the_transcripts
 
 
 def test_ground_answer_keeps_real_citations_at_their_true_times_and_drops_fabricated_ones():
-    answer = Answer(question="How many workers?", answer="Thousands of workers.", grounded=True, citations=[
-        Citation(start_s=0.0, end_s=1.0, text="one queen, and thousands of workers"),
-        Citation(start_s=4.0, end_s=5.0, text="Each hive has ten thousand drones."),
-        Citation(start_s=20.0, end_s=20.5, text="workers make wax"),
-    ])
+    answer = Answer(
+        question="How many workers?",
+        answer="Thousands of workers.",
+        grounded=True,
+        citations=[
+            Citation(start_s=0.0, end_s=1.0, text="one queen, and thousands of workers"),
+            Citation(start_s=4.0, end_s=5.0, text="Each hive has ten thousand drones."),
+            Citation(start_s=20.0, end_s=20.5, text="workers make wax"),
+        ],
+    )
     got = ground_answer(answer, TRANSCRIPT)
     assert got.grounded and got.answer == "Thousands of workers."
     assert [(c.start_s, c.end_s, c.text) for c in got.citations] == [
@@ -238,8 +300,12 @@ def test_ground_answer_keeps_real_citations_at_their_true_times_and_drops_fabric
 
 
 def test_ground_answer_with_only_fabricated_citations_is_not_grounded():
-    answer = Answer(question="Do bees sting?", answer="Yes, twice a day.", grounded=True,
-                    citations=[Citation(start_s=3.0, end_s=5.0, text="Bees sting twice a day.")])
+    answer = Answer(
+        question="Do bees sting?",
+        answer="Yes, twice a day.",
+        grounded=True,
+        citations=[Citation(start_s=3.0, end_s=5.0, text="Bees sting twice a day.")],
+    )
     got = ground_answer(answer, TRANSCRIPT)
     assert got.grounded is False and got.citations == []
     assert "twice a day" not in got.answer and got.answer.strip()
@@ -252,8 +318,12 @@ def test_ground_answer_leaves_an_honest_no_alone():
 
 
 def test_finish_answer_links_each_citation():
-    answer = Answer(question="Q", answer="A", grounded=True,
-                    citations=[Citation(start_s=15.0, end_s=18.0, text="Workers make wax.")])
+    answer = Answer(
+        question="Q",
+        answer="A",
+        grounded=True,
+        citations=[Citation(start_s=15.0, end_s=18.0, text="Workers make wax.")],
+    )
     (c,) = finish_answer(answer, VIDEO.url).citations
     assert c.url == "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=15s"
 
@@ -264,8 +334,10 @@ def test_finish_answer_links_each_citation():
 def linked(url: str) -> Digest:
     d = draft(
         highlights=[Moment(text="Queen", start_s=75.9), Moment(text="Start", start_s=0.4)],
-        sections=[Section(title="Hive", start_s=3.0, end_s=11.0, summary="S.", quote=Moment(text="q", start_s=125.0)),
-                  Section(title="Wax", start_s=15.0, end_s=21.0, summary="S.")],
+        sections=[
+            Section(title="Hive", start_s=3.0, end_s=11.0, summary="S.", quote=Moment(text="q", start_s=125.0)),
+            Section(title="Wax", start_s=15.0, end_s=21.0, summary="S."),
+        ],
     )
     return finish_digest(d, url)
 
@@ -273,7 +345,9 @@ def linked(url: str) -> Digest:
 def test_finish_digest_links_youtube_moments_with_t_seconds():
     d = linked("https://youtu.be/dQw4w9WgXcQ")
     assert [h.url for h in d.highlights] == [
-        "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=75s", "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=0s"]
+        "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=75s",
+        "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=0s",
+    ]
     assert d.sections[0].quote.url == "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=125s"
     assert d.sections[1].quote is None
 
@@ -295,25 +369,39 @@ def test_finish_digest_gives_no_link_for_a_local_file(path):
 def words_digest(total_words: int, duration_s: float, covered_s: float = 21.0) -> Digest:
     """A digest whose readable text is exactly `total_words` words, all of them in the hook but 12."""
     fixed = dict(
-        core_question="How does it work?",                   # 4
+        core_question="How does it work?",  # 4
         highlights=[Moment(text="Queen lays eggs", start_s=5.5)],  # 3
-        takeaways=["Wax matters."],                          # 2
-        sections=[Section(title="Hive", start_s=3.0, end_s=11.0, summary="About hives.",  # 1 + 2
-                          deeper=[])],
+        takeaways=["Wax matters."],  # 2
+        sections=[
+            Section(
+                title="Hive",
+                start_s=3.0,
+                end_s=11.0,
+                summary="About hives.",  # 1 + 2
+                deeper=[],
+            )
+        ],
     )
     hook = " ".join(["word"] * (total_words - 12))
-    d = draft(hook=hook, video=VIDEO.model_copy(update={"duration_s": duration_s}),
-              transcript=TranscriptInfo(source="whisper", segments=5, covered_s=covered_s), **fixed)
+    d = draft(
+        hook=hook,
+        video=VIDEO.model_copy(update={"duration_s": duration_s}),
+        transcript=TranscriptInfo(source="whisper", segments=5, covered_s=covered_s),
+        **fixed,
+    )
     readable = (d.hook, d.core_question, "Queen lays eggs", "Wax matters.", "Hive", "About hives.")
     assert sum(word_count(x) for x in readable) == total_words
     return d
 
 
-@pytest.mark.parametrize("words, duration_s, reading, watch, saved", [
-    (690, 600.0, 3.0, 10.0, 7.0),    # 690 words at 230 wpm: 3 minutes of reading for 10 of watching
-    (2300, 1800.0, 10.0, 30.0, 20.0),
-    (460, 60.0, 2.0, 1.0, 0.0),      # reading the digest takes longer than the video: saves nothing
-])
+@pytest.mark.parametrize(
+    "words, duration_s, reading, watch, saved",
+    [
+        (690, 600.0, 3.0, 10.0, 7.0),  # 690 words at 230 wpm: 3 minutes of reading for 10 of watching
+        (2300, 1800.0, 10.0, 30.0, 20.0),
+        (460, 60.0, 2.0, 1.0, 0.0),  # reading the digest takes longer than the video: saves nothing
+    ],
+)
 def test_finish_digest_minutes(words, duration_s, reading, watch, saved):
     d = finish_digest(words_digest(words, duration_s), VIDEO.url)
     assert (d.reading_minutes, d.watch_minutes, d.saved_minutes) == (reading, watch, saved)
@@ -322,12 +410,19 @@ def test_finish_digest_minutes(words, duration_s, reading, watch, saved):
 
 def test_reading_time_counts_every_part_of_the_digest_a_person_reads():
     base = words_digest(230, 600.0)
-    more = base.model_copy(update={
-        "qa": [QA(question=" ".join(["q"] * 115), answer=" ".join(["a"] * 115))],
-        "sections": [base.sections[0].model_copy(update={
-            "quote": Moment(text=" ".join(["x"] * 115), start_s=3.0),
-            "deeper": [QA(question="Why?", answer=" ".join(["y"] * 114))]})],
-    })
+    more = base.model_copy(
+        update={
+            "qa": [QA(question=" ".join(["q"] * 115), answer=" ".join(["a"] * 115))],
+            "sections": [
+                base.sections[0].model_copy(
+                    update={
+                        "quote": Moment(text=" ".join(["x"] * 115), start_s=3.0),
+                        "deeper": [QA(question="Why?", answer=" ".join(["y"] * 114))],
+                    }
+                )
+            ],
+        }
+    )
     assert finish_digest(base, VIDEO.url).reading_minutes == 1.0
     assert finish_digest(more, VIDEO.url).reading_minutes == round((230 + 230 + 230) / WORDS_PER_MINUTE, 1) == 3.0
 
@@ -345,41 +440,68 @@ def test_saved_minutes_is_watch_minus_reading(words, duration_s):
 
 # --- links a writer may not add ------------------------------------------------------------------
 
-SAID = Transcript(segments=[
-    Segment(start=0.0, end=4.0, text="Bees dance to tell the hive where flowers are."),
-    Segment(start=4.0, end=8.0, text="Our field guide is at https://bees.example.org/guide."),
-], source="captions")
+SAID = Transcript(
+    segments=[
+        Segment(start=0.0, end=4.0, text="Bees dance to tell the hive where flowers are."),
+        Segment(start=4.0, end=8.0, text="Our field guide is at https://bees.example.org/guide."),
+    ],
+    source="captions",
+)
 
 
-@pytest.mark.parametrize("written, shown", [
-    ("Claim your prize at https://evil.example/login now.", "Claim your prize at (link removed) now."),
-    ("Log in [here](https://evil.example/login) first.", "Log in here first."),
-    ("Log in <https://evil.example/login|here> first.", "Log in here first."),
-    ("See <https://evil.example/login>.", "See (link removed)."),
-    ("Visit www.evil.example/login today", "Visit (link removed) today"),
-    ("[https://bees.example.org/guide](https://evil.example/x)", "https://bees.example.org/guide"),
-    ("[](javascript:alert(1))", "(link removed)"),
-    # What the video says, and the video itself, stay linked:
-    ("The guide: https://bees.example.org/guide.", "The guide: https://bees.example.org/guide."),
-    ("[the guide](https://bees.example.org/guide)", "[the guide](https://bees.example.org/guide)"),
-    ("Rewatch <https://youtu.be/dQw4w9WgXcQ?t=4|the dance>.", "Rewatch <https://youtu.be/dQw4w9WgXcQ?t=4|the dance>."),
-    ("At https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=4s it dances.",
-     "At https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=4s it dances."),
-])
+@pytest.mark.parametrize(
+    "written, shown",
+    [
+        ("Claim your prize at https://evil.example/login now.", "Claim your prize at (link removed) now."),
+        ("Log in [here](https://evil.example/login) first.", "Log in here first."),
+        ("Log in <https://evil.example/login|here> first.", "Log in here first."),
+        ("See <https://evil.example/login>.", "See (link removed)."),
+        ("Visit www.evil.example/login today", "Visit (link removed) today"),
+        ("[https://bees.example.org/guide](https://evil.example/x)", "https://bees.example.org/guide"),
+        ("[](javascript:alert(1))", "(link removed)"),
+        # What the video says, and the video itself, stay linked:
+        ("The guide: https://bees.example.org/guide.", "The guide: https://bees.example.org/guide."),
+        ("[the guide](https://bees.example.org/guide)", "[the guide](https://bees.example.org/guide)"),
+        (
+            "Rewatch <https://youtu.be/dQw4w9WgXcQ?t=4|the dance>.",
+            "Rewatch <https://youtu.be/dQw4w9WgXcQ?t=4|the dance>.",
+        ),
+        (
+            "At https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=4s it dances.",
+            "At https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=4s it dances.",
+        ),
+    ],
+)
 def test_links_the_video_never_gave_lose_their_link(written, shown):
-    d = ground_digest(draft(hook=written, takeaways=[written],
-                            sections=[Section(title="Dance", start_s=0.0, end_s=8.0, summary=written,
-                                              deeper=[QA(question="Where?", answer=written)])],
-                            qa=[QA(question=written, answer=written)]), SAID)
+    d = ground_digest(
+        draft(
+            hook=written,
+            takeaways=[written],
+            sections=[
+                Section(
+                    title="Dance",
+                    start_s=0.0,
+                    end_s=8.0,
+                    summary=written,
+                    deeper=[QA(question="Where?", answer=written)],
+                )
+            ],
+            qa=[QA(question=written, answer=written)],
+        ),
+        SAID,
+    )
     assert d.hook == shown and d.takeaways == [shown]
     assert d.sections[0].summary == shown and d.sections[0].deeper[0].answer == shown
     assert d.qa[0].question == d.qa[0].answer == shown
 
 
 def test_an_answer_keeps_only_the_links_the_video_gave():
-    answer = Answer(question="Where is the guide? https://evil.example/asked", grounded=True,
-                    answer="At https://bees.example.org/guide, or sign in at [bees](https://evil.example/phish).",
-                    citations=[Citation(start_s=4.0, end_s=8.0, text="Our field guide is at")])
+    answer = Answer(
+        question="Where is the guide? https://evil.example/asked",
+        grounded=True,
+        answer="At https://bees.example.org/guide, or sign in at [bees](https://evil.example/phish).",
+        citations=[Citation(start_s=4.0, end_s=8.0, text="Our field guide is at")],
+    )
     grounded = ground_answer(answer, SAID, VIDEO.url)
     assert grounded.answer == "At https://bees.example.org/guide, or sign in at bees."
     assert grounded.question == answer.question  # what the person asked is theirs, not the writer's

@@ -17,16 +17,23 @@ CHANNEL = Place("memory", "W1", "C1")
 
 
 def make_bot(tmp_path, **kw):
-    assistant = build_assistant(Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'h.sqlite3'}",
-                                         allow_private_networks=True, **kw))
+    assistant = build_assistant(
+        Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'h.sqlite3'}", allow_private_networks=True, **kw)
+    )
     chat = MemoryChat()
     assistant.add_chat("memory", chat)
     return assistant, chat
 
 
 def message(text: str, mid: str = "100.1", thread: str | None = None, **kw) -> Incoming:
-    return Incoming(place=Place("memory", "W1", "C1", thread), message_id=mid, user=kw.pop("user", "U1"), text=text,
-                    links=tuple(slack_links(text)), **kw)
+    return Incoming(
+        place=Place("memory", "W1", "C1", thread),
+        message_id=mid,
+        user=kw.pop("user", "U1"),
+        text=text,
+        links=tuple(slack_links(text)),
+        **kw,
+    )
 
 
 def jobs(assistant) -> list[tuple[str, str]]:
@@ -144,7 +151,14 @@ async def test_ten_threads_asking_for_one_uncaptioned_video_at_once_cost_one_dow
     await assistant.runner.drain()
     assert [type(m.reply) for m in chat.messages] == [DigestReply] * 10  # every thread has its digest
     assert len({m.place.thread for m in chat.messages}) == 10
-    assert len(media_server.requests_for("media/lighthouses.opus", )) <= 2  # one probe, one download
+    assert (
+        len(
+            media_server.requests_for(
+                "media/lighthouses.opus",
+            )
+        )
+        <= 2
+    )  # one probe, one download
     assert [s for _, s in jobs(assistant)] == ["done"] * 10
 
 

@@ -37,9 +37,16 @@ def audio_page(media_server, name: str, media_url: str, tracks: list[str] = ()) 
 
 
 def declared_page(media_server, name: str, duration: str, content_url: str) -> str:
-    ld = {"@context": "https://schema.org", "@type": "VideoObject", "name": "A short talk", "description": "x",
-          "duration": duration, "uploadDate": "2024-01-01", "thumbnailUrl": media_server.url("thumb.jpg"),
-          "contentUrl": content_url}
+    ld = {
+        "@context": "https://schema.org",
+        "@type": "VideoObject",
+        "name": "A short talk",
+        "description": "x",
+        "duration": duration,
+        "uploadDate": "2024-01-01",
+        "thumbnailUrl": media_server.url("thumb.jpg"),
+        "contentUrl": content_url,
+    }
     html = f'<html><head><script type="application/ld+json">{json.dumps(ld)}</script></head></html>'
     media_server.add_bytes(f"/site/{name}.html", html.encode(), content_type="text/html")
     return media_server.url(f"site/{name}.html")
@@ -124,7 +131,10 @@ def test_a_caption_gzip_bomb_is_skipped_without_inflating_it(media_server, caplo
     expected = parse_captions((FIXTURES / "media" / "bees.en.vtt").read_text(), "vtt")
     assert transcript is not None and transcript.source == "captions"
     assert transcript.segments == expected
-    assert [r.path for r in media_server.requests if r.path.endswith(".vtt")] == ["/media/bomb.vtt", "/media/bees.en.vtt"]
+    assert [r.path for r in media_server.requests if r.path.endswith(".vtt")] == [
+        "/media/bomb.vtt",
+        "/media/bees.en.vtt",
+    ]
 
 
 def test_captions_of_an_undeclared_length_past_the_limit_are_refused(media_server):

@@ -22,9 +22,19 @@ USER_TOKEN = "xoxp-111-222-averysecretusertoken"
 
 
 def installation(team_id: str | None = "T0TEAM", enterprise_id: str | None = None, **more) -> Installation:
-    fields = dict(app_id="A0APP", enterprise_id=enterprise_id, team_id=team_id, team_name="Team",
-                  bot_token=BOT_TOKEN, bot_id="B0BOT", bot_user_id="U0BOT", bot_scopes="chat:write,commands",
-                  user_id="U0INSTALLER", user_token=USER_TOKEN, user_scopes="search:read")
+    fields = dict(
+        app_id="A0APP",
+        enterprise_id=enterprise_id,
+        team_id=team_id,
+        team_name="Team",
+        bot_token=BOT_TOKEN,
+        bot_id="B0BOT",
+        bot_user_id="U0BOT",
+        bot_scopes="chat:write,commands",
+        user_id="U0INSTALLER",
+        user_token=USER_TOKEN,
+        user_scopes="search:read",
+    )
     return Installation(**{**fields, **more})
 
 
@@ -50,14 +60,16 @@ async def test_a_workspace_installation_round_trips(slack_store: SlackInstallati
     assert bot.bot_token == BOT_TOKEN and bot.bot_user_id == "U0BOT" and bot.bot_scopes == ["chat:write", "commands"]
     found = await slack_store.async_find_installation(enterprise_id=None, team_id="T0TEAM")
     assert found.user_token == USER_TOKEN and found.bot_token == BOT_TOKEN and found.team_name == "Team"
-    assert (await slack_store.async_find_installation(enterprise_id=None, team_id="T0TEAM",
-                                                      user_id="U0INSTALLER")).user_token == USER_TOKEN
+    assert (
+        await slack_store.async_find_installation(enterprise_id=None, team_id="T0TEAM", user_id="U0INSTALLER")
+    ).user_token == USER_TOKEN
     assert await slack_store.async_find_installation(enterprise_id=None, team_id="T0TEAM", user_id="U0OTHER") is None
     assert await slack_store.async_find_bot(enterprise_id=None, team_id="T0ELSEWHERE") is None
 
 
 async def test_an_enterprise_grid_install_is_found_by_enterprise_and_team_or_by_team(
-        slack_store: SlackInstallationStore):
+    slack_store: SlackInstallationStore,
+):
     await slack_store.async_save(installation(team_id="T0GRIDTEAM", enterprise_id="E0GRID"))
     assert (await slack_store.async_find_bot(enterprise_id="E0GRID", team_id="T0GRIDTEAM")).bot_token == BOT_TOKEN
     # Who knows only the workspace (a reply posted for a thread in it) finds it too.

@@ -55,7 +55,8 @@ def test_a_user_is_refused_after_their_hourly_requests_and_welcome_again_after_t
     clock.advance(HOUR - 1)
     for _ in range(5):  # refusals are not counted: they do not push the hour back
         assert lim.refusal(HERE, "U1", digest=False) == (
-            "You have asked for 3 things in the last hour; please give recap a moment.")
+            "You have asked for 3 things in the last hour; please give recap a moment."
+        )
     assert lim.refusal(HERE, "U2", digest=False) is None  # someone else in the channel may
     assert lim.refusal(Place("slack", "T2", "C9"), "U1", digest=False) is None  # and in another workspace
     clock.advance(1.001)
@@ -68,7 +69,8 @@ def test_a_channel_is_refused_after_its_hourly_requests_from_everyone(chatstore)
     assert lim.refusal(HERE, "U1", digest=True) is None
     assert lim.refusal(HERE, "U2", digest=False) is None
     assert lim.refusal(HERE, "U3", digest=False) == (
-        "This channel has had 2 requests in the last hour; please try again later.")
+        "This channel has had 2 requests in the last hour; please try again later."
+    )
     assert lim.refusal(Place("slack", "T1", "C2"), "U3", digest=False) is None
     clock.advance(HOUR + 1)
     assert lim.refusal(HERE, "U3", digest=False) is None
@@ -149,8 +151,11 @@ def test_usage_older_than_a_day_is_deleted_so_the_table_stays_small(chatstore):
 
 def test_old_usage_is_deleted_at_most_once_a_minute(chatstore):
     deletes = []
-    event.listen(chatstore.engine, "before_cursor_execute",
-                 lambda _c, _cur, statement, *_: deletes.append(statement) if statement.startswith("DELETE") else None)
+    event.listen(
+        chatstore.engine,
+        "before_cursor_execute",
+        lambda _c, _cur, statement, *_: deletes.append(statement) if statement.startswith("DELETE") else None,
+    )
     clock = Clock()
     lim = limits(chatstore, clock)
     for _ in range(10):

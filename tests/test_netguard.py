@@ -147,7 +147,9 @@ def test_allowed_networks_are_exceptions() -> None:
 
 def test_check_url_refuses_loopback_up_front(servers: tuple[_Server, _Server]) -> None:
     local, _ = servers
-    with pytest.raises(BlockedAddress, match=r"127\.0\.0\.1 is a private address\. .*RECAP_ALLOW_PRIVATE_NETWORKS=true"):
+    with pytest.raises(
+        BlockedAddress, match=r"127\.0\.0\.1 is a private address\. .*RECAP_ALLOW_PRIVATE_NETWORKS=true"
+    ):
         check_url(local.url("/clip.mp3"), AddressPolicy())
     with pytest.raises(BlockedAddress, match=r"localhost resolves to a private address"):
         check_url("http://localhost/watch", AddressPolicy())
@@ -230,7 +232,9 @@ def test_embedded_media_on_a_refused_address_is_never_downloaded(
     assert not list(tmp_path.iterdir())
 
 
-def test_rebinding_host_is_checked_at_connect(servers: tuple[_Server, _Server], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rebinding_host_is_checked_at_connect(
+    servers: tuple[_Server, _Server], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A name that resolves public for check_url and private a moment later is still refused."""
     local, _ = servers
     port = local.server_address[1]
@@ -271,7 +275,10 @@ def test_external_downloaders_are_refused(servers: tuple[_Server, _Server], tmp_
 def test_hls_handed_to_ffmpeg_cannot_fetch(servers: tuple[_Server, _Server], tmp_path: Path) -> None:
     """HlsFD hands manifests it cannot play to ffmpeg by itself; ffmpeg must then fetch nothing."""
     local, _ = servers
-    manifest = b'#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-KEY:METHOD=SAMPLE-AES,URI="key.bin"\n#EXTINF:2,\nseg0.ts\n#EXT-X-ENDLIST\n'
+    manifest = (
+        b'#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-KEY:METHOD=SAMPLE-AES,URI="key.bin"\n'
+        b"#EXTINF:2,\nseg0.ts\n#EXT-X-ENDLIST\n"
+    )
     local.routes["/v.m3u8"] = lambda h: h.reply(manifest, "application/vnd.apple.mpegurl")
     local.routes["/seg0.ts"] = lambda h: h.reply(bytes(188), "video/mp2t")
     with _ydl(AddressPolicy(allow_private=True), outtmpl=str(tmp_path / "%(id)s.%(ext)s")) as ydl:
@@ -335,7 +342,9 @@ def test_a_refusal_names_the_host_but_not_the_address_it_resolves_to(
     assert str(up_front.value).startswith("Link refused: intranet.test resolves to a private address.")
 
     # The same at a redirect hop, through the whole fetcher, with everything it logs.
-    local.routes["/go"] = lambda h: h.reply(b"", "text/html", status=302, Location=f"http://intranet.test:{port}/clip.mp3")
+    local.routes["/go"] = lambda h: h.reply(
+        b"", "text/html", status=302, Location=f"http://intranet.test:{port}/clip.mp3"
+    )
     fetcher = YtDlpFetcher(FetchSettings(policy=ONLY_127_0_0_1))
     with caplog.at_level(logging.DEBUG), pytest.raises(BlockedAddress) as at_hop:
         fetcher.probe(local.url("/go"))
@@ -361,14 +370,17 @@ def _raw_deflate(data: bytes) -> bytes:
     return packer.compress(data) + packer.flush()
 
 
-@pytest.mark.parametrize(("encoding", "body"), [
-    ("gzip", _gzip(_PAGE)),
-    ("gzip", _gzip(_PAGE) + b"junk after the gzip member"),
-    ("deflate", zlib.compress(_PAGE)),  # zlib-wrapped, as the standard says
-    ("deflate", _raw_deflate(_PAGE)),  # raw, as many servers send it
-    ("gzip, gzip", _gzip(_gzip(_PAGE))),
-    ("identity", _PAGE),
-])
+@pytest.mark.parametrize(
+    ("encoding", "body"),
+    [
+        ("gzip", _gzip(_PAGE)),
+        ("gzip", _gzip(_PAGE) + b"junk after the gzip member"),
+        ("deflate", zlib.compress(_PAGE)),  # zlib-wrapped, as the standard says
+        ("deflate", _raw_deflate(_PAGE)),  # raw, as many servers send it
+        ("gzip, gzip", _gzip(_gzip(_PAGE))),
+        ("identity", _PAGE),
+    ],
+)
 def test_compressed_bodies_are_inflated_as_read(servers: tuple[_Server, _Server], encoding: str, body: bytes) -> None:
     local, _ = servers
     local.routes["/page.html"] = lambda h: h.reply(body, "text/html", **{"Content-Encoding": encoding})

@@ -9,12 +9,19 @@ import tempfile
 
 import pytest
 
-from summarizer.errors import (BlockedAddress, EmptyTranscript, FetchFailed, MediaUnreadable, NotAllowed,
-                               UnsupportedSite, VideoUnavailable)
+from summarizer.errors import (
+    BlockedAddress,
+    EmptyTranscript,
+    FetchFailed,
+    MediaUnreadable,
+    NotAllowed,
+    UnsupportedSite,
+    VideoUnavailable,
+)
+from summarizer.extractive import ExtractiveWriter
 from summarizer.fetcher import BACKOFF_S, FetchSettings, YtDlpFetcher
 from summarizer.netguard import AddressPolicy
 from summarizer.pipeline import Summarizer, key_of
-from summarizer.extractive import ExtractiveWriter
 from summarizer.transcriber import WhisperTranscriber
 from tests.support.recap import TALKS, make_service, schema_validator, sentence_starts
 
@@ -48,8 +55,9 @@ def test_captioned_page_uses_captions_and_downloads_no_media(service, media_serv
 def test_page_without_captions_is_transcribed_and_cleaned_up(service, media_server, tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     stages = []
-    video, transcript = service.transcript(media_server.url("site/lighthouses.html"),
-                                           lambda stage, f: stages.append((stage, f)))
+    video, transcript = service.transcript(
+        media_server.url("site/lighthouses.html"), lambda stage, f: stages.append((stage, f))
+    )
 
     assert transcript.source == "whisper"
     assert "/media/lighthouses.opus" in media_server.paths()
@@ -88,12 +96,15 @@ def test_direct_media_link(service, media_server):
     assert digest.highlights[0].url.startswith(media_server.url("media/bees.opus#t="))
 
 
-@pytest.mark.parametrize("path, error, words", [
-    ("site/nomedia.html", UnsupportedSite, "no video"),
-    ("site/missing.html", VideoUnavailable, "404"),
-    ("media/corrupt.opus", MediaUnreadable, "decoded"),
-    ("media/silence.opus", EmptyTranscript, "speech"),
-])
+@pytest.mark.parametrize(
+    "path, error, words",
+    [
+        ("site/nomedia.html", UnsupportedSite, "no video"),
+        ("site/missing.html", VideoUnavailable, "404"),
+        ("media/corrupt.opus", MediaUnreadable, "decoded"),
+        ("media/silence.opus", EmptyTranscript, "speech"),
+    ],
+)
 def test_unusable_links_fail_clearly_and_store_nothing(service, media_server, path, error, words):
     url = media_server.url(path)
     with pytest.raises(error, match=words):
@@ -110,9 +121,16 @@ def test_private_addresses_are_refused_by_default(tmp_path, media_server):
 
 
 def long_video_page(media_server, duration: str) -> str:
-    ld = {"@context": "https://schema.org", "@type": "VideoObject", "name": "A long talk", "description": "x",
-          "duration": duration, "uploadDate": "2024-01-01", "thumbnailUrl": media_server.url("thumb.jpg"),
-          "contentUrl": media_server.url("media/lighthouses.opus")}
+    ld = {
+        "@context": "https://schema.org",
+        "@type": "VideoObject",
+        "name": "A long talk",
+        "description": "x",
+        "duration": duration,
+        "uploadDate": "2024-01-01",
+        "thumbnailUrl": media_server.url("thumb.jpg"),
+        "contentUrl": media_server.url("media/lighthouses.opus"),
+    }
     html = f'<html><head><script type="application/ld+json">{json.dumps(ld)}</script></head></html>'
     media_server.add_bytes("/site/long.html", html.encode(), content_type="text/html")
     return media_server.url("site/long.html")

@@ -9,8 +9,12 @@ def test_mass_and_direct_mentions_are_defused_on_both_platforms():
 
 
 def test_every_text_field_is_defused_but_links_stay():
-    answer = Answer(question="@here?", answer="Ask <!channel>", grounded=True,
-                    citations=[Citation(start_s=1, end_s=2, text="@everyone listen", url="https://x/@here")])
+    answer = Answer(
+        question="@here?",
+        answer="Ask <!channel>",
+        grounded=True,
+        citations=[Citation(start_s=1, end_s=2, text="@everyone listen", url="https://x/@here")],
+    )
     clean = defang_model(answer)
     assert clean.question == "here?" and clean.answer == "Ask channel"
     assert clean.citations[0].text == "everyone listen" and clean.citations[0].url == "https://x/@here"

@@ -34,8 +34,9 @@ def slack():
 @pytest.fixture
 async def recap(tmp_path, slack):
     """recap's Slack endpoint on an ephemeral port; yields (assistant, events URL)."""
-    assistant = build_assistant(Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 's.sqlite3'}",
-                                         allow_private_networks=True))
+    assistant = build_assistant(
+        Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 's.sqlite3'}", allow_private_networks=True)
+    )
     app = build_app(assistant, token=fs.BOT_TOKEN, signing_secret=SECRET, api_url=slack.api_url)
     runner = web.AppRunner(app.web_app(path="/slack/events"))
     await runner.setup()
@@ -75,7 +76,10 @@ async def test_a_pasted_link_gets_a_threaded_digest_with_progress(recap, slack, 
     assert "The Secret Life of Honey Bees" in final["blocks"][0]["text"]["text"]
     actions = [b for b in final["blocks"] if b["type"] == "actions"]
     assert [e["action_id"] for e in actions[0]["elements"]] == [
-        blocks.ACTION_FULL_DIGEST, blocks.ACTION_TRANSCRIPT, blocks.ACTION_ASK]
+        blocks.ACTION_FULL_DIGEST,
+        blocks.ACTION_TRANSCRIPT,
+        blocks.ACTION_ASK,
+    ]
     assert f"<{link}#t=15|" in dumps(final["blocks"])  # a highlight as a deep link
 
 
@@ -84,8 +88,11 @@ async def test_a_retried_event_gets_one_reply(recap, slack, media_server):
     payload = fs.message(media_server.url("site/bees.html"), ts="1700000200.000100", event_id="EvSAME")
     assert (await deliver(url, payload)).status == 200
     assert (await deliver(url, payload, retry_num=1)).status == 200
-    assert (await deliver(url, fs.app_mention(f"<@{fs.BOT_USER_ID}> {media_server.url('site/bees.html')}",
-                                              ts="1700000200.000100"))).status == 200
+    assert (
+        await deliver(
+            url, fs.app_mention(f"<@{fs.BOT_USER_ID}> {media_server.url('site/bees.html')}", ts="1700000200.000100")
+        )
+    ).status == 200
     await settle(assistant, 3)
     assert len(slack.calls_to("chat.postMessage", ok=True)) == 1
 
@@ -94,8 +101,10 @@ async def test_a_thread_reply_is_answered_with_cited_timestamps(recap, slack, me
     assistant, url = recap
     await deliver(url, fs.message(media_server.url("site/bees.html"), ts="1700000300.000100"))
     await settle(assistant, 1)
-    await deliver(url, fs.message("How many eggs can the queen lay in a day?", ts="1700000301.000100",
-                                  thread_ts="1700000300.000100"))
+    await deliver(
+        url,
+        fs.message("How many eggs can the queen lay in a day?", ts="1700000301.000100", thread_ts="1700000300.000100"),
+    )
     await settle(assistant, 2)
     answer = slack.calls_to("chat.postMessage", ok=True)[-1]
     assert answer.params["thread_ts"] == "1700000300.000100"
@@ -114,8 +123,9 @@ async def test_bots_and_edits_are_ignored(recap, slack, media_server):
 
 async def test_a_bad_link_gets_a_short_reason_in_the_thread(recap, slack, media_server):
     assistant, url = recap
-    await deliver(url, fs.app_mention(f"<@{fs.BOT_USER_ID}> {media_server.url('site/missing.html')}",
-                                      ts="1700000400.000100"))
+    await deliver(
+        url, fs.app_mention(f"<@{fs.BOT_USER_ID}> {media_server.url('site/missing.html')}", ts="1700000400.000100")
+    )
     await settle(assistant, 1)
     post = slack.calls_to("chat.postMessage", ok=True)[0]
     final = slack.message(fs.CHANNEL_ID, post.response["ts"])
@@ -163,11 +173,17 @@ async def test_buttons_full_digest_transcript_and_ask_modal(recap, slack, media_
     assert all(s.title in dumps(full.params["blocks"]) for s in digest.sections)
     (uploaded,) = slack.files.values()
     assert b"[0:00] People have kept bees" in uploaded.content
-    (view_id, view), = slack.views.items()
+    ((view_id, view),) = slack.views.items()
     meta = view["private_metadata"]
-    await deliver(url, fs.view_submission(blocks.ASK_MODAL_CALLBACK, {
-        blocks.QUESTION_BLOCK: {blocks.QUESTION_ACTION: "Who invented the modern hive?"}},
-        private_metadata=meta, view=view))
+    await deliver(
+        url,
+        fs.view_submission(
+            blocks.ASK_MODAL_CALLBACK,
+            {blocks.QUESTION_BLOCK: {blocks.QUESTION_ACTION: "Who invented the modern hive?"}},
+            private_metadata=meta,
+            view=view,
+        ),
+    )
     await settle(assistant, 4)
     answer = slack.calls_to("chat.postMessage", ok=True)[-1]
     assert answer.params["thread_ts"] == "1700000600.000100" and "Langstroth" in dumps(answer.params["blocks"])
@@ -208,7 +224,12 @@ def test_manifests_ask_for_exactly_what_the_app_uses(name, socket_mode):
     manifest = yaml.safe_load((FIXTURES.parents[1] / "deploy" / "slack" / name).read_text())
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(SCOPES)
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {
-        "app_mention", "message.channels", "message.groups", "message.im", "message.mpim"}
+        "app_mention",
+        "message.channels",
+        "message.groups",
+        "message.im",
+        "message.mpim",
+    }
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/recap"]
     assert manifest["settings"]["socket_mode_enabled"] is socket_mode
     if not socket_mode:
@@ -249,9 +270,15 @@ async def oauth_recap(tmp_path, slack):
     from adapters.slack.run import oauth_settings
     from bot.app import build_installations, build_secret_box
 
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'o.sqlite3'}", slack_client_id="111.222",
-                        slack_client_secret="shh", slack_signing_secret=SECRET, allow_private_networks=True,
-                        secret_key=Fernet.generate_key().decode())
+    settings = Settings(
+        _env_file=None,
+        database_url=f"sqlite:///{tmp_path / 'o.sqlite3'}",
+        slack_client_id="111.222",
+        slack_client_secret="shh",
+        slack_signing_secret=SECRET,
+        allow_private_networks=True,
+        secret_key=Fernet.generate_key().decode(),
+    )
     assistant = build_assistant(settings)
     oauth = oauth_settings("111.222", "shh", *build_installations(assistant, build_secret_box(settings)))
     app = build_app(assistant, token=None, signing_secret=SECRET, api_url=slack.api_url, oauth_settings=oauth)
@@ -287,9 +314,17 @@ async def test_an_enterprise_grid_workspace_is_answered_with_its_installed_token
     from slack_sdk.oauth.installation_store.models.installation import Installation
 
     assistant, oauth, base = oauth_recap
-    await oauth.installation_store.async_save(Installation(
-        enterprise_id="E0FAKEGRID", team_id=fs.TEAM_ID, bot_token=fs.BOT_TOKEN, bot_id=fs.BOT_ID,
-        bot_user_id=fs.BOT_USER_ID, bot_scopes="chat:write", user_id=fs.USER_ID))
+    await oauth.installation_store.async_save(
+        Installation(
+            enterprise_id="E0FAKEGRID",
+            team_id=fs.TEAM_ID,
+            bot_token=fs.BOT_TOKEN,
+            bot_id=fs.BOT_ID,
+            bot_user_id=fs.BOT_USER_ID,
+            bot_scopes="chat:write",
+            user_id=fs.USER_ID,
+        )
+    )
     body, ctype = fs.message(media_server.url("site/bees.html"), ts="1700001000.000100")
     envelope = json.loads(body)
     envelope["enterprise_id"] = envelope["context_enterprise_id"] = "E0FAKEGRID"
@@ -306,8 +341,11 @@ def test_oauth_without_a_secret_key_refuses_to_start_and_names_the_setting(tmp_p
     from adapters.cli.commands import main
 
     monkeypatch.setenv("RECAP_DATABASE_URL", f"sqlite:///{tmp_path / 'x.sqlite3'}")
-    for name, value in {"SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "shh",
-                        "SLACK_SIGNING_SECRET": SECRET}.items():
+    for name, value in {
+        "SLACK_CLIENT_ID": "111.222",
+        "SLACK_CLIENT_SECRET": "shh",
+        "SLACK_SIGNING_SECRET": SECRET,
+    }.items():
         monkeypatch.setenv(name, value)
     assert main(["slack"]) == 1
     assert "RECAP_SECRET_KEY" in capsys.readouterr().err
@@ -326,8 +364,9 @@ async def test_a_direct_message_is_answered_in_its_thread(recap, slack, media_se
 async def test_a_command_in_a_channel_recap_is_not_in_says_so_privately(recap, slack, media_server):
     assistant, url = recap
     slack.fail_next("chat.postMessage", "not_in_channel")
-    delivery = await deliver(url, fs.slash_command(media_server.url("site/bees.html"),
-                                                   response_url=slack.response_url()))
+    delivery = await deliver(
+        url, fs.slash_command(media_server.url("site/bees.html"), response_url=slack.response_url())
+    )
     assert "On it" in delivery.json()["text"]
     await settle(assistant, 1)
     (said,) = slack.calls_to("response_url")
@@ -344,8 +383,14 @@ async def test_a_command_with_a_link_that_is_no_video_posts_nothing(recap, slack
 
 
 async def test_refusals_in_a_thread_are_ephemeral(tmp_path, slack, media_server):
-    assistant = build_assistant(Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'e.sqlite3'}",
-                                         allow_private_networks=True, limit_per_user_per_hour=1))
+    assistant = build_assistant(
+        Settings(
+            _env_file=None,
+            database_url=f"sqlite:///{tmp_path / 'e.sqlite3'}",
+            allow_private_networks=True,
+            limit_per_user_per_hour=1,
+        )
+    )
     app = build_app(assistant, token=fs.BOT_TOKEN, signing_secret=SECRET, api_url=slack.api_url)
     runner = web.AppRunner(app.web_app(path="/slack/events"))
     await runner.setup()
@@ -354,8 +399,9 @@ async def test_refusals_in_a_thread_are_ephemeral(tmp_path, slack, media_server)
     try:
         await deliver(url, fs.message(media_server.url("site/bees.html"), ts="1700001000.000100"))
         await settle(assistant, 1)
-        await deliver(url, fs.message("How many eggs can the queen lay?", ts="1700001001.000100",
-                                      thread_ts="1700001000.000100"))
+        await deliver(
+            url, fs.message("How many eggs can the queen lay?", ts="1700001001.000100", thread_ts="1700001000.000100")
+        )
         await settle(assistant, 2)
         posts = slack.calls_to("chat.postMessage", ok=True)
         assert len(posts) == 1  # the digest; the refusal went to the asker alone

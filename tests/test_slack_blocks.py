@@ -33,8 +33,8 @@ from adapters.slack.blocks import (
     progress_message,
     split_mrkdwn,
 )
-from summarizer.links import deep_link
 from bot.chat import TranscriptFile
+from summarizer.links import deep_link
 from summarizer.models import (
     QA,
     Answer,
@@ -51,8 +51,10 @@ from summarizer.models import (
 MESSAGE_TEXT_MAX = 40_000  # chat.postMessage truncates "text" past this; recap's fallback stays far below
 URL = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
 KEY = "youtube:dQw4w9WgXcQ"
-EVIL_TITLE = ("Why <script>alert('x')</script> & <!channel> still matter: a very long conference talk title "
-              "about lighthouses, fog signals & the people who kept them running through the twentieth century")
+EVIL_TITLE = (
+    "Why <script>alert('x')</script> & <!channel> still matter: a very long conference talk title "
+    "about lighthouses, fog signals & the people who kept them running through the twentieth century"
+)
 
 
 def at(seconds: float) -> str:
@@ -79,14 +81,22 @@ def small_digest(covered_s: float = 2530, **video_fields) -> Digest:
         writer="claude",
         hook="Keepers & their lamps: why <fog> mattered.",
         core_question="How did ships find harbours in fog?",
-        highlights=[Moment(text="The first horn", start_s=62, url=at(62)),
-                    Moment(text="No link here", start_s=125)],
-        sections=[Section(title="Horns", start_s=60, end_s=300, summary="Horns came first. Then sirens.",
-                          quote=Moment(text="It was <loud> & clear", start_s=90, url=at(90)),
-                          deeper=[QA(question="How loud?", answer="Very.", start_s=95)])],
+        highlights=[Moment(text="The first horn", start_s=62, url=at(62)), Moment(text="No link here", start_s=125)],
+        sections=[
+            Section(
+                title="Horns",
+                start_s=60,
+                end_s=300,
+                summary="Horns came first. Then sirens.",
+                quote=Moment(text="It was <loud> & clear", start_s=90, url=at(90)),
+                deeper=[QA(question="How loud?", answer="Very.", start_s=95)],
+            )
+        ],
         takeaways=["Fog kills.", "Sound carries."],
         qa=[QA(question="Who paid?", answer="The state.", start_s=400), QA(question="When?", answer="1900s.")],
-        reading_minutes=3.4, watch_minutes=42, saved_minutes=38.6,
+        reading_minutes=3.4,
+        watch_minutes=42,
+        saved_minutes=38.6,
     )
 
 
@@ -97,19 +107,48 @@ def huge_digest() -> Digest:
         writer="claude-opus",
         hook=" ".join(sentences(6, "hook")),
         core_question="What did <lighthouse> keepers & sailors need from each other?",
-        highlights=[Moment(text=" ".join(sentences(8, f"highlight {i}", 400))[:400].strip(), start_s=60 * i + 5,
-                           url=at(60 * i + 5) if i % 2 else None) for i in range(8)],
-        sections=[Section(title=f"Part {i} <of> 6 & more", start_s=600 * i, end_s=600 * i + 599,
-                          summary=" ".join(sentences(4, f"section {i}", 2500)),
-                          quote=Moment(text=f"Quote {i}: the lamp & the <horn>\nsecond line {i}", start_s=600 * i + 30,
-                                       url=at(600 * i + 30)),
-                          deeper=[QA(question=f"Deeper {i}.{j} & why?", answer=" ".join(sentences(3, f"deeper {i}.{j}")),
-                                     start_s=600 * i + 60 * j) for j in range(3)])
-                  for i in range(6)],
+        highlights=[
+            Moment(
+                text=" ".join(sentences(8, f"highlight {i}", 400))[:400].strip(),
+                start_s=60 * i + 5,
+                url=at(60 * i + 5) if i % 2 else None,
+            )
+            for i in range(8)
+        ],
+        sections=[
+            Section(
+                title=f"Part {i} <of> 6 & more",
+                start_s=600 * i,
+                end_s=600 * i + 599,
+                summary=" ".join(sentences(4, f"section {i}", 2500)),
+                quote=Moment(
+                    text=f"Quote {i}: the lamp & the <horn>\nsecond line {i}",
+                    start_s=600 * i + 30,
+                    url=at(600 * i + 30),
+                ),
+                deeper=[
+                    QA(
+                        question=f"Deeper {i}.{j} & why?",
+                        answer=" ".join(sentences(3, f"deeper {i}.{j}")),
+                        start_s=600 * i + 60 * j,
+                    )
+                    for j in range(3)
+                ],
+            )
+            for i in range(6)
+        ],
         takeaways=[f"Takeaway {i}: light & sound <together> beat fog {i} times." for i in range(20)],
-        qa=[QA(question=f"Closing question {i} <q>?", answer=" ".join(sentences(4, f"closing {i}")),
-               start_s=100.0 * i if i % 2 else None) for i in range(6)],
-        reading_minutes=14.2, watch_minutes=245, saved_minutes=230.8,
+        qa=[
+            QA(
+                question=f"Closing question {i} <q>?",
+                answer=" ".join(sentences(4, f"closing {i}")),
+                start_s=100.0 * i if i % 2 else None,
+            )
+            for i in range(6)
+        ],
+        reading_minutes=14.2,
+        watch_minutes=245,
+        saved_minutes=230.8,
     )
 
 
@@ -246,7 +285,9 @@ def test_partial_transcript_is_said():
 
 
 def test_unknown_duration_and_channel_leave_no_empty_facts():
-    d = small_digest(duration_s=0).model_copy(update={"video": video(duration_s=0).model_copy(update={"channel": None})})
+    d = small_digest(duration_s=0).model_copy(
+        update={"video": video(duration_s=0).model_copy(update={"channel": None})}
+    )
     facts = digest_messages(d)[0]["blocks"][1]["elements"][0]["text"]
     assert facts.startswith("3 min read") and " ·  · " not in facts
     assert "covers the first" not in all_text(digest_messages(d))
@@ -266,8 +307,11 @@ def test_huge_digest_fits_slack_and_loses_nothing():
         assert escape(sentence) in text
     assert escape(d.core_question) in text
     for h in d.highlights:
-        stamp = f"<{escape(h.url)}|[{h.start_s // 60:.0f}:{h.start_s % 60:02.0f}]>" if h.url else \
-            f"[{h.start_s // 60:.0f}:{h.start_s % 60:02.0f}]"
+        stamp = (
+            f"<{escape(h.url)}|[{h.start_s // 60:.0f}:{h.start_s % 60:02.0f}]>"
+            if h.url
+            else f"[{h.start_s // 60:.0f}:{h.start_s % 60:02.0f}]"
+        )
         assert f"• {stamp} {escape(h.text)}" in text  # each highlight whole, in one block
     for t in d.takeaways:
         assert f"• {escape(t)}" in text
@@ -281,8 +325,12 @@ def test_long_hook_is_split_at_sentences_in_order():
     d = small_digest().model_copy(update={"hook": hook})
     messages = digest_messages(d)
     check_messages(messages)
-    hook_blocks = [b["text"]["text"] for m in messages for b in m["blocks"]
-                   if b["type"] == "section" and "long hook" in b["text"]["text"]]
+    hook_blocks = [
+        b["text"]["text"]
+        for m in messages
+        for b in m["blocks"]
+        if b["type"] == "section" and "long hook" in b["text"]["text"]
+    ]
     assert len(hook_blocks) >= 3
     assert " ".join(hook_blocks) == escape(hook)  # cut only between sentences, nothing lost, in order
     assert all(block.endswith(".") for block in hook_blocks)
@@ -350,7 +398,9 @@ def test_full_digest_small():
     assert f"<{escape(at(60))}|[1:00]> *Horns*\nHorns came first. Then sirens." in text
     assert f"> “It was &lt;loud&gt; &amp; clear” <{escape(at(90))}|[1:30]>" in text
     assert f"*Digging deeper*\n*Q: How loud?* <{escape(at(95))}|[1:35]>\nVery." in text
-    assert f"*Questions and answers*\n*Q: Who paid?* <{escape(at(400))}|[6:40]>\nThe state.\n\n*Q: When?*\n1900s." in text
+    assert (
+        f"*Questions and answers*\n*Q: Who paid?* <{escape(at(400))}|[6:40]>\nThe state.\n\n*Q: When?*\n1900s." in text
+    )
     assert messages[0]["text"] == "Full digest of Lighthouses &amp; fog signals"
 
 
@@ -392,8 +442,12 @@ def test_section_longer_than_a_block_keeps_its_quote_lines_quoted():
     d = small_digest().model_copy(update={"sections": [s]})
     messages = full_digest_messages(d)
     check_messages(messages)
-    quote_blocks = [b["text"]["text"] for m in messages for b in m["blocks"]
-                    if b["type"] == "section" and b["text"]["text"].startswith(">")]
+    quote_blocks = [
+        b["text"]["text"]
+        for m in messages
+        for b in m["blocks"]
+        if b["type"] == "section" and b["text"]["text"].startswith(">")
+    ]
     assert len(quote_blocks) >= 2 and all(q.startswith("> ") for q in quote_blocks)
     joined = " ".join(q[2:] for q in quote_blocks)
     assert joined == f"“{escape(long_quote.text)}” <{escape(at(5))}|[0:05]>"
@@ -404,8 +458,12 @@ def test_quote_of_one_word_longer_than_a_block_is_cut_and_stays_quoted():
     s = Section(title="Long", start_s=0, end_s=10, summary="Short.", quote=Moment(text=word, start_s=5, url=at(5)))
     messages = full_digest_messages(small_digest().model_copy(update={"sections": [s]}))
     check_messages(messages)
-    quote_blocks = [b["text"]["text"] for m in messages for b in m["blocks"]
-                    if b["type"] == "section" and b["text"]["text"].startswith(">")]
+    quote_blocks = [
+        b["text"]["text"]
+        for m in messages
+        for b in m["blocks"]
+        if b["type"] == "section" and b["text"]["text"].startswith(">")
+    ]
     assert len(quote_blocks) >= 3 and all(q.startswith("> ") for q in quote_blocks)
     assert "".join(q[2:] for q in quote_blocks) == f"“{word}” <{escape(at(5))}|[0:05]>"
 
@@ -415,10 +473,15 @@ def test_quote_of_one_word_longer_than_a_block_is_cut_and_stays_quoted():
 
 def test_grounded_answer_cites_its_sources():
     long_words = "word & <thing> " * 40
-    answer = Answer(question="Who paid?", answer="The state paid & <kept> the lights.", grounded=True, citations=[
-        Citation(start_s=400, end_s=410, text="the state paid for every lamp", url=at(400)),
-        Citation(start_s=3725, end_s=3730, text=long_words),
-    ])
+    answer = Answer(
+        question="Who paid?",
+        answer="The state paid & <kept> the lights.",
+        grounded=True,
+        citations=[
+            Citation(start_s=400, end_s=410, text="the state paid for every lamp", url=at(400)),
+            Citation(start_s=3725, end_s=3730, text=long_words),
+        ],
+    )
     messages = answer_messages(answer)
     check_messages(messages)
     [message] = messages
@@ -427,15 +490,19 @@ def test_grounded_answer_cites_its_sources():
     assert f"*Sources:*\n• <{escape(at(400))}|[6:40]> “the state paid for every lamp”" in text
     second = text.split("\n")[-1]
     assert second.startswith("• [1:02:05] “word &amp; &lt;thing&gt;") and second.endswith("…”")
-    quoted = second[len("• [1:02:05] “"):-1].replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+    quoted = second[len("• [1:02:05] “") : -1].replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
     assert len(quoted) <= 200 and long_words.startswith(quoted[:-1].rstrip())
     assert NOT_COVERED not in text and "Who paid?" not in text
     assert message["text"] == "The state paid &amp; &lt;kept&gt; the lights."
 
 
 def test_ungrounded_answer_says_so_and_cites_nothing():
-    answer = Answer(question="What about cats?", answer="I could not find cats in this talk.", grounded=False,
-                    citations=[Citation(start_s=1, end_s=2, text="nearest words")])
+    answer = Answer(
+        question="What about cats?",
+        answer="I could not find cats in this talk.",
+        grounded=False,
+        citations=[Citation(start_s=1, end_s=2, text="nearest words")],
+    )
     messages = answer_messages(answer)
     check_messages(messages)
     text = all_text(messages)
@@ -455,8 +522,12 @@ def test_answer_can_repeat_its_question_for_modal_questions():
 
 def test_long_answer_splits():
     body = "\n\n".join(" ".join(sentences(12, f"para {i}")) for i in range(20))
-    answer = Answer(question="q", answer=body, grounded=True,
-                    citations=[Citation(start_s=i, end_s=i + 1, text=f"cite {i}", url=at(i)) for i in range(30)])
+    answer = Answer(
+        question="q",
+        answer=body,
+        grounded=True,
+        citations=[Citation(start_s=i, end_s=i + 1, text=f"cite {i}", url=at(i)) for i in range(30)],
+    )
     messages = answer_messages(answer)
     check_messages(messages)
     text = all_text(messages)
@@ -471,17 +542,34 @@ def test_long_answer_splits():
 def test_progress_is_one_context_line():
     message = progress_message("Watching… 0:00 of 42:10 · transcribing 35% <b>&")
     check_messages([message])
-    assert message["blocks"] == [{"type": "context", "elements": [
-        {"type": "mrkdwn", "text": "Watching… 0:00 of 42:10 · transcribing 35% &lt;b&gt;&amp;", "verbatim": True}]}]
+    assert message["blocks"] == [
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": "Watching… 0:00 of 42:10 · transcribing 35% &lt;b&gt;&amp;",
+                    "verbatim": True,
+                }
+            ],
+        }
+    ]
     assert message["text"] == "Watching… 0:00 of 42:10 · transcribing 35% &lt;b&gt;&amp;"
 
 
 def test_notice_is_a_section_and_escaped():
     message = notice_message("That link is not a video: <https://x.example> & more.\nPaste a YouTube link.")
     check_messages([message])
-    assert message["blocks"] == [{"type": "section", "text": {
-        "type": "mrkdwn", "verbatim": True,
-        "text": "That link is not a video: &lt;https://x.example&gt; &amp; more.\nPaste a YouTube link."}}]
+    assert message["blocks"] == [
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "verbatim": True,
+                "text": "That link is not a video: &lt;https://x.example&gt; &amp; more.\nPaste a YouTube link.",
+            },
+        }
+    ]
     assert "\n" not in message["text"]
 
 
@@ -518,10 +606,13 @@ def test_ask_modal_without_extra_and_with_too_much():
 
 
 def test_transcript_file_text():
-    t = Transcript(source="captions", segments=[Segment(start=0, end=4, text="Hello & <welcome>."),
-                                                 Segment(start=3725, end=3730, text="Goodbye.")])
+    t = Transcript(
+        source="captions",
+        segments=[Segment(start=0, end=4, text="Hello & <welcome>."), Segment(start=3725, end=3730, text="Goodbye.")],
+    )
     assert TranscriptFile(video(), t).text == (
-        f"Lighthouses & fog signals\n{URL}\n\n[0:00] Hello & <welcome>.\n[1:02:05] Goodbye.\n")
+        f"Lighthouses & fog signals\n{URL}\n\n[0:00] Hello & <welcome>.\n[1:02:05] Goodbye.\n"
+    )
 
 
 # --- the text helpers ----------------------------------------------------------------------------
@@ -534,10 +625,13 @@ def test_link_escapes_label_and_url():
     assert link("javascript:alert(1)", "x<") == "x&lt;"
 
 
-@pytest.mark.parametrize("piece", [
-    f"<{escape(URL)}&amp;t=5s|[0:05]>&amp;&lt;&gt;",  # no space anywhere: only hard cuts
-    f"<{escape(URL)}&amp;t=5s|[0:05] a long label> &amp;&lt;&gt; ",  # spaces, one inside the label
-])
+@pytest.mark.parametrize(
+    "piece",
+    [
+        f"<{escape(URL)}&amp;t=5s|[0:05]>&amp;&lt;&gt;",  # no space anywhere: only hard cuts
+        f"<{escape(URL)}&amp;t=5s|[0:05] a long label> &amp;&lt;&gt; ",  # spaces, one inside the label
+    ],
+)
 def test_split_never_cuts_a_link_or_entity_and_keeps_everything(piece):
     text = "x" * 2990 + piece * 60
     chunks = split_mrkdwn(text, 3000)

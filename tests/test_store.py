@@ -15,15 +15,25 @@ from tests.support.values import sample_digest
 
 
 def video(key: str = "youtube:dQw4w9WgXcQ") -> Video:
-    return Video(key=key, url="https://www.youtube.com/watch?v=dQw4w9WgXcQ", title="Talk", duration_s=90,
-                 language="en", channel="Chan")
+    return Video(
+        key=key,
+        url="https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+        title="Talk",
+        duration_s=90,
+        language="en",
+        channel="Chan",
+    )
 
 
 def transcript() -> Transcript:
-    return Transcript(source="captions", language="en", segments=[
-        Segment(start=0.0, end=2.5, text="Héllo “world”, 日本語 too."),
-        Segment(start=2.5, end=5.0, text="Second line."),
-    ])
+    return Transcript(
+        source="captions",
+        language="en",
+        segments=[
+            Segment(start=0.0, end=2.5, text="Héllo “world”, 日本語 too."),
+            Segment(start=2.5, end=5.0, text="Second line."),
+        ],
+    )
 
 
 def test_transcript_round_trip_keeps_every_character(store: Store):
@@ -84,6 +94,7 @@ def test_the_service_writes_anew_for_another_language(store: Store):
         def build() -> Summarizer:
             built.append(language)
             return Summarizer(fetcher=None, transcriber=None, writer=ExtractiveWriter())
+
         return RecapService(store, "extractive", build, language=language)
 
     french = service("fr").digest(url)
@@ -99,10 +110,21 @@ def test_the_service_writes_anew_for_another_language(store: Store):
 def test_conversation_turns_in_order(store: Store):
     store.save_transcript(video(), transcript())
     for i in range(3):
-        store.add_turn("slack:T1:C1:123.456", video().key, Answer(
-            question=f"q{i}", answer=f"a{i}", grounded=True,
-            citations=[Citation(start_s=0, end_s=2.5, text="Héllo")]))
-    assert [(t.question, t.answer) for t in store.turns("slack:T1:C1:123.456")] == [("q0", "a0"), ("q1", "a1"), ("q2", "a2")]
+        store.add_turn(
+            "slack:T1:C1:123.456",
+            video().key,
+            Answer(
+                question=f"q{i}",
+                answer=f"a{i}",
+                grounded=True,
+                citations=[Citation(start_s=0, end_s=2.5, text="Héllo")],
+            ),
+        )
+    assert [(t.question, t.answer) for t in store.turns("slack:T1:C1:123.456")] == [
+        ("q0", "a0"),
+        ("q1", "a1"),
+        ("q2", "a2"),
+    ]
     assert store.turns("other") == []
 
 
@@ -164,9 +186,13 @@ def test_digests_stored_before_languages_are_kept_as_the_videos_own(database_url
     Store(engine).save_transcript(video(), transcript())
     old = sample_digest(video(), writer="claude-x")
     with engine.begin() as c:
-        c.execute(text("INSERT INTO digests (video_key, writer, digest_json, created_at) "
-                       "VALUES (:key, 'claude-x', :json, CURRENT_TIMESTAMP)"),
-                  {"key": video().key, "json": old.model_dump_json()})
+        c.execute(
+            text(
+                "INSERT INTO digests (video_key, writer, digest_json, created_at) "
+                "VALUES (:key, 'claude-x', :json, CURRENT_TIMESTAMP)"
+            ),
+            {"key": video().key, "json": old.model_dump_json()},
+        )
 
     store = Store.open(database_url)
     assert store.digest(video().key, "claude-x") == old
@@ -174,8 +200,13 @@ def test_digests_stored_before_languages_are_kept_as_the_videos_own(database_url
     store.save_digest(old.model_copy(update={"hook": "Une accroche."}), "fr")
     assert store.digest(video().key, "claude-x").hook == old.hook
     with store.engine.begin() as c, pytest.raises(IntegrityError):  # the new key is unique, "" included
-        c.execute(text("INSERT INTO digests (video_key, writer, language, digest_json, created_at) "
-                       "VALUES (:key, 'claude-x', '', '{}', CURRENT_TIMESTAMP)"), {"key": video().key})
+        c.execute(
+            text(
+                "INSERT INTO digests (video_key, writer, language, digest_json, created_at) "
+                "VALUES (:key, 'claude-x', '', '{}', CURRENT_TIMESTAMP)"
+            ),
+            {"key": video().key},
+        )
 
 
 def test_an_older_database_is_upgraded_with_its_data(database_url: str):

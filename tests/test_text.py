@@ -41,7 +41,9 @@ def test_sentences_that_fill_whole_segments_keep_their_own_timing():
 def test_question_and_exclamation_marks_end_sentences_and_whitespace_is_tidied():
     segments = [seg(1.0, 3.0, "  Why do bees dance?  They talk!"), seg(3.5, 5.0, " 42 flowers wait. ")]
     assert [(u.start, u.text) for u in units(segments)] == [
-        (1.0, "Why do bees dance?"), (1.0, "They talk!"), (3.5, "42 flowers wait."),
+        (1.0, "Why do bees dance?"),
+        (1.0, "They talk!"),
+        (3.5, "42 flowers wait."),
     ]
 
 
@@ -102,10 +104,21 @@ def test_windows_do_not_repeat_the_sentences_around_them():
 # --- tokens and stems: what retrieval matches on -------------------------------------------------
 
 
-@pytest.mark.parametrize("a, b", [
-    ("bees", "bee"), ("bee's", "bee"), ("lives", "live"), ("invented", "invent"), ("queens", "queen"),
-    ("hives", "hive"), ("boxes", "box"), ("stories", "story"), ("workers", "worker"), ("dances", "dance"),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("bees", "bee"),
+        ("bee's", "bee"),
+        ("lives", "live"),
+        ("invented", "invent"),
+        ("queens", "queen"),
+        ("hives", "hive"),
+        ("boxes", "box"),
+        ("stories", "story"),
+        ("workers", "worker"),
+        ("dances", "dance"),
+    ],
+)
 def test_inflections_share_a_stem(a, b):
     assert tokens(a) == tokens(b) != []
 
@@ -115,12 +128,15 @@ def test_words_that_merely_end_in_s_are_not_mangled(word):
     assert stem(word) == word
 
 
-@pytest.mark.parametrize("a, b", [
-    ("replaced", "replace"),
-    ("replaced", "replaces"),
-    ("lived", "lives"),
-    ("carried", "carry"),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("replaced", "replace"),
+        ("replaced", "replaces"),
+        ("lived", "lives"),
+        ("carried", "carry"),
+    ],
+)
 def test_past_tenses_share_a_stem_with_the_present(a, b):
     assert tokens(a) == tokens(b)
 
@@ -139,7 +155,8 @@ def test_question_and_answer_sentence_meet_on_their_content_words():
     answer = set(tokens("In summer, each worker lives for about six weeks."))
     assert question - {"long"} <= answer
     assert set(tokens("When was the Fresnel lens invented?")) <= set(
-        tokens("The Fresnel lens was invented in eighteen twenty two."))
+        tokens("The Fresnel lens was invented in eighteen twenty two.")
+    )
 
 
 def test_numbers_and_contractions_are_kept_as_words():

@@ -49,10 +49,15 @@ def test_a_damaged_vimeo_hash_is_refused_rather_than_keyed_or_fetched(h: str) ->
         ("https://example.com/share/talk.mp4?token=s3cr3t", "https://example.com/share/talk.mp4"),
         ("https://example.com/share/talk.mp4?token=s3cr3t", "https://example.com/share/talk.mp4?token=guess"),
         ("https://drive.example.com/file/d/abc/view?resourcekey=0-XyZ", "https://drive.example.com/file/d/abc/view"),
-        ("https://www.dropbox.com/scl/fi/abc/talk.mp4?rlkey=k1&dl=0", "https://www.dropbox.com/scl/fi/abc/talk.mp4?dl=0"),
+        (
+            "https://www.dropbox.com/scl/fi/abc/talk.mp4?rlkey=k1&dl=0",
+            "https://www.dropbox.com/scl/fi/abc/talk.mp4?dl=0",
+        ),
         ("https://www.loom.com/share/abc?sid=9f1", "https://www.loom.com/share/abc"),
-        ("https://cdn.example.com/talk.mp4?Expires=1&Signature=x&Key-Pair-Id=K",
-         "https://cdn.example.com/talk.mp4?Expires=1&Signature=y&Key-Pair-Id=K"),
+        (
+            "https://cdn.example.com/talk.mp4?Expires=1&Signature=x&Key-Pair-Id=K",
+            "https://cdn.example.com/talk.mp4?Expires=1&Signature=y&Key-Pair-Id=K",
+        ),
         ("https://ana:pw@example.com/talk.mp4", "https://example.com/talk.mp4"),
     ],
 )

@@ -3,7 +3,6 @@ processes, slack_sdk posting to the fake Slack Web API, the media server and whi
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
@@ -36,30 +35,57 @@ def slack():
 
 
 def settings(pg: str, slack, **kw) -> Settings:
-    return Settings(_env_file=None, database_url=pg, jobs="workers", allow_private_networks=True,
-                    slack_bot_token=fs.BOT_TOKEN, slack_api_url=slack.api_url, **kw)
+    return Settings(
+        _env_file=None,
+        database_url=pg,
+        jobs="workers",
+        allow_private_networks=True,
+        slack_bot_token=fs.BOT_TOKEN,
+        slack_api_url=slack.api_url,
+        **kw,
+    )
 
 
 def worker_env(pg: str, slack, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RECAP_", "SLACK_", "DISCORD_", "ANTHROPIC_"))}
-    return {**env, "RECAP_DATABASE_URL": pg, "RECAP_JOBS": "workers", "RECAP_ALLOW_PRIVATE_NETWORKS": "true",
-            "SLACK_BOT_TOKEN": fs.BOT_TOKEN, "RECAP_SLACK_API_URL": slack.api_url, **extra}
+    return {
+        **env,
+        "RECAP_DATABASE_URL": pg,
+        "RECAP_JOBS": "workers",
+        "RECAP_ALLOW_PRIVATE_NETWORKS": "true",
+        "SLACK_BOT_TOKEN": fs.BOT_TOKEN,
+        "RECAP_SLACK_API_URL": slack.api_url,
+        **extra,
+    }
 
 
 def start_worker(pg: str, slack, *args: str, **extra: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "adapters.cli.commands", "worker", *args],
-                            env=worker_env(pg, slack, **extra), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "adapters.cli.commands", "worker", *args],
+        env=worker_env(pg, slack, **extra),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def pasted(url: str, mid: str) -> Incoming:
-    return Incoming(place=Place("slack", fs.TEAM_ID, fs.CHANNEL_ID), message_id=mid, user=fs.USER_ID, text=url,
-                    links=tuple(slack_links(url)), mentions_bot=True)
+    return Incoming(
+        place=Place("slack", fs.TEAM_ID, fs.CHANNEL_ID),
+        message_id=mid,
+        user=fs.USER_ID,
+        text=url,
+        links=tuple(slack_links(url)),
+        mentions_bot=True,
+    )
 
 
 def digests_posted(slack) -> list[dict]:
     """Final digests as the thread shows them (the progress message edited into a digest)."""
-    return [c for c in slack.calls_to("chat.update", ok=True) if c.params.get("blocks")
-            and c.params["blocks"][0].get("type") == "header"]
+    return [
+        c
+        for c in slack.calls_to("chat.update", ok=True)
+        if c.params.get("blocks") and c.params["blocks"][0].get("type") == "header"
+    ]
 
 
 async def first_digest(slack, timeout: float = 90) -> dict:
@@ -102,8 +128,7 @@ async def test_a_front_end_defers_and_a_worker_replies_in_the_thread(pg, slack, 
         assert worker.wait(30) == 0  # a graceful stop
 
 
-async def test_a_worker_killed_mid_transcription_is_taken_over_and_the_thread_gets_one_digest(pg, slack,
-                                                                                              media_server):
+async def test_a_worker_killed_mid_transcription_is_taken_over_and_the_thread_gets_one_digest(pg, slack, media_server):
     assistant = build_assistant(settings(pg, slack))
     await assistant.on_message(pasted(media_server.url("media/lighthouses.opus"), "1700003000.000100"))
     await assistant.runner.shutdown(0)
@@ -139,8 +164,9 @@ async def test_transcription_goes_to_the_workers_that_take_the_transcribe_queue(
     gpu_worker = None
     try:
         seen = 1
-        while not any("waiting for a transcription worker" in str(c.params)
-                      for c in slack.calls_to("chat.update", ok=True)):
+        while not any(
+            "waiting for a transcription worker" in str(c.params) for c in slack.calls_to("chat.update", ok=True)
+        ):
             seen = len(await slack.wait_for_async("chat.update", seen, timeout=60)) + 1
         probes = len(media_server.requests_for("media/lighthouses.opus"))
         gpu_worker = start_worker(pg, slack, "--queue", "transcribe")

@@ -45,9 +45,14 @@ def parser() -> argparse.ArgumentParser:
     sl.add_argument("--port", type=int, default=3000, help="HTTP mode: port for /slack/events (default 3000)")
     sub.add_parser("discord", help="run the Discord bot (DISCORD_TOKEN)")
     w = sub.add_parser("worker", help="run jobs for the chat front ends (RECAP_JOBS=workers, PostgreSQL)")
-    w.add_argument("--queue", action="append", metavar="QUEUE", dest="queues",
-                   help="take only these queues: slack, discord, transcribe (repeatable; default: every "
-                        "platform with credentials here, and transcribe)")
+    w.add_argument(
+        "--queue",
+        action="append",
+        metavar="QUEUE",
+        dest="queues",
+        help="take only these queues: slack, discord, transcribe (repeatable; default: every "
+        "platform with credentials here, and transcribe)",
+    )
     return p
 
 
@@ -56,8 +61,11 @@ def main(argv: list[str] | None = None) -> int:
     # soft_wrap: an error is one line however narrow the terminal, so logs and scripts can grep it.
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     out = Console(highlight=False)
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.WARNING,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     try:
         from bot.app import build_service
         from bot.settings import Settings

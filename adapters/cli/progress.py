@@ -28,10 +28,16 @@ class ProgressReporter:
         self._said = -1.0
         self._last = 0.0
 
-    def __enter__(self) -> "ProgressReporter":
+    def __enter__(self) -> ProgressReporter:
         if self.live:
-            self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                                      TaskProgressColumn(), console=self.console, transient=True)
+            self._progress = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TaskProgressColumn(),
+                console=self.console,
+                transient=True,
+            )
             self._progress.start()
         return self
 

@@ -32,8 +32,12 @@ def _line(markup: str) -> Text:
 def digest_view(d: Digest) -> Group:
     v = d.video
     # The terminal says the saving even under a minute: a reader there asked for this one video.
-    meta = [f"{clock(v.duration_s)} video" if v.duration_s else "", one_line(v.channel or ""),
-            f"{d.reading_minutes:g} min read", f"saves you about {d.saved_minutes:g} min vs. watching"]
+    meta = [
+        f"{clock(v.duration_s)} video" if v.duration_s else "",
+        one_line(v.channel or ""),
+        f"{d.reading_minutes:g} min read",
+        f"saves you about {d.saved_minutes:g} min vs. watching",
+    ]
     lines: list[Text] = [
         _line(f"[bold]{escape(v.title)}[/bold]"),
         _line(f"[dim]{escape(' · '.join(x for x in meta if x))}[/dim]"),
@@ -51,7 +55,9 @@ def digest_view(d: Digest) -> Group:
         lines.append(_line(f"[bold]{MARKUP.stamp_in(v, s.start_s)} {escape(s.title)}[/bold]"))
         lines.append(Text("  " + s.summary))
         if s.quote:
-            lines.append(_line(f"  [italic]“{escape(s.quote.text)}”[/italic] {MARKUP.stamp(s.quote.start_s, s.quote.url)}"))
+            lines.append(
+                _line(f"  [italic]“{escape(s.quote.text)}”[/italic] {MARKUP.stamp(s.quote.start_s, s.quote.url)}")
+            )
         for q in s.deeper:
             lines.append(_line(f"  [dim]Q[/dim] {escape(q.question)}  [dim]A[/dim] {escape(q.answer)}"))
         lines.append(Text(""))

@@ -71,8 +71,7 @@ class AskModal(discord.ui.Modal, title="Ask about this video"):
 
 
 class RecapClient(discord.Client):
-    def __init__(self, assistant: Assistant, *, message_content: bool = True, guild_id: int | None = None,
-                 **options):
+    def __init__(self, assistant: Assistant, *, message_content: bool = True, guild_id: int | None = None, **options):
         # No message of recap's pings anyone unless it says so (the asker of a requested digest).
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
         super().__init__(intents=intents(message_content), **options)
@@ -137,15 +136,29 @@ class RecapClient(discord.Client):
 
         @group.command(name="settings", description="Channel settings (server admins)")
         @app_commands.default_permissions(manage_guild=True)
-        @app_commands.choices(writer=[app_commands.Choice(name=n, value=n) for n in ("default", "extractive", "claude")])
-        async def settings(interaction: discord.Interaction, auto: bool | None = None, language: str | None = None,
-                           writer: app_commands.Choice[str] | None = None) -> None:
-            changes = {name: value for name, value in (("auto", None if auto is None else ("on" if auto else "off")),
-                                                       ("language", language),
-                                                       ("writer", writer.value if writer else None)) if value is not None}
+        @app_commands.choices(
+            writer=[app_commands.Choice(name=n, value=n) for n in ("default", "extractive", "claude")]
+        )
+        async def settings(
+            interaction: discord.Interaction,
+            auto: bool | None = None,
+            language: str | None = None,
+            writer: app_commands.Choice[str] | None = None,
+        ) -> None:
+            changes = {
+                name: value
+                for name, value in (
+                    ("auto", None if auto is None else ("on" if auto else "off")),
+                    ("language", language),
+                    ("writer", writer.value if writer else None),
+                )
+                if value is not None
+            }
             admin = bool(interaction.permissions and interaction.permissions.manage_guild)
             text = await assistant.change_settings(place_of(interaction.channel, interaction.guild), changes, admin)
-            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+            await interaction.response.send_message(
+                text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            )
 
         @app_commands.context_menu(name="Recap this video")
         async def recap_message(interaction: discord.Interaction, message: discord.Message) -> None:
@@ -160,4 +173,3 @@ class RecapClient(discord.Client):
 
         self.tree.add_command(group)
         self.tree.add_command(recap_message)
-

@@ -19,8 +19,10 @@ from . import embeds
 log = logging.getLogger(__name__)
 
 THREAD_EXISTS = 160004  # "A thread has already been created for this message"
-NO_ENTRY = ("I may not post or start threads here: give recap the Send Messages, Create Public Threads and "
-            "Send Messages in Threads permissions in this channel.")
+NO_ENTRY = (
+    "I may not post or start threads here: give recap the Send Messages, Create Public Threads and "
+    "Send Messages in Threads permissions in this channel."
+)
 THREAD_NAME_MAX = 100
 PLACEHOLDER = "recap"  # a thread's name until the video's title is known
 

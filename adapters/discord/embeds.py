@@ -66,10 +66,14 @@ _BUTTONS = (("Full digest", FULL_DIGEST, 1), ("Transcript", TRANSCRIPT, 2), ("As
 def digest_messages(digest: Digest) -> list[Message]:
     """The digest reply: linked title, facts, hook, question, highlights, takeaways, provenance, buttons."""
     v = digest.video
-    parts = [*_full_title(v), " · ".join([*MARKUP.video_facts(v), *reading_facts(digest)]), escape(digest.hook),
-             f"**The question:** {escape(digest.core_question)}",
-             "**Highlights**\n" + "\n".join(f"• {MARKUP.moment(h)}" for h in digest.highlights),
-             "**Key takeaways**\n" + "\n".join(f"• {escape(t)}" for t in digest.takeaways)]
+    parts = [
+        *_full_title(v),
+        " · ".join([*MARKUP.video_facts(v), *reading_facts(digest)]),
+        escape(digest.hook),
+        f"**The question:** {escape(digest.core_question)}",
+        "**Highlights**\n" + "\n".join(f"• {MARKUP.moment(h)}" for h in digest.highlights),
+        "**Key takeaways**\n" + "\n".join(f"• {escape(t)}" for t in digest.takeaways),
+    ]
     messages = _pack([_Block("\n\n".join(p for p in parts if p))], _title_embed(v), _footer(digest))
     buttons = digest_buttons(v.key)
     if buttons:
@@ -109,8 +113,10 @@ def answer_messages(answer: Answer, *, show_question: bool = False) -> list[Mess
         parts.append(f"**Q:** {escape(one_line(answer.question))}")
     parts.append(escape(answer.answer))
     if answer.grounded and answer.citations:
-        lines = [f"• {MARKUP.stamp(c.start_s, c.url)} “{escape(shorten(one_line(c.text), CITATION_QUOTE_MAX))}”"
-                 for c in answer.citations]
+        lines = [
+            f"• {MARKUP.stamp(c.start_s, c.url)} “{escape(shorten(one_line(c.text), CITATION_QUOTE_MAX))}”"
+            for c in answer.citations
+        ]
         parts.append("**Sources**\n" + "\n".join(lines))
     return _pack([_Block("\n\n".join(parts))], None, None if answer.grounded else NOT_COVERED)
 
@@ -137,19 +143,18 @@ def custom_id(prefix: str, video_key: str) -> str:
 
 
 def requested_message(url: str, user: str) -> Message:
-    """"Digest of URL for @user", the public message a requested digest is threaded on. The
+    """ "Digest of URL for @user", the public message a requested digest is threaded on. The
     asker is the one person it may ping; `to_discord` allows exactly that mention."""
     if not user.isdigit():
         return {"content": f"Digest of {link(url, shorten(url, 300))}", "embeds": []}
-    return {"content": f"Digest of {link(url, shorten(url, 300))} for <@{user}>", "embeds": [],
-            "mention_users": [user]}
+    return {"content": f"Digest of {link(url, shorten(url, 300))} for <@{user}>", "embeds": [], "mention_users": [user]}
 
 
 def parse_custom_id(value: str) -> tuple[str, str] | None:
     """(prefix, video_key) of a custom_id recap made; None for anything else."""
     for prefix in (FULL_DIGEST, TRANSCRIPT, ASK, ASK_MODAL):
         if value.startswith(prefix + ":") and len(value) > len(prefix) + 1:
-            return prefix, value[len(prefix) + 1:]
+            return prefix, value[len(prefix) + 1 :]
     return None
 
 
@@ -163,8 +168,15 @@ def digest_buttons(video_key: str) -> list[dict[str, Any]]:
         ids = [custom_id(prefix, video_key) for _, prefix, _ in _BUTTONS]
     except ValueError:
         return []
-    return [{"type": 1, "components": [{"type": 2, "style": style, "label": label, "custom_id": cid}
-                                       for (label, _, style), cid in zip(_BUTTONS, ids)]}]
+    return [
+        {
+            "type": 1,
+            "components": [
+                {"type": 2, "style": style, "label": label, "custom_id": cid}
+                for (label, _, style), cid in zip(_BUTTONS, ids)
+            ],
+        }
+    ]
 
 
 def to_discord(payload: Message) -> dict[str, Any]:
@@ -176,14 +188,20 @@ def to_discord(payload: Message) -> dict[str, Any]:
     }
     if payload.get("mention_users"):
         kwargs["allowed_mentions"] = discord.AllowedMentions(
-            everyone=False, roles=False, replied_user=False,
-            users=[discord.Object(int(u)) for u in payload["mention_users"]])
+            everyone=False,
+            roles=False,
+            replied_user=False,
+            users=[discord.Object(int(u)) for u in payload["mention_users"]],
+        )
     if payload.get("components"):
         view = discord.ui.View(timeout=None)
         for row, action_row in enumerate(payload["components"]):
             for b in action_row["components"]:
-                view.add_item(discord.ui.Button(style=discord.ButtonStyle(b["style"]), label=b["label"],
-                                                custom_id=b["custom_id"], row=row))
+                view.add_item(
+                    discord.ui.Button(
+                        style=discord.ButtonStyle(b["style"]), label=b["label"], custom_id=b["custom_id"], row=row
+                    )
+                )
         kwargs["view"] = view
     return kwargs
 
@@ -269,8 +287,9 @@ def _pack(blocks: list[_Block], first: Embed | None, footer: str | None) -> list
 
 def _embed(fields: Embed) -> Embed:
     """Exactly what `discord.Embed.to_dict()` gives for these fields."""
-    embed = discord.Embed(title=fields.get("title"), url=fields.get("url"),
-                          description=fields.get("description"), colour=COLOUR)
+    embed = discord.Embed(
+        title=fields.get("title"), url=fields.get("url"), description=fields.get("description"), colour=COLOUR
+    )
     if "footer" in fields:
         embed.set_footer(text=fields["footer"]["text"])
     return embed.to_dict()

@@ -16,8 +16,11 @@ import discord
 from adapters.markup import Markup, one_line
 from adapters.textfit import TextFit
 
-_MENTIONISH = re.compile(r"\\.|(?P<url><[^: >]+:/[^ >]+>|(?:https?|steam)://[^\s<]+[^<.,:;\"'\]\s])|"
-                         r"(?P<bracket>[\[\]])|(?P<angle><(?=[@#/]|a?:|t:))", re.DOTALL)
+_MENTIONISH = re.compile(
+    r"\\.|(?P<url><[^: >]+:/[^ >]+>|(?:https?|steam)://[^\s<]+[^<.,:;\"'\]\s])|"
+    r"(?P<bracket>[\[\]])|(?P<angle><(?=[@#/]|a?:|t:))",
+    re.DOTALL,
+)
 _LIST_START = re.compile(r"^(?:(?P<plus>\+)|(?P<number>\d+)\.)(?=\s)")  # "+ item", "1. item"
 _STAMP = re.compile(r"\[\d+(?::\d\d){1,2}\]")
 
@@ -32,9 +35,10 @@ def escape(text: str) -> str:
     lines = []
     for line in text.split("\n"):
         body = line.lstrip()
-        indent = line[:len(line) - len(body)]
-        body = _LIST_START.sub(lambda m: "\\+" if m.group("plus") else m.group("number") + "\\.",
-                               discord.utils.escape_markdown(body))
+        indent = line[: len(line) - len(body)]
+        body = _LIST_START.sub(
+            lambda m: "\\+" if m.group("plus") else m.group("number") + "\\.", discord.utils.escape_markdown(body)
+        )
         lines.append(indent + body)
     text = _MENTIONISH.sub(_escape_token, "\n".join(lines))
     return discord.utils.escape_mentions(text)
@@ -54,8 +58,17 @@ def link(url: str | None, label: str) -> str:
     shown = label if _STAMP.fullmatch(label) else escape(one_line(label))
     if not url or not url.lower().startswith(("http://", "https://")):
         return shown
-    for raw, encoded in (("(", "%28"), (")", "%29"), (" ", "%20"), ("<", "%3C"), (">", "%3E"), ("\\", "%5C"),
-                         ("\n", ""), ("\r", ""), ("\t", "")):
+    for raw, encoded in (
+        ("(", "%28"),
+        (")", "%29"),
+        (" ", "%20"),
+        ("<", "%3C"),
+        (">", "%3E"),
+        ("\\", "%5C"),
+        ("\n", ""),
+        ("\r", ""),
+        ("\t", ""),
+    ):
         url = url.replace(raw, encoded)
     return f"[{shown}]({url})"
 

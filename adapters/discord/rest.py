@@ -3,7 +3,7 @@ connection, only the bot token (discord.py's HTTP client, logged in without conn
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import discord
 

@@ -50,7 +50,9 @@ def incoming(event: dict, body: dict, bot_user_id: str | None) -> Incoming | Non
         event_id=body.get("event_id"),
         is_dm=event.get("channel_type") == "im",
         mentions_bot=bool(mention and mention in text) or event.get("type") == "app_mention",
-        from_bot=bool(data.get("bot_id")) or subtype == "bot_message" or bool(bot_user_id and data.get("user") == bot_user_id),
+        from_bot=bool(data.get("bot_id"))
+        or subtype == "bot_message"
+        or bool(bot_user_id and data.get("user") == bot_user_id),
         is_edit=edited,
     )
 
@@ -61,8 +63,14 @@ def settings_changes(words: str) -> dict[str, str]:
     return {name.lower(): value} if name else {}
 
 
-def build_app(assistant: Assistant, *, token: str | None, signing_secret: str, api_url: str | None = None,
-              oauth_settings: Any = None) -> AsyncApp:
+def build_app(
+    assistant: Assistant,
+    *,
+    token: str | None,
+    signing_secret: str,
+    api_url: str | None = None,
+    oauth_settings: Any = None,
+) -> AsyncApp:
     client = web_client(token, api_url)
     if oauth_settings is None:
         app = AsyncApp(client=client, signing_secret=signing_secret)
@@ -125,9 +133,13 @@ def register(app: AsyncApp, assistant: Assistant, chat: SlackChat, client_for: C
     async def on_ask_button(ack: Any, body: dict, action: dict, client: AsyncWebClient) -> None:
         await ack()
         thread = _thread_of(body)
-        await client.views_open(trigger_id=body["trigger_id"], view=blocks.ask_modal(
-            await assistant.video_title(action["value"]),
-            {"team": thread.workspace, "channel": thread.channel, "thread": thread.thread}))
+        await client.views_open(
+            trigger_id=body["trigger_id"],
+            view=blocks.ask_modal(
+                await assistant.video_title(action["value"]),
+                {"team": thread.workspace, "channel": thread.channel, "thread": thread.thread},
+            ),
+        )
 
     @app.view(blocks.ASK_MODAL_CALLBACK)
     async def on_ask_submit(ack: Any, body: dict, view: dict) -> None:

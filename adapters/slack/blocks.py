@@ -107,8 +107,10 @@ def answer_messages(answer: Answer, *, show_question: bool = False) -> list[Mess
     if not answer.grounded:
         blocks += _context([NOT_COVERED])
     elif answer.citations:
-        lines = [f"• {MARKUP.stamp(c.start_s, c.url)} “{escape(shorten(one_line(c.text), CITATION_QUOTE_MAX))}”"
-                 for c in answer.citations]
+        lines = [
+            f"• {MARKUP.stamp(c.start_s, c.url)} “{escape(shorten(one_line(c.text), CITATION_QUOTE_MAX))}”"
+            for c in answer.citations
+        ]
         blocks += _sections("*Sources:*\n" + "\n".join(lines))
     return _pack(blocks, answer.answer if answer.grounded else f"{NOT_COVERED} {answer.answer}")
 
@@ -128,11 +130,13 @@ def notice_message(text: str) -> Message:
 
 
 def requested_message(url: str, user: str) -> Message:
-    """"Digest of URL for @user", the public message a requested digest is threaded on. The
+    """ "Digest of URL for @user", the public message a requested digest is threaded on. The
     asker is the one mention recap makes, and only when the id is a real Slack user id."""
     mention = f"<@{user}>" if _USER_ID.fullmatch(user) else "someone"
-    return {"text": _fallback(f"Digest of {url}"),
-            "blocks": _sections(f"Digest of {link(url, shorten(url, 300))} for {mention}")}
+    return {
+        "text": _fallback(f"Digest of {url}"),
+        "blocks": _sections(f"Digest of {link(url, shorten(url, 300))} for {mention}"),
+    }
 
 
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
@@ -208,10 +212,14 @@ def _buttons(video_key: str) -> Block:
     if size(video_key) > BUTTON_VALUE_MAX:
         raise ValueError(f"a video key longer than {BUTTON_VALUE_MAX} characters cannot ride on a button")
     buttons = [("Full digest", ACTION_FULL_DIGEST), ("Transcript", ACTION_TRANSCRIPT), ("Ask a question", ACTION_ASK)]
-    return {"type": "actions", "block_id": "recap_actions", "elements": [
-        {"type": "button", "text": _plain(label), "action_id": action_id, "value": video_key}
-        for label, action_id in buttons
-    ]}
+    return {
+        "type": "actions",
+        "block_id": "recap_actions",
+        "elements": [
+            {"type": "button", "text": _plain(label), "action_id": action_id, "value": video_key}
+            for label, action_id in buttons
+        ],
+    }
 
 
 # --- blocks ----------------------------------------------------------------------------------
@@ -233,8 +241,10 @@ def _sections(text: str) -> list[Block]:
 def _context(texts: Iterable[str]) -> list[Block]:
     """Context blocks of mrkdwn elements: at most 10 elements a block, each within its limit."""
     elements = [_mrkdwn(chunk) for text in texts for chunk in split_mrkdwn(text, TEXT_OBJECT_MAX)]
-    return [{"type": "context", "elements": elements[i:i + CONTEXT_ELEMENTS_MAX]}
-            for i in range(0, len(elements), CONTEXT_ELEMENTS_MAX)]
+    return [
+        {"type": "context", "elements": elements[i : i + CONTEXT_ELEMENTS_MAX]}
+        for i in range(0, len(elements), CONTEXT_ELEMENTS_MAX)
+    ]
 
 
 def _pack(blocks: list[Block], summary: str) -> list[Message]:
@@ -259,8 +269,7 @@ def _pack(blocks: list[Block], summary: str) -> list[Message]:
 
 # Never cut inside a `<link|label>` or mention, or an `&amp;`-style entity; a link longer than a
 # whole block is shown as text rather than lost.
-MRKDWN = TextFit(r"<[^<>\n]*>|&(?:amp|lt|gt);",
-                 defuse=lambda token: token.replace("<", "&lt;").replace(">", "&gt;"))
+MRKDWN = TextFit(r"<[^<>\n]*>|&(?:amp|lt|gt);", defuse=lambda token: token.replace("<", "&lt;").replace(">", "&gt;"))
 
 
 def split_mrkdwn(text: str, limit: int) -> list[str]:

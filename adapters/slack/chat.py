@@ -3,8 +3,9 @@ and SlackRequester: the person behind a /recap command or a modal."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Awaitable, Callable, Iterator
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -44,20 +45,26 @@ class SlackChat:
         first, *rest = render(reply, blocks)
         await client.chat_update(channel=sent.place.channel, ts=sent.message_id, **first)
         for more in rest:
-            await client.chat_postMessage(channel=sent.place.channel, thread_ts=sent.place.thread or sent.message_id,
-                                          **more)
+            await client.chat_postMessage(
+                channel=sent.place.channel, thread_ts=sent.place.thread or sent.message_id, **more
+            )
 
     async def upload(self, place: Place, file: TranscriptFile) -> None:
         client = await self.client_for(place.workspace)
-        await client.files_upload_v2(channel=place.channel, thread_ts=place.thread, filename=file.filename,
-                                     title=f"Transcript: {file.video.title}",
-                                     content=file.text)
+        await client.files_upload_v2(
+            channel=place.channel,
+            thread_ts=place.thread,
+            filename=file.filename,
+            title=f"Transcript: {file.video.title}",
+            content=file.text,
+        )
 
     async def whisper(self, place: Place, user: str, text: str) -> None:
         client = await self.client_for(place.workspace)
         with _refusals():
-            await client.chat_postEphemeral(channel=place.channel, user=user, thread_ts=place.thread,
-                                            **blocks.notice_message(text))
+            await client.chat_postEphemeral(
+                channel=place.channel, user=user, thread_ts=place.thread, **blocks.notice_message(text)
+            )
 
 
 def token_chat(token: str, api_url: str | None) -> SlackChat:

@@ -75,14 +75,20 @@ class SlackInstallationStore(AsyncInstallationStore):
 
     # -- finding -----------------------------------------------------------------------------------
 
-    async def async_find_bot(self, *, enterprise_id: str | None, team_id: str | None,
-                             is_enterprise_install: bool | None = False) -> Bot | None:
+    async def async_find_bot(
+        self, *, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None = False
+    ) -> Bot | None:
         record = await self._load(enterprise_id, _team(team_id, is_enterprise_install))
         return Bot(**record["bot"]) if record and record.get("bot") else None
 
-    async def async_find_installation(self, *, enterprise_id: str | None, team_id: str | None,
-                                      user_id: str | None = None,
-                                      is_enterprise_install: bool | None = False) -> Installation | None:
+    async def async_find_installation(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None = None,
+        is_enterprise_install: bool | None = False,
+    ) -> Installation | None:
         record = await self._load(enterprise_id, _team(team_id, is_enterprise_install))
         data = record and record.get("installation")
         if not data or (user_id is not None and data.get("user_id") != user_id):
@@ -102,8 +108,9 @@ class SlackInstallationStore(AsyncInstallationStore):
             record["installation"].update(dict.fromkeys(BOT_FIELDS))
         await self._keep(enterprise_id, team_id, record)
 
-    async def async_delete_installation(self, *, enterprise_id: str | None, team_id: str | None,
-                                        user_id: str | None = None) -> None:
+    async def async_delete_installation(
+        self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
+    ) -> None:
         record = await self._exact(enterprise_id, team_id)
         installation = record["installation"]
         if user_id is None:

@@ -11,10 +11,15 @@ from tests.support.fake_anthropic import forced_tool, tool_use
 
 def generated_talk(minutes: int) -> Transcript:
     """A sentence every five seconds (about 150 words a minute), the subject changing as it goes."""
-    segments = [Segment(start=i * 5.0, end=i * 5.0 + 4.5,
-                        text=f"In part {i // 120} the speaker makes point number {i} about subject {i % 37} "
-                             f"and its consequence {i * 7 % 101} for the listeners.")
-                for i in range(minutes * 12)]
+    segments = [
+        Segment(
+            start=i * 5.0,
+            end=i * 5.0 + 4.5,
+            text=f"In part {i // 120} the speaker makes point number {i} about subject {i % 37} "
+            f"and its consequence {i * 7 % 101} for the listeners.",
+        )
+        for i in range(minutes * 12)
+    ]
     return Transcript(segments=segments, source="whisper", language="en")
 
 
@@ -27,16 +32,36 @@ def respond(body: dict, delay: float = 0.0):
     first = body["messages"][0]["content"][0]["text"]
     if forced_tool(body) == "write_notes":
         lines = stamps_in(first)
-        return tool_use("write_notes", {
-            "sections": [{"title": f"Part from {lines[0]}", "start": f"[{lines[0]}]", "end": f"[{lines[-1]}]",
-                          "summary": f"What was said between {lines[0]} and {lines[-1]}."}],
-            "highlights": [{"text": "a point", "start": f"[{lines[1]}]"}], "key_points": ["a point"]},
-            delay=delay)
+        return tool_use(
+            "write_notes",
+            {
+                "sections": [
+                    {
+                        "title": f"Part from {lines[0]}",
+                        "start": f"[{lines[0]}]",
+                        "end": f"[{lines[-1]}]",
+                        "summary": f"What was said between {lines[0]} and {lines[-1]}.",
+                    }
+                ],
+                "highlights": [{"text": "a point", "start": f"[{lines[1]}]"}],
+                "key_points": ["a point"],
+            },
+            delay=delay,
+        )
     starts = re.findall(r'<notes part="\d+" from="\[([\d:]+)\]"', first) or stamps_in(first)
     picked = starts[: -1 : max(1, len(starts) // 5)][:5] + starts[-1:]  # merged into six, as asked
-    return tool_use("write_digest", {
-        "hook": "A long talk.", "core_question": "What points?",
-        "highlights": [{"text": "a moment", "start": f"[{n}]"} for n in (picked * 3)[:3]],
-        "sections": [{"title": f"Part {i}", "start": f"[{n}]", "end": f"[{n}]", "summary": "Points."}
-                     for i, n in enumerate(picked)],
-        "takeaways": ["Many points."], "qa": []}, delay=delay)
+    return tool_use(
+        "write_digest",
+        {
+            "hook": "A long talk.",
+            "core_question": "What points?",
+            "highlights": [{"text": "a moment", "start": f"[{n}]"} for n in (picked * 3)[:3]],
+            "sections": [
+                {"title": f"Part {i}", "start": f"[{n}]", "end": f"[{n}]", "summary": "Points."}
+                for i, n in enumerate(picked)
+            ],
+            "takeaways": ["Many points."],
+            "qa": [],
+        },
+        delay=delay,
+    )

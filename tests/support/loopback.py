@@ -32,8 +32,9 @@ class LoopbackServer:
             return self
         handler = type("Handler", (self.handler,), {self.handler_attribute: self})
         self._httpd = _QuietServer(("127.0.0.1", 0), handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(self.poll_interval,),
-                                        name=self.thread_name, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, args=(self.poll_interval,), name=self.thread_name, daemon=True
+        )
         self._thread.start()
         return self
 

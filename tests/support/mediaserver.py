@@ -102,8 +102,14 @@ class MediaServer(LoopbackServer):
     # -- scripted routes -------------------------------------------------------------------
 
     def add_status(
-        self, path: str, status: int, *, headers: dict[str, str] | None = None,
-        body: bytes = b"", content_type: str = "text/plain; charset=utf-8", times: int | None = None,
+        self,
+        path: str,
+        status: int,
+        *,
+        headers: dict[str, str] | None = None,
+        body: bytes = b"",
+        content_type: str = "text/plain; charset=utf-8",
+        times: int | None = None,
     ) -> None:
         """Answer `path` with a fixed status (404, 429, 500...), e.g. headers={"Retry-After": "2"}."""
         body = body or f"{status} {_phrase(status)}\n".encode()
@@ -113,9 +119,16 @@ class MediaServer(LoopbackServer):
         self._set(path, Route(status, b"", None, {"Location": location}, times))
 
     def add_bytes(
-        self, path: str, body: bytes, *, content_type: str, status: int = 200,
-        headers: dict[str, str] | None = None, times: int | None = None,
-        send_length: bool = True, gate: threading.Barrier | None = None,
+        self,
+        path: str,
+        body: bytes,
+        *,
+        content_type: str,
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+        times: int | None = None,
+        send_length: bool = True,
+        gate: threading.Barrier | None = None,
     ) -> None:
         """Serve custom bytes (Range requests are honoured when status is 200 and the length is sent)."""
         self._set(path, Route(status, body, content_type, dict(headers or {}), times, send_length, gate))
@@ -193,9 +206,7 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         path = _norm(parts.path)
         state = self.server_state
-        state._record(RecordedRequest(
-            self.command, path, parts.query, {k.lower(): v for k, v in self.headers.items()}
-        ))
+        state._record(RecordedRequest(self.command, path, parts.query, {k.lower(): v for k, v in self.headers.items()}))
         route = state._take_route(path)
         if route is not None:
             if route.gate is not None:
@@ -203,8 +214,7 @@ class _Handler(BaseHTTPRequestHandler):
             if not route.send_length:
                 self._send_unsized(route, head)
             elif route.status == 200:
-                self._send_body(route.body, route.content_type or "application/octet-stream",
-                                route.headers, head)
+                self._send_body(route.body, route.content_type or "application/octet-stream", route.headers, head)
             else:
                 self._send(route.status, route.body, route.content_type, route.headers, head)
             return
@@ -235,8 +245,9 @@ class _Handler(BaseHTTPRequestHandler):
         if start >= size or start > end:
             self._send(416, b"", None, {**headers, "Content-Range": f"bytes */{size}"}, head)
             return
-        self._send(206, data[start:end + 1], content_type,
-                   {**headers, "Content-Range": f"bytes {start}-{end}/{size}"}, head)
+        self._send(
+            206, data[start : end + 1], content_type, {**headers, "Content-Range": f"bytes {start}-{end}/{size}"}, head
+        )
 
     def _send_unsized(self, route: Route, head: bool) -> None:
         self.send_response(route.status)
@@ -249,12 +260,11 @@ class _Handler(BaseHTTPRequestHandler):
         if not head:
             try:
                 for at in range(0, len(route.body), 64 * 1024):
-                    self.wfile.write(route.body[at:at + 64 * 1024])
+                    self.wfile.write(route.body[at : at + 64 * 1024])
             except (BrokenPipeError, ConnectionResetError):
                 pass
 
-    def _send(self, status: int, body: bytes, content_type: str | None,
-              headers: dict[str, str], head: bool) -> None:
+    def _send(self, status: int, body: bytes, content_type: str | None, headers: dict[str, str], head: bool) -> None:
         self.send_response(status)
         if content_type:
             self.send_header("Content-Type", content_type)

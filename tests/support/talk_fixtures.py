@@ -46,15 +46,21 @@ def rechunked_transcript(talk: str, words_per_segment: int = 7) -> Transcript:
     segs = []
     for i in range(0, len(timed), words_per_segment):
         chunk = timed[i : i + words_per_segment]
-        segs.append(Segment(start=round(chunk[0][0], 3), end=round(chunk[-1][1], 3),
-                            text=" ".join(w for _, _, w in chunk)))
+        segs.append(
+            Segment(start=round(chunk[0][0], 3), end=round(chunk[-1][1], 3), text=" ".join(w for _, _, w in chunk))
+        )
     return Transcript(segments=segs, source="auto-captions", language="en")
 
 
 def video(talk: str, url: str | None = None) -> Video:
     t = TALKS[talk]
-    return Video(key=f"url:{talk}", url=url or f"https://example.com/talks/{talk}.html",
-                 title=t["title"], duration_s=t["duration"], language="en")
+    return Video(
+        key=f"url:{talk}",
+        url=url or f"https://example.com/talks/{talk}.html",
+        title=t["title"],
+        duration_s=t["duration"],
+        language="en",
+    )
 
 
 def load_schema() -> dict | None:

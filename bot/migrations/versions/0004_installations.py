@@ -14,42 +14,44 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '0004'
-down_revision = '0003'
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('installations',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-    sa.Column('enterprise', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('team', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('sealed', sa.LargeBinary(), nullable=False),
-    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('platform', 'enterprise', 'team', name='uq_installations_platform_enterprise_team')
+    op.create_table(
+        "installations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("platform", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("enterprise", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("team", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("sealed", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("platform", "enterprise", "team", name="uq_installations_platform_enterprise_team"),
     )
-    with op.batch_alter_table('installations', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_installations_team'), ['team'], unique=False)
+    with op.batch_alter_table("installations", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_installations_team"), ["team"], unique=False)
 
-    op.create_table('oauth_states',
-    sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('state')
+    op.create_table(
+        "oauth_states",
+        sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("expires_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("state"),
     )
-    with op.batch_alter_table('oauth_states', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_oauth_states_expires_at'), ['expires_at'], unique=False)
+    with op.batch_alter_table("oauth_states", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_oauth_states_expires_at"), ["expires_at"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('oauth_states', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_oauth_states_expires_at'))
+    with op.batch_alter_table("oauth_states", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_oauth_states_expires_at"))
 
-    op.drop_table('oauth_states')
-    with op.batch_alter_table('installations', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_installations_team'))
+    op.drop_table("oauth_states")
+    with op.batch_alter_table("installations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_installations_team"))
 
-    op.drop_table('installations')
+    op.drop_table("installations")

@@ -14,8 +14,8 @@ import re
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0005'
-down_revision = '0004'
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -29,8 +29,10 @@ def upgrade() -> None:
     leaked = [key for key, url in rows if key.count(":") == 1 and _UNLISTED.search(url or "")]
     for key in leaked:
         params = {"key": key}
-        connection.execute(sa.text("DELETE FROM turns WHERE conversation_id IN "
-                                   "(SELECT id FROM conversations WHERE video_key = :key)"), params)
+        connection.execute(
+            sa.text("DELETE FROM turns WHERE conversation_id IN (SELECT id FROM conversations WHERE video_key = :key)"),
+            params,
+        )
         for table in ("conversations", "threads", "digests", "transcripts"):
             connection.execute(sa.text(f"DELETE FROM {table} WHERE video_key = :key"), params)
         connection.execute(sa.text("DELETE FROM videos WHERE key = :key"), params)

@@ -15,19 +15,20 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = '0007'
-down_revision = '0006'
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('jobs') as batch:
-        batch.add_column(sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False,
-                                   server_default=''))
-        batch.add_column(sa.Column('owner', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True))
-        batch.add_column(sa.Column('lease_until', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
-        batch.create_index('ix_jobs_status_platform', ['status', 'platform'])
+    with op.batch_alter_table("jobs") as batch:
+        batch.add_column(
+            sa.Column("platform", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False, server_default="")
+        )
+        batch.add_column(sa.Column("owner", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True))
+        batch.add_column(sa.Column("lease_until", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+        batch.create_index("ix_jobs_status_platform", ["status", "platform"])
     connection = op.get_bind()
     # Jobs from before carry their platform only in the payload: the ones still owed need it now.
     owed = connection.execute(sa.text("SELECT id, payload_json FROM jobs WHERE status IN ('pending', 'running')"))
@@ -37,8 +38,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('jobs') as batch:
-        batch.drop_index('ix_jobs_status_platform')
-        batch.drop_column('lease_until')
-        batch.drop_column('owner')
-        batch.drop_column('platform')
+    with op.batch_alter_table("jobs") as batch:
+        batch.drop_index("ix_jobs_status_platform")
+        batch.drop_column("lease_until")
+        batch.drop_column("owner")
+        batch.drop_column("platform")

@@ -54,14 +54,37 @@ refused), `caching` (tokens and the prompt cache), `answers` (a reply as the API
 from .caching import CACHE_LOOKBACK_BLOCKS, TTL_SECONDS
 from .handler import RecordedRequest
 from .replies import (
-    Reply, Responder, block_text, error, forced_tool, json_text, last_user_text, raw, text, tool_use,
+    Reply,
+    Responder,
+    block_text,
+    error,
+    forced_tool,
+    json_text,
+    last_user_text,
+    raw,
+    text,
+    tool_use,
 )
 from .server import DEFAULT_API_KEY, MESSAGES_PATH, FakeAnthropic
 from .validation import KNOWN_FIELDS, MAX_CACHE_BREAKPOINTS
 
 __all__ = [
-    "CACHE_LOOKBACK_BLOCKS", "DEFAULT_API_KEY", "KNOWN_FIELDS", "MAX_CACHE_BREAKPOINTS", "MESSAGES_PATH",
+    "CACHE_LOOKBACK_BLOCKS",
+    "DEFAULT_API_KEY",
+    "KNOWN_FIELDS",
+    "MAX_CACHE_BREAKPOINTS",
+    "MESSAGES_PATH",
     "TTL_SECONDS",
-    "FakeAnthropic", "RecordedRequest", "Reply", "Responder",
-    "block_text", "error", "forced_tool", "json_text", "last_user_text", "raw", "text", "tool_use",
+    "FakeAnthropic",
+    "RecordedRequest",
+    "Reply",
+    "Responder",
+    "block_text",
+    "error",
+    "forced_tool",
+    "json_text",
+    "last_user_text",
+    "raw",
+    "text",
+    "tool_use",
 ]

@@ -11,7 +11,9 @@ from .caching import count_tokens
 from .replies import Reply
 
 
-def shape(body: dict[str, Any], reply: Reply, chars_per_token: int) -> tuple[list[dict[str, Any]], str, str | None, int]:
+def shape(
+    body: dict[str, Any], reply: Reply, chars_per_token: int
+) -> tuple[list[dict[str, Any]], str, str | None, int]:
     """(content, stop_reason, stop_sequence, output_tokens) of `reply` as an answer to `body`.
 
     A reply with its own stop_reason is sent as scripted; otherwise the request's stop_sequences
@@ -70,7 +72,7 @@ def _apply_stop_sequences(content: list[dict[str, Any]], stops: list[str]) -> st
         if hits:
             position, sequence = min(hits)
             content[index] = {**block, "text": block["text"][:position]}
-            del content[index + 1:]
+            del content[index + 1 :]
             if not content[index]["text"]:
                 del content[index]
             return sequence
@@ -81,36 +83,73 @@ def sse(message: dict[str, Any], chars_per_token: int) -> str:
     """The message as the server-sent events of a streamed response."""
     events: list[tuple[str, dict[str, Any]]] = []
     usage = message["usage"]
-    start = {**message, "content": [], "stop_reason": None, "stop_sequence": None,
-             "usage": {**usage, "output_tokens": 1}}
+    start = {
+        **message,
+        "content": [],
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": {**usage, "output_tokens": 1},
+    }
     events.append(("message_start", {"type": "message_start", "message": start}))
     events.append(("ping", {"type": "ping"}))
     step = 4 * chars_per_token
     for index, block in enumerate(message["content"]):
         if block["type"] == "text":
-            events.append(("content_block_start", {"type": "content_block_start", "index": index,
-                                                   "content_block": {"type": "text", "text": ""}}))
+            events.append(
+                (
+                    "content_block_start",
+                    {"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}},
+                )
+            )
             for i in range(0, len(block["text"]), step):
-                events.append(("content_block_delta", {
-                    "type": "content_block_delta", "index": index,
-                    "delta": {"type": "text_delta", "text": block["text"][i:i + step]}}))
+                events.append(
+                    (
+                        "content_block_delta",
+                        {
+                            "type": "content_block_delta",
+                            "index": index,
+                            "delta": {"type": "text_delta", "text": block["text"][i : i + step]},
+                        },
+                    )
+                )
         elif block["type"] == "tool_use":
-            events.append(("content_block_start", {"type": "content_block_start", "index": index,
-                                                   "content_block": {**block, "input": {}}}))
+            events.append(
+                (
+                    "content_block_start",
+                    {"type": "content_block_start", "index": index, "content_block": {**block, "input": {}}},
+                )
+            )
             partial = json.dumps(block["input"])
             for i in range(0, len(partial), step):
-                events.append(("content_block_delta", {
-                    "type": "content_block_delta", "index": index,
-                    "delta": {"type": "input_json_delta", "partial_json": partial[i:i + step]}}))
+                events.append(
+                    (
+                        "content_block_delta",
+                        {
+                            "type": "content_block_delta",
+                            "index": index,
+                            "delta": {"type": "input_json_delta", "partial_json": partial[i : i + step]},
+                        },
+                    )
+                )
         else:
-            events.append(("content_block_start", {"type": "content_block_start", "index": index,
-                                                   "content_block": block}))
+            events.append(
+                ("content_block_start", {"type": "content_block_start", "index": index, "content_block": block})
+            )
         events.append(("content_block_stop", {"type": "content_block_stop", "index": index}))
-    delta_usage = {k: usage[k] for k in ("input_tokens", "cache_creation_input_tokens",
-                                         "cache_read_input_tokens", "output_tokens") if k in usage}
-    events.append(("message_delta", {
-        "type": "message_delta",
-        "delta": {"stop_reason": message["stop_reason"], "stop_sequence": message["stop_sequence"]},
-        "usage": delta_usage}))
+    delta_usage = {
+        k: usage[k]
+        for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens")
+        if k in usage
+    }
+    events.append(
+        (
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": message["stop_reason"], "stop_sequence": message["stop_sequence"]},
+                "usage": delta_usage,
+            },
+        )
+    )
     events.append(("message_stop", {"type": "message_stop"}))
     return "".join(f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in events)

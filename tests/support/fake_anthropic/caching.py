@@ -69,24 +69,32 @@ def _segments(body: dict[str, Any], chars_per_token: int) -> list[_Segment]:
     segments: list[_Segment] = []
     for tool in body.get("tools") or []:
         material = _canonical(_without_cc(tool))
-        segments.append(_Segment("tools", material, count_tokens(material, chars_per_token),
-                                 tool.get("cache_control")))
+        segments.append(_Segment("tools", material, count_tokens(material, chars_per_token), tool.get("cache_control")))
     system = body.get("system")
     if isinstance(system, str) and system:
-        segments.append(_Segment("system", _canonical({"type": "text", "text": system}),
-                                 count_tokens(system, chars_per_token), None))
+        segments.append(
+            _Segment(
+                "system", _canonical({"type": "text", "text": system}), count_tokens(system, chars_per_token), None
+            )
+        )
     elif isinstance(system, list):
         for block in system:
-            segments.append(_Segment("system", _canonical(_without_cc(block)),
-                                     count_tokens(block.get("text", ""), chars_per_token),
-                                     block.get("cache_control")))
+            segments.append(
+                _Segment(
+                    "system",
+                    _canonical(_without_cc(block)),
+                    count_tokens(block.get("text", ""), chars_per_token),
+                    block.get("cache_control"),
+                )
+            )
     for message in body["messages"]:
         content = message["content"]
         blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
         for j, block in enumerate(blocks):
             material = _canonical([message["role"], j == 0, _without_cc(block)])
-            segments.append(_Segment("messages", material, _input_block_tokens(block, chars_per_token),
-                                     block.get("cache_control")))
+            segments.append(
+                _Segment("messages", material, _input_block_tokens(block, chars_per_token), block.get("cache_control"))
+            )
     top = body.get("cache_control")
     if top is not None:
         for segment in reversed(segments):
@@ -146,13 +154,11 @@ class PromptCache:
                 if bp > hit:
                     by_ttl[ttl] += cumulative[bp] - start
                     start = cumulative[bp]
-                self._entries[hashes[bp]] = max(self._entries.get(hashes[bp], 0.0),
-                                                now + TTL_SECONDS[ttl])
+                self._entries[hashes[bp]] = max(self._entries.get(hashes[bp], 0.0), now + TTL_SECONDS[ttl])
         created = by_ttl["5m"] + by_ttl["1h"]
         return {
             "input_tokens": total - read - created,
             "cache_creation_input_tokens": created,
             "cache_read_input_tokens": read,
-            "cache_creation": {"ephemeral_5m_input_tokens": by_ttl["5m"],
-                               "ephemeral_1h_input_tokens": by_ttl["1h"]},
+            "cache_creation": {"ephemeral_5m_input_tokens": by_ttl["5m"], "ephemeral_1h_input_tokens": by_ttl["1h"]},
         }

@@ -41,12 +41,26 @@ class Reply:
         return self.status >= 400
 
 
-def text(text: str, *, usage: dict[str, Any] | None = None, stop_reason: str | None = None,
-         delay: float = 0.0, headers: dict[str, str] | None = None, model: str | None = None,
-         check: bool = True) -> Reply:
+def text(
+    text: str,
+    *,
+    usage: dict[str, Any] | None = None,
+    stop_reason: str | None = None,
+    delay: float = 0.0,
+    headers: dict[str, str] | None = None,
+    model: str | None = None,
+    check: bool = True,
+) -> Reply:
     """A reply with one text block (stop_reason end_turn unless cut by max_tokens)."""
-    return Reply(content=[{"type": "text", "text": text}], usage=usage, stop_reason=stop_reason,
-                 delay=delay, headers=dict(headers or {}), model=model, check=check)
+    return Reply(
+        content=[{"type": "text", "text": text}],
+        usage=usage,
+        stop_reason=stop_reason,
+        delay=delay,
+        headers=dict(headers or {}),
+        model=model,
+        check=check,
+    )
 
 
 def json_text(value: Any, **kwargs: Any) -> Reply:
@@ -54,37 +68,57 @@ def json_text(value: Any, **kwargs: Any) -> Reply:
     return text(json.dumps(value), **kwargs)
 
 
-def tool_use(name: str, input: dict[str, Any], *, id: str | None = None, preamble: str | None = None,
-             usage: dict[str, Any] | None = None, stop_reason: str | None = None, delay: float = 0.0,
-             headers: dict[str, str] | None = None, model: str | None = None,
-             check: bool = True) -> Reply:
+def tool_use(
+    name: str,
+    input: dict[str, Any],
+    *,
+    id: str | None = None,
+    preamble: str | None = None,
+    usage: dict[str, Any] | None = None,
+    stop_reason: str | None = None,
+    delay: float = 0.0,
+    headers: dict[str, str] | None = None,
+    model: str | None = None,
+    check: bool = True,
+) -> Reply:
     """A reply with one tool_use block (after an optional text block), stop_reason tool_use."""
     content: list[dict[str, Any]] = []
     if preamble:
         content.append({"type": "text", "text": preamble})
-    content.append({"type": "tool_use", "id": id or object_id("toolu_"), "name": name,
-                    "input": copy.deepcopy(input)})
-    return Reply(content=content, usage=usage, stop_reason=stop_reason, delay=delay,
-                 headers=dict(headers or {}), model=model, check=check)
+    content.append({"type": "tool_use", "id": id or object_id("toolu_"), "name": name, "input": copy.deepcopy(input)})
+    return Reply(
+        content=content,
+        usage=usage,
+        stop_reason=stop_reason,
+        delay=delay,
+        headers=dict(headers or {}),
+        model=model,
+        check=check,
+    )
 
 
-def error(status: int, error_type: str, message: str, *, headers: dict[str, str] | None = None,
-          delay: float = 0.0) -> Reply:
+def error(
+    status: int, error_type: str, message: str, *, headers: dict[str, str] | None = None, delay: float = 0.0
+) -> Reply:
     """An API error: e.g. error(529, "overloaded_error", "Overloaded"),
     error(429, "rate_limit_error", "...", headers={"retry-after": "7"})."""
-    return Reply(status=status, error_type=error_type, message=message,
-                 headers=dict(headers or {}), delay=delay)
+    return Reply(status=status, error_type=error_type, message=message, headers=dict(headers or {}), delay=delay)
 
 
-def raw(status: int, body: bytes | str | dict[str, Any], *, headers: dict[str, str] | None = None,
-        content_type: str = "application/json", delay: float = 0.0) -> Reply:
+def raw(
+    status: int,
+    body: bytes | str | dict[str, Any],
+    *,
+    headers: dict[str, str] | None = None,
+    content_type: str = "application/json",
+    delay: float = 0.0,
+) -> Reply:
     """Anything at all, sent as is (a dict is sent as JSON): for malformed-response tests."""
     if isinstance(body, dict):
         body = json.dumps(body)
     if isinstance(body, str):
         body = body.encode()
-    return Reply(status=status, raw_body=body, headers=dict(headers or {}),
-                 content_type=content_type, delay=delay)
+    return Reply(status=status, raw_body=body, headers=dict(headers or {}), content_type=content_type, delay=delay)
 
 
 Responder = Callable[[dict[str, Any]], "Reply | str | dict[str, Any] | None"]
@@ -98,10 +132,13 @@ def as_reply(result: Any) -> Reply | None:
     if isinstance(result, str):
         return text(result)
     if isinstance(result, dict) and result.get("type") == "message":
-        return Reply(content=copy.deepcopy(result.get("content", [])),
-                     stop_reason=result.get("stop_reason"),
-                     stop_sequence=result.get("stop_sequence"), usage=result.get("usage"),
-                     model=result.get("model"))
+        return Reply(
+            content=copy.deepcopy(result.get("content", [])),
+            stop_reason=result.get("stop_reason"),
+            stop_sequence=result.get("stop_sequence"),
+            usage=result.get("usage"),
+            model=result.get("model"),
+        )
     return None
 
 

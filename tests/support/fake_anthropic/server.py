@@ -89,8 +89,9 @@ class FakeAnthropic(LoopbackServer):
     def push_tool_use(self, name: str, input: dict[str, Any], **kwargs: Any) -> None:
         self.push(tool_use(name, input, **kwargs))
 
-    def push_error(self, status: int, error_type: str, message: str,
-                   headers: dict[str, str] | None = None, **kwargs: Any) -> None:
+    def push_error(
+        self, status: int, error_type: str, message: str, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> None:
         self.push(error(status, error_type, message, headers=headers, **kwargs))
 
     @property
@@ -153,36 +154,50 @@ class FakeAnthropic(LoopbackServer):
             if reply.delay:
                 time.sleep(reply.delay)
             if reply.raw_body is not None:
-                return self._finish(reply.status, {"content-type": reply.content_type,
-                                                   **reply.headers},
-                                    reply.raw_body, request_id, parsed=_loads(reply.raw_body))
+                return self._finish(
+                    reply.status,
+                    {"content-type": reply.content_type, **reply.headers},
+                    reply.raw_body,
+                    request_id,
+                    parsed=_loads(reply.raw_body),
+                )
             if reply.is_error:
-                raise ApiError(reply.status, reply.error_type or "api_error",
-                               reply.message or "", reply.headers)
+                raise ApiError(reply.status, reply.error_type or "api_error", reply.message or "", reply.headers)
             message = self._message(body, reply)
             if body.get("stream"):
                 stream = sse(message, self.chars_per_token)
-                return self._finish(200, {"content-type": "text/event-stream; charset=utf-8",
-                                          "cache-control": "no-cache", **reply.headers},
-                                    stream.encode(), request_id, parsed=stream)
+                return self._finish(
+                    200,
+                    {"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", **reply.headers},
+                    stream.encode(),
+                    request_id,
+                    parsed=stream,
+                )
             data = json.dumps(message).encode()
-            return self._finish(200, {"content-type": "application/json", **reply.headers},
-                                data, request_id, parsed=message)
+            return self._finish(
+                200, {"content-type": "application/json", **reply.headers}, data, request_id, parsed=message
+            )
         except ApiError as err:
-            payload = {"type": "error", "error": {"type": err.error_type, "message": err.message},
-                       "request_id": request_id}
+            payload = {
+                "type": "error",
+                "error": {"type": err.error_type, "message": err.message},
+                "request_id": request_id,
+            }
             headers = {"content-type": "application/json"}
             names = {k.lower() for k in err.headers}
             retryable = err.status in _RETRYABLE or err.status >= 500
-            if (retryable and self.fast_retry_ms is not None
-                    and not names & {"retry-after", "retry-after-ms", "x-should-retry"}):
+            if (
+                retryable
+                and self.fast_retry_ms is not None
+                and not names & {"retry-after", "retry-after-ms", "x-should-retry"}
+            ):
                 headers["retry-after-ms"] = _num(self.fast_retry_ms)
             headers.update(err.headers)
-            return self._finish(err.status, headers, json.dumps(payload).encode(), request_id,
-                                parsed=payload)
+            return self._finish(err.status, headers, json.dumps(payload).encode(), request_id, parsed=payload)
 
-    def _finish(self, status: int, headers: dict[str, str], data: bytes, request_id: str,
-                parsed: Any) -> tuple[int, dict[str, str], bytes, Any]:
+    def _finish(
+        self, status: int, headers: dict[str, str], data: bytes, request_id: str, parsed: Any
+    ) -> tuple[int, dict[str, str], bytes, Any]:
         headers = {"request-id": request_id, "anthropic-organization-id": _ORG_ID, **headers}
         return status, headers, data, parsed
 
@@ -206,8 +221,7 @@ class FakeAnthropic(LoopbackServer):
                 return self._queue.popleft()
             responder = self.responder
         if responder is None:
-            raise self._problem("no scripted reply left and no responder set "
-                                f"(request: {_brief(body)})")
+            raise self._problem(f"no scripted reply left and no responder set (request: {_brief(body)})")
         try:
             result = responder(body)
         except Exception as exc:  # noqa: BLE001 - reported as a problem, not swallowed
@@ -223,8 +237,7 @@ class FakeAnthropic(LoopbackServer):
             problem = script_problem(body, content)
             if problem:  # before the usage below, so a refused reply caches nothing
                 raise self._problem(problem)
-        usage = self._cache.usage(body, chars_per_token=self.chars_per_token,
-                                  min_cache_tokens=self.min_cache_tokens)
+        usage = self._cache.usage(body, chars_per_token=self.chars_per_token, min_cache_tokens=self.min_cache_tokens)
         usage["output_tokens"] = output_tokens
         usage["service_tier"] = "standard"
         if reply.usage:

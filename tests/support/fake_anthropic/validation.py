@@ -13,20 +13,39 @@ MAX_CACHE_BREAKPOINTS = 4
 
 # Top-level fields of a Messages request (anthropic SDK 2.x `MessageCreateParams`, plus the
 # sampling parameters older clients send). Anything else is "Extra inputs are not permitted".
-KNOWN_FIELDS = frozenset({
-    "model", "max_tokens", "messages", "system", "tools", "tool_choice", "stream",
-    "stop_sequences", "metadata", "thinking", "output_config", "service_tier", "speed",
-    "cache_control", "container", "diagnostics", "inference_geo", "context_management",
-    "mcp_servers", "temperature", "top_p", "top_k",
-})
+KNOWN_FIELDS = frozenset(
+    {
+        "model",
+        "max_tokens",
+        "messages",
+        "system",
+        "tools",
+        "tool_choice",
+        "stream",
+        "stop_sequences",
+        "metadata",
+        "thinking",
+        "output_config",
+        "service_tier",
+        "speed",
+        "cache_control",
+        "container",
+        "diagnostics",
+        "inference_geo",
+        "context_management",
+        "mcp_servers",
+        "temperature",
+        "top_p",
+        "top_k",
+    }
+)
 _TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,128}$")
 
 
 class ApiError(Exception):
     """An error answer: `{"type": "error", "error": {"type", "message"}}` with `status`."""
 
-    def __init__(self, status: int, error_type: str, message: str,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(self, status: int, error_type: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status, self.error_type, self.message = status, error_type, message
         self.headers = dict(headers or {})
@@ -62,16 +81,15 @@ def validate(body: Any, *, strict_alternation: bool) -> None:
     _validate_messages(body["messages"], strict_alternation)
     _validate_cache_control(body)
     stops = body.get("stop_sequences")
-    if stops is not None and (not isinstance(stops, list)
-                              or not all(isinstance(s, str) and s for s in stops)):
+    if stops is not None and (not isinstance(stops, list) or not all(isinstance(s, str) and s for s in stops)):
         raise invalid("stop_sequences: Input should be a list of non-empty strings")
     output_config = body.get("output_config")
     if output_config is not None:
         fmt = output_config.get("format") if isinstance(output_config, dict) else None
-        if fmt is not None and (not isinstance(fmt, dict) or fmt.get("type") != "json_schema"
-                                or not isinstance(fmt.get("schema"), dict)):
-            raise invalid("output_config.format: expected {\"type\": \"json_schema\", "
-                          "\"schema\": {...}}")
+        if fmt is not None and (
+            not isinstance(fmt, dict) or fmt.get("type") != "json_schema" or not isinstance(fmt.get("schema"), dict)
+        ):
+            raise invalid('output_config.format: expected {"type": "json_schema", "schema": {...}}')
 
 
 def _validate_system(system: Any) -> None:
@@ -102,8 +120,7 @@ def _validate_tools(tools: Any) -> list[str]:
             raise invalid(f"tools.{i}.name: Field required")
         if tool.get("type") in (None, "custom"):
             if not _TOOL_NAME.match(name):
-                raise invalid(f"tools.{i}.name: String should match pattern "
-                              f"'{_TOOL_NAME.pattern}'")
+                raise invalid(f"tools.{i}.name: String should match pattern '{_TOOL_NAME.pattern}'")
             schema = tool.get("input_schema")
             if not isinstance(schema, dict):
                 raise invalid(f"tools.{i}.custom.input_schema: Field required")
@@ -119,8 +136,7 @@ def _validate_tool_choice(choice: Any, tool_names: list[str]) -> None:
     if choice is None:
         return
     if not isinstance(choice, dict) or choice.get("type") not in ("auto", "any", "tool", "none"):
-        raise invalid("tool_choice: Input tag does not match any of the expected tags: "
-                      "'auto', 'any', 'tool', 'none'")
+        raise invalid("tool_choice: Input tag does not match any of the expected tags: 'auto', 'any', 'tool', 'none'")
     if choice["type"] in ("any", "tool") and not tool_names:
         raise invalid("tool_choice: tool_choice may only be specified while providing tools.")
     if choice["type"] == "tool":
@@ -128,8 +144,7 @@ def _validate_tool_choice(choice: Any, tool_names: list[str]) -> None:
         if not isinstance(name, str):
             raise invalid("tool_choice.tool.name: Field required")
         if name not in tool_names:
-            raise invalid(f"tool_choice: Tool '{name}' not found in tools "
-                          f"(tools: {', '.join(tool_names)})")
+            raise invalid(f"tool_choice: Tool '{name}' not found in tools (tools: {', '.join(tool_names)})")
 
 
 def _validate_messages(messages: Any, strict_alternation: bool) -> None:
@@ -156,8 +171,10 @@ def _validate_messages(messages: Any, strict_alternation: bool) -> None:
         else:
             raise invalid(f"messages.{i}.content: Input should be a valid string or list")
         if not blocks and not final_assistant:
-            raise invalid(f"messages.{i}: all messages must have non-empty content except "
-                          "for the optional final assistant message")
+            raise invalid(
+                f"messages.{i}: all messages must have non-empty content except "
+                "for the optional final assistant message"
+            )
         for j, block in enumerate(blocks):
             if not isinstance(block, dict) or not isinstance(block.get("type"), str):
                 raise invalid(f"messages.{i}.content.{j}.type: Field required")
@@ -167,23 +184,29 @@ def _validate_messages(messages: Any, strict_alternation: bool) -> None:
             if i == 0 and role != "user":
                 raise invalid('messages: first message must use the "user" role')
             if role == previous_role:
-                raise invalid('messages: roles must alternate between "user" and "assistant", '
-                              f'but found multiple "{role}" roles in a row')
+                raise invalid(
+                    'messages: roles must alternate between "user" and "assistant", '
+                    f'but found multiple "{role}" roles in a row'
+                )
         # tool_use ids of an assistant turn must be answered by tool_result blocks right after
         results = {b.get("tool_use_id") for b in blocks if b.get("type") == "tool_result"}
         if role == "user":
             unexpected = results - pending_tool_uses
             if unexpected:
-                raise invalid(f"messages.{i}.content: unexpected `tool_use_id` found in "
-                              f"`tool_result` blocks: {', '.join(sorted(map(str, unexpected)))}. "
-                              "Each `tool_result` block must have a corresponding `tool_use` "
-                              "block in the previous message.")
+                raise invalid(
+                    f"messages.{i}.content: unexpected `tool_use_id` found in "
+                    f"`tool_result` blocks: {', '.join(sorted(map(str, unexpected)))}. "
+                    "Each `tool_result` block must have a corresponding `tool_use` "
+                    "block in the previous message."
+                )
             missing = pending_tool_uses - results
             if missing:
-                raise invalid(f"messages.{i}: `tool_use` ids were found without `tool_result` "
-                              f"blocks immediately after: {', '.join(sorted(missing))}. Each "
-                              "`tool_use` block must have a corresponding `tool_result` block "
-                              "in the next message.")
+                raise invalid(
+                    f"messages.{i}: `tool_use` ids were found without `tool_result` "
+                    f"blocks immediately after: {', '.join(sorted(missing))}. Each "
+                    "`tool_use` block must have a corresponding `tool_result` block "
+                    "in the next message."
+                )
             pending_tool_uses = set()
         else:
             pending_tool_uses = {str(b.get("id")) for b in blocks if b.get("type") == "tool_use"}
@@ -214,12 +237,12 @@ def _validate_cache_control(body: dict[str, Any]) -> None:
         if cc.get("ttl", "5m") not in TTL_SECONDS:
             raise invalid(f"{where}.cache_control.ttl: Input should be '5m' or '1h'")
     if len(found) > MAX_CACHE_BREAKPOINTS:
-        raise invalid(f"A maximum of {MAX_CACHE_BREAKPOINTS} blocks with cache_control may be "
-                      f"provided. Found {len(found)}.")
+        raise invalid(
+            f"A maximum of {MAX_CACHE_BREAKPOINTS} blocks with cache_control may be provided. Found {len(found)}."
+        )
     ttls = [cc.get("ttl", "5m") for where, cc in found if where != "cache_control"]
-    if "5m" in ttls and "1h" in ttls[ttls.index("5m"):]:
-        raise invalid("a ttl='1h' cache_control block must not come after a ttl='5m' "
-                      "cache_control block")
+    if "5m" in ttls and "1h" in ttls[ttls.index("5m") :]:
+        raise invalid("a ttl='1h' cache_control block must not come after a ttl='5m' cache_control block")
 
 
 # -- the scripted reply ------------------------------------------------------------------------
@@ -233,17 +256,14 @@ def script_problem(body: dict[str, Any], content: list[dict[str, Any]]) -> str |
     for use in uses:
         tool = tools.get(use.get("name"))
         if tool is None:
-            return (f"scripted tool_use {use.get('name')!r} but the request offers "
-                    f"tools {sorted(map(str, tools))}")
+            return f"scripted tool_use {use.get('name')!r} but the request offers tools {sorted(map(str, tools))}"
         if "input_schema" in tool:
             problem = _schema_problem(use.get("input"), tool["input_schema"])
             if problem:
-                return (f"scripted input for tool {use.get('name')!r} does not "
-                        f"match its input_schema: {problem}")
+                return f"scripted input for tool {use.get('name')!r} does not match its input_schema: {problem}"
     choice = body.get("tool_choice") or {}
     if choice.get("type") == "tool" and not any(u.get("name") == choice.get("name") for u in uses):
-        return (f"the request forces tool {choice.get('name')!r} but the scripted "
-                "reply does not use it")
+        return f"the request forces tool {choice.get('name')!r} but the scripted reply does not use it"
     if choice.get("type") == "any" and not uses:
         return "the request has tool_choice any but the scripted reply uses no tool"
     if choice.get("type") == "none" and uses:
@@ -254,8 +274,10 @@ def script_problem(body: dict[str, Any], content: list[dict[str, Any]]) -> str |
         try:
             value = json.loads(answer)
         except ValueError:
-            return ("the request asks for structured output (output_config.format) "
-                    f"but the scripted text is not JSON: {answer[:80]!r}")
+            return (
+                "the request asks for structured output (output_config.format) "
+                f"but the scripted text is not JSON: {answer[:80]!r}"
+            )
         problem = _schema_problem(value, fmt["schema"])
         if problem:
             return f"scripted structured output does not match the schema: {problem}"

@@ -29,6 +29,16 @@ from .guild import (
 from .server import FakeDiscord
 
 __all__ = [
-    "ALICE_ID", "APP_ID", "BOT_ID", "BOT_TOKEN", "CHANNEL_ID", "DM_CHANNEL_ID", "FORUM_ID", "GUILD_ID", "THREAD_ID",
-    "FakeDiscord", "point_discord_py_at", "running",
+    "ALICE_ID",
+    "APP_ID",
+    "BOT_ID",
+    "BOT_TOKEN",
+    "CHANNEL_ID",
+    "DM_CHANNEL_ID",
+    "FORUM_ID",
+    "GUILD_ID",
+    "THREAD_ID",
+    "FakeDiscord",
+    "point_discord_py_at",
+    "running",
 ]

@@ -13,12 +13,19 @@ def make_command(body: dict, guild_id: str | None, index: int | None = None, exi
     """An application command as Discord stores it; `existing` keeps its id (an overwrite by name)."""
     command_errors(body, () if index is None else (index,))
     cmd = {
-        "id": (existing or {}).get("id") or str(snowflake()), "application_id": str(APP_ID),
-        "version": str(snowflake()), "default_member_permissions": body.get("default_member_permissions"),
-        "type": body.get("type", 1), "name": body.get("name") or "", "name_localizations": body.get("name_localizations"),
-        "description": body.get("description") or "", "description_localizations": body.get("description_localizations"),
-        "dm_permission": body.get("dm_permission", True), "contexts": body.get("contexts"),
-        "integration_types": body.get("integration_types") or [0], "nsfw": bool(body.get("nsfw")),
+        "id": (existing or {}).get("id") or str(snowflake()),
+        "application_id": str(APP_ID),
+        "version": str(snowflake()),
+        "default_member_permissions": body.get("default_member_permissions"),
+        "type": body.get("type", 1),
+        "name": body.get("name") or "",
+        "name_localizations": body.get("name_localizations"),
+        "description": body.get("description") or "",
+        "description_localizations": body.get("description_localizations"),
+        "dm_permission": body.get("dm_permission", True),
+        "contexts": body.get("contexts"),
+        "integration_types": body.get("integration_types") or [0],
+        "nsfw": bool(body.get("nsfw")),
     }
     if body.get("options"):
         cmd["options"] = copy.deepcopy(body["options"])
@@ -31,8 +38,15 @@ class ApplicationRoutes:
     """The user, gateway-URL and application-command routes of FakeDiscord (mixed into it)."""
 
     async def _get_me(self, request, record):
-        return 200, {**self.bot_user, "verified": True, "mfa_enabled": False, "email": None, "locale": "en-US",
-                     "bio": "", "premium_type": 0}
+        return 200, {
+            **self.bot_user,
+            "verified": True,
+            "mfa_enabled": False,
+            "email": None,
+            "locale": "en-US",
+            "bio": "",
+            "premium_type": 0,
+        }
 
     async def _get_user(self, request, record, user_id):
         if user_id not in self.users:
@@ -49,16 +63,33 @@ class ApplicationRoutes:
         return 200, {"url": self.gateway_url}
 
     async def _get_gateway_bot(self, request, record):
-        return 200, {"url": self.gateway_url, "shards": 1, "session_start_limit": {
-            "total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1}}
+        return 200, {
+            "url": self.gateway_url,
+            "shards": 1,
+            "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1},
+        }
 
     async def _get_application(self, request, record):
         return 200, {
-            "id": str(APP_ID), "name": BOT_NAME, "icon": None, "description": "", "summary": "", "type": None,
-            "hook": True, "bot_public": True, "bot_require_code_grant": False, "verify_key": "0" * 64,
-            "flags": application_flags(self.privileged), "owner": self.users[ALICE_ID], "team": None, "tags": [],
-            "redirect_uris": [], "interactions_endpoint_url": None, "role_connections_verification_url": None,
-            "approximate_guild_count": 1, "bot": self.bot_user,
+            "id": str(APP_ID),
+            "name": BOT_NAME,
+            "icon": None,
+            "description": "",
+            "summary": "",
+            "type": None,
+            "hook": True,
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "verify_key": "0" * 64,
+            "flags": application_flags(self.privileged),
+            "owner": self.users[ALICE_ID],
+            "team": None,
+            "tags": [],
+            "redirect_uris": [],
+            "interactions_endpoint_url": None,
+            "role_connections_verification_url": None,
+            "approximate_guild_count": 1,
+            "bot": self.bot_user,
             "install_params": {"scopes": ["bot", "applications.commands"], "permissions": str(self.bot_permissions)},
             "integration_types_config": {"0": {"oauth2_install_params": None}},
         }
@@ -85,16 +116,29 @@ class ApplicationRoutes:
         new = [make_command(b, guild_id, i, old.get((b.get("name"), b.get("type", 1)))) for i, b in enumerate(body)]
         names = [(c["name"], c["type"]) for c in new]
         if len(set(names)) != len(names):
-            raise DiscordError(400, 50035, "Invalid Form Body", {"_errors": [
-                {"code": "APPLICATION_COMMANDS_DUPLICATE_NAME", "message": "Application command names must be unique"}]})
+            raise DiscordError(
+                400,
+                50035,
+                "Invalid Form Body",
+                {
+                    "_errors": [
+                        {
+                            "code": "APPLICATION_COMMANDS_DUPLICATE_NAME",
+                            "message": "Application command names must be unique",
+                        }
+                    ]
+                },
+            )
         self.commands = [c for c in self.commands if c.get("guild_id") != guild_id] + new
         return 200, new
 
     async def _post_command(self, request, record, app_id, guild_id=None):
         self._command_scope(app_id, guild_id)
         body = record.json or {}
-        existing = next((c for c in self._scoped(guild_id)
-                         if c["name"] == body.get("name") and c["type"] == body.get("type", 1)), None)
+        existing = next(
+            (c for c in self._scoped(guild_id) if c["name"] == body.get("name") and c["type"] == body.get("type", 1)),
+            None,
+        )
         cmd = make_command(body, guild_id, existing=existing)
         if existing is not None:
             self.commands[self.commands.index(existing)] = cmd

@@ -34,9 +34,25 @@ class ChannelRoutes:
         if guild_id != str(GUILD_ID):
             raise not_found("Guild", 10004)
         data = self._guild_create()
-        for key in ("joined_at", "large", "unavailable", "lazy", "member_count", "voice_states", "members", "channels",
-                    "threads", "presences", "stage_instances", "guild_scheduled_events", "soundboard_sounds",
-                    "embedded_activities", "activity_instances", "application_command_counts", "version"):
+        for key in (
+            "joined_at",
+            "large",
+            "unavailable",
+            "lazy",
+            "member_count",
+            "voice_states",
+            "members",
+            "channels",
+            "threads",
+            "presences",
+            "stage_instances",
+            "guild_scheduled_events",
+            "soundboard_sounds",
+            "embedded_activities",
+            "activity_instances",
+            "application_command_counts",
+            "version",
+        ):
             data.pop(key, None)
         return 200, data
 
@@ -87,9 +103,14 @@ class ChannelRoutes:
             raise DiscordError(400, 160004, "A thread has already been created for this message")
         body = record.json or {}
         thread_errors(body)
-        thread = thread_payload(message_id, channel_id, body["name"], BOT_ID,
-                                ttype=NEWS_THREAD if channel["type"] == NEWS else PUBLIC_THREAD,
-                                auto_archive=body.get("auto_archive_duration") or 1440)
+        thread = thread_payload(
+            message_id,
+            channel_id,
+            body["name"],
+            BOT_ID,
+            ttype=NEWS_THREAD if channel["type"] == NEWS else PUBLIC_THREAD,
+            auto_archive=body.get("auto_archive_duration") or 1440,
+        )
         thread["rate_limit_per_user"] = body.get("rate_limit_per_user") or 0
         self.channels[message_id] = thread
         message["thread"] = {k: v for k, v in thread.items() if k != "member"}
@@ -106,8 +127,9 @@ class ChannelRoutes:
             starter = body.get("message") or {}
             message_errors(starter, files=record.files, prefix=("message",))
             thread_id = str(snowflake())
-            thread = thread_payload(thread_id, channel_id, body["name"], BOT_ID,
-                                    auto_archive=body.get("auto_archive_duration") or 1440)
+            thread = thread_payload(
+                thread_id, channel_id, body["name"], BOT_ID, auto_archive=body.get("auto_archive_duration") or 1440
+            )
             thread["applied_tags"] = body.get("applied_tags") or []
             self.channels[thread_id] = thread
             msg = self._new_message(thread, starter, record.files, message_id=thread_id)
@@ -123,8 +145,14 @@ class ChannelRoutes:
         self._require(channel, CREATE_PRIVATE_THREADS if ttype == PRIVATE_THREAD else CREATE_PUBLIC_THREADS)
         thread_errors(body)
         thread_id = str(snowflake())
-        thread = thread_payload(thread_id, channel_id, body["name"], BOT_ID, ttype=ttype,
-                                auto_archive=body.get("auto_archive_duration") or 1440)
+        thread = thread_payload(
+            thread_id,
+            channel_id,
+            body["name"],
+            BOT_ID,
+            ttype=ttype,
+            auto_archive=body.get("auto_archive_duration") or 1440,
+        )
         if ttype == PRIVATE_THREAD and "invitable" in body:
             thread["thread_metadata"]["invitable"] = bool(body["invitable"])
         self.channels[thread_id] = thread
@@ -145,4 +173,3 @@ class ChannelRoutes:
         if thread.pop("member", None) is not None:
             thread["member_count"] -= 1
         return 204, None
-

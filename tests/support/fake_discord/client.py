@@ -55,8 +55,14 @@ class point_discord_py_at:
 
 
 @contextlib.asynccontextmanager
-async def running(client: Any, fake: FakeDiscord | None = None, *, token: str | None = None,
-                  timeout: float = 10.0, until: str = "ready") -> Any:
+async def running(
+    client: Any,
+    fake: FakeDiscord | None = None,
+    *,
+    token: str | None = None,
+    timeout: float = 10.0,
+    until: str = "ready",
+) -> Any:
     """Run `client.start(token)` as a task until on_ready (`until="ready"`; note discord.py waits
     `guild_ready_timeout`, 2 s by default, after the last GUILD_CREATE) or until the guild is cached
     (`until="guild"`); close the client and await the task on exit. A start-up failure is raised."""

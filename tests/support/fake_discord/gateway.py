@@ -155,10 +155,17 @@ class Gateway:
             if request.query.get("encoding", "json") != "json":
                 await conn.close(4002, "Error while decoding payload.")
                 return ws
-            await conn.send({"op": 10, "s": None, "t": None, "d": {
-                "heartbeat_interval": int(self.heartbeat_interval * 1000),
-                "_trace": [TRACE],
-            }})
+            await conn.send(
+                {
+                    "op": 10,
+                    "s": None,
+                    "t": None,
+                    "d": {
+                        "heartbeat_interval": int(self.heartbeat_interval * 1000),
+                        "_trace": [TRACE],
+                    },
+                }
+            )
             async for msg in ws:
                 if msg.type is not WSMsgType.TEXT:
                     if msg.type is WSMsgType.BINARY:
@@ -218,13 +225,25 @@ class Gateway:
         self._session = session = Session(intents)
         session.conn = conn
         ready = {
-            "v": API_VERSION, "user_settings": {}, "user": {
-                **self.bot_user, "verified": True, "mfa_enabled": False, "email": None, "locale": "en-US",
+            "v": API_VERSION,
+            "user_settings": {},
+            "user": {
+                **self.bot_user,
+                "verified": True,
+                "mfa_enabled": False,
+                "email": None,
+                "locale": "en-US",
             },
-            "session_type": "normal", "session_id": session.id, "resume_gateway_url": self.gateway_url,
-            "relationships": [], "private_channels": [], "presences": [],
-            "guilds": [{"id": str(GUILD_ID), "unavailable": True}], "guild_join_requests": [],
-            "geo_ordered_rtc_regions": ["us-east", "us-central"], "auth": {},
+            "session_type": "normal",
+            "session_id": session.id,
+            "resume_gateway_url": self.gateway_url,
+            "relationships": [],
+            "private_channels": [],
+            "presences": [],
+            "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+            "guild_join_requests": [],
+            "geo_ordered_rtc_regions": ["us-east", "us-central"],
+            "auth": {},
             "application": {"id": str(APP_ID), "flags": application_flags(self.privileged)},
             "_trace": [TRACE],
         }
@@ -258,8 +277,13 @@ class Gateway:
             members = [m for m in members if m["user"]["id"] in wanted]
         elif d.get("query"):
             members = [m for m in members if m["user"]["username"].startswith(d["query"])]
-        chunk = {"guild_id": str(d.get("guild_id", GUILD_ID)), "members": members, "chunk_index": 0,
-                 "chunk_count": 1, "not_found": []}
+        chunk = {
+            "guild_id": str(d.get("guild_id", GUILD_ID)),
+            "members": members,
+            "chunk_index": 0,
+            "chunk_count": 1,
+            "not_found": [],
+        }
         if d.get("nonce") is not None:
             chunk["nonce"] = d["nonce"]
         await self._send_dispatch("GUILD_MEMBERS_CHUNK", chunk)
@@ -317,4 +341,3 @@ class Gateway:
         task = asyncio.get_running_loop().create_task(self._emit(event, copy.deepcopy(data)))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-

@@ -55,11 +55,11 @@ def snowflake() -> int:
 
 def snowflake_iso(value: int | str) -> str:
     ms = (int(value) >> 22) + DISCORD_EPOCH
-    return dt.datetime.fromtimestamp(ms / 1000, dt.timezone.utc).isoformat()
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).isoformat()
 
 
 def now_iso() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat()
+    return dt.datetime.now(dt.UTC).isoformat()
 
 
 def user_payload(user_id: int, username: str, *, bot: bool = False, global_name: str | None = None) -> dict:
@@ -102,9 +102,18 @@ def initial_members(users: IdMap) -> IdMap:
     members: IdMap = IdMap()
     for uid, roles in ((BOT_ID, [str(BOT_ROLE_ID)]), (ALICE_ID, []), (BOB_ID, []), (OTHER_BOT_ID, [])):
         members[uid] = {
-            "user": users[uid], "nick": None, "avatar": None, "banner": None, "roles": roles,
-            "joined_at": JOINED, "premium_since": None, "deaf": False, "mute": False, "flags": 0,
-            "pending": False, "communication_disabled_until": None,
+            "user": users[uid],
+            "nick": None,
+            "avatar": None,
+            "banner": None,
+            "roles": roles,
+            "joined_at": JOINED,
+            "premium_since": None,
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "pending": False,
+            "communication_disabled_until": None,
         }
     return members
 
@@ -118,33 +127,72 @@ def initial_channels(users: IdMap) -> IdMap:
         (FORUM_ID, "recaps", FORUM, 2),
     ):
         channel = {
-            "id": str(cid), "type": ctype, "guild_id": str(GUILD_ID), "name": name, "position": position,
-            "parent_id": None, "topic": None, "nsfw": False, "last_message_id": None,
-            "rate_limit_per_user": 0, "permission_overwrites": [], "flags": 0,
+            "id": str(cid),
+            "type": ctype,
+            "guild_id": str(GUILD_ID),
+            "name": name,
+            "position": position,
+            "parent_id": None,
+            "topic": None,
+            "nsfw": False,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "permission_overwrites": [],
+            "flags": 0,
         }
         if ctype == FORUM:
-            channel.update(available_tags=[], default_reaction_emoji=None, default_sort_order=None,
-                           default_forum_layout=0, default_thread_rate_limit_per_user=0,
-                           default_auto_archive_duration=1440)
+            channel.update(
+                available_tags=[],
+                default_reaction_emoji=None,
+                default_sort_order=None,
+                default_forum_layout=0,
+                default_thread_rate_limit_per_user=0,
+                default_auto_archive_duration=1440,
+            )
         channels[cid] = channel
     channels[THREAD_ID] = thread_payload(THREAD_ID, CHANNEL_ID, "earlier chat", ALICE_ID, joined=False)
     channels[DM_CHANNEL_ID] = {
-        "id": str(DM_CHANNEL_ID), "type": DM, "last_message_id": None, "flags": 0,
+        "id": str(DM_CHANNEL_ID),
+        "type": DM,
+        "last_message_id": None,
+        "flags": 0,
         "recipients": [users[ALICE_ID]],
     }
     return channels
 
 
-def thread_payload(thread_id: int | str, parent_id: int | str, name: str, owner_id: int | str, *,
-                   ttype: int = PUBLIC_THREAD, auto_archive: int = 1440, joined: bool = True) -> dict:
+def thread_payload(
+    thread_id: int | str,
+    parent_id: int | str,
+    name: str,
+    owner_id: int | str,
+    *,
+    ttype: int = PUBLIC_THREAD,
+    auto_archive: int = 1440,
+    joined: bool = True,
+) -> dict:
     """A thread channel as Discord stores it; `joined`: the bot is a member (it is of the threads it starts)."""
     now = now_iso()
     thread = {
-        "id": str(thread_id), "type": ttype, "guild_id": str(GUILD_ID), "parent_id": str(parent_id),
-        "owner_id": str(owner_id), "name": name, "last_message_id": None, "message_count": 0,
-        "member_count": 1, "total_message_sent": 0, "rate_limit_per_user": 0, "flags": 0,
-        "thread_metadata": {"archived": False, "auto_archive_duration": auto_archive, "archive_timestamp": now,
-                            "locked": False, "create_timestamp": now},
+        "id": str(thread_id),
+        "type": ttype,
+        "guild_id": str(GUILD_ID),
+        "parent_id": str(parent_id),
+        "owner_id": str(owner_id),
+        "name": name,
+        "last_message_id": None,
+        "message_count": 0,
+        "member_count": 1,
+        "total_message_sent": 0,
+        "rate_limit_per_user": 0,
+        "flags": 0,
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": auto_archive,
+            "archive_timestamp": now,
+            "locked": False,
+            "create_timestamp": now,
+        },
     }
     if ttype == PRIVATE_THREAD:
         thread["thread_metadata"]["invitable"] = True
@@ -164,9 +212,19 @@ class Guild:
     def _member(self, user_id: int | str, *, with_user: bool = False, permissions: bool = False) -> dict:
         member = self.members.get(user_id)
         if member is None:
-            member = {"user": self._user(user_id), "nick": None, "avatar": None, "roles": [],
-                      "joined_at": now_iso(), "premium_since": None, "deaf": False, "mute": False,
-                      "flags": 0, "pending": False, "communication_disabled_until": None}
+            member = {
+                "user": self._user(user_id),
+                "nick": None,
+                "avatar": None,
+                "roles": [],
+                "joined_at": now_iso(),
+                "premium_since": None,
+                "deaf": False,
+                "mute": False,
+                "flags": 0,
+                "pending": False,
+                "communication_disabled_until": None,
+            }
         member = copy.deepcopy(member)
         if not with_user:
             member.pop("user", None)
@@ -201,8 +259,13 @@ class Guild:
         for channel in self.channels.values():
             if channel["type"] == DM and channel["recipients"][0]["id"] == str(user_id):
                 return channel
-        channel = {"id": str(snowflake()), "type": DM, "last_message_id": None, "flags": 0,
-                   "recipients": [self._user(user_id)]}
+        channel = {
+            "id": str(snowflake()),
+            "type": DM,
+            "last_message_id": None,
+            "flags": 0,
+            "recipients": [self._user(user_id)],
+        }
         self.channels[channel["id"]] = channel
         return channel
 
@@ -210,31 +273,99 @@ class Guild:
         intents = self._session.intents if self._session else 0
         members = list(self.members.values()) if intents & GUILD_MEMBERS else [self.members[BOT_ID]]
         roles = [
-            {"id": str(GUILD_ID), "name": "@everyone", "description": None, "permissions": str(self.everyone_permissions),
-             "position": 0, "color": 0, "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
-             "hoist": False, "managed": False, "mentionable": False, "icon": None, "unicode_emoji": None, "flags": 0},
-            {"id": str(BOT_ROLE_ID), "name": BOT_NAME, "description": None, "permissions": str(self.bot_permissions),
-             "position": 1, "color": 0, "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
-             "hoist": False, "managed": True, "mentionable": False, "icon": None, "unicode_emoji": None, "flags": 0,
-             "tags": {"bot_id": str(BOT_ID)}},
+            {
+                "id": str(GUILD_ID),
+                "name": "@everyone",
+                "description": None,
+                "permissions": str(self.everyone_permissions),
+                "position": 0,
+                "color": 0,
+                "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
+                "hoist": False,
+                "managed": False,
+                "mentionable": False,
+                "icon": None,
+                "unicode_emoji": None,
+                "flags": 0,
+            },
+            {
+                "id": str(BOT_ROLE_ID),
+                "name": BOT_NAME,
+                "description": None,
+                "permissions": str(self.bot_permissions),
+                "position": 1,
+                "color": 0,
+                "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
+                "hoist": False,
+                "managed": True,
+                "mentionable": False,
+                "icon": None,
+                "unicode_emoji": None,
+                "flags": 0,
+                "tags": {"bot_id": str(BOT_ID)},
+            },
         ]
-        channels = [{k: v for k, v in c.items() if k != "guild_id"}
-                    for c in self.channels.values() if c["type"] not in THREAD_TYPES + (DM,)]
+        channels = [
+            {k: v for k, v in c.items() if k != "guild_id"}
+            for c in self.channels.values()
+            if c["type"] not in THREAD_TYPES + (DM,)
+        ]
         threads = [copy.deepcopy(c) for c in self.threads if not c["thread_metadata"]["archived"]]
         return {
-            "id": str(GUILD_ID), "name": GUILD_NAME, "icon": None, "description": None, "splash": None,
-            "discovery_splash": None, "banner": None, "owner_id": str(ALICE_ID), "afk_channel_id": None,
-            "afk_timeout": 300, "widget_enabled": False, "verification_level": 1, "default_message_notifications": 1,
-            "explicit_content_filter": 2, "roles": roles, "emojis": [], "stickers": [], "features": [],
-            "mfa_level": 0, "application_id": None, "system_channel_id": str(CHANNEL_ID), "system_channel_flags": 0,
-            "rules_channel_id": None, "max_presences": None, "max_members": 500000, "vanity_url_code": None,
-            "premium_tier": 0, "premium_subscription_count": 0, "preferred_locale": "en-US",
-            "public_updates_channel_id": None, "max_video_channel_users": 25, "max_stage_video_channel_users": 50,
-            "nsfw": False, "nsfw_level": 0, "premium_progress_bar_enabled": False, "safety_alerts_channel_id": None,
-            "incidents_data": None, "hub_type": None, "latest_onboarding_question_id": None,
-            "joined_at": JOINED, "large": False, "unavailable": False, "lazy": True,
-            "member_count": len(self.members), "voice_states": [], "members": copy.deepcopy(members),
-            "channels": copy.deepcopy(channels), "threads": threads, "presences": [], "stage_instances": [],
-            "guild_scheduled_events": [], "soundboard_sounds": [], "embedded_activities": [],
-            "activity_instances": [], "application_command_counts": {}, "version": int(time.time() * 1000),
+            "id": str(GUILD_ID),
+            "name": GUILD_NAME,
+            "icon": None,
+            "description": None,
+            "splash": None,
+            "discovery_splash": None,
+            "banner": None,
+            "owner_id": str(ALICE_ID),
+            "afk_channel_id": None,
+            "afk_timeout": 300,
+            "widget_enabled": False,
+            "verification_level": 1,
+            "default_message_notifications": 1,
+            "explicit_content_filter": 2,
+            "roles": roles,
+            "emojis": [],
+            "stickers": [],
+            "features": [],
+            "mfa_level": 0,
+            "application_id": None,
+            "system_channel_id": str(CHANNEL_ID),
+            "system_channel_flags": 0,
+            "rules_channel_id": None,
+            "max_presences": None,
+            "max_members": 500000,
+            "vanity_url_code": None,
+            "premium_tier": 0,
+            "premium_subscription_count": 0,
+            "preferred_locale": "en-US",
+            "public_updates_channel_id": None,
+            "max_video_channel_users": 25,
+            "max_stage_video_channel_users": 50,
+            "nsfw": False,
+            "nsfw_level": 0,
+            "premium_progress_bar_enabled": False,
+            "safety_alerts_channel_id": None,
+            "incidents_data": None,
+            "hub_type": None,
+            "latest_onboarding_question_id": None,
+            "joined_at": JOINED,
+            "large": False,
+            "unavailable": False,
+            "lazy": True,
+            "member_count": len(self.members),
+            "voice_states": [],
+            "members": copy.deepcopy(members),
+            "channels": copy.deepcopy(channels),
+            "threads": threads,
+            "presences": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "soundboard_sounds": [],
+            "embedded_activities": [],
+            "activity_instances": [],
+            "application_command_counts": {},
+            "version": int(time.time() * 1000),
         }

@@ -57,26 +57,56 @@ class InteractionRoutes:
         body = record.json or {}
         rtype = body.get("type")
         itype = rec.payload["type"]
-        allowed = {2: {4, 5, 9, 12}, 3: {4, 5, 6, 7, 9, 12}, 4: {8}, 5: {4, 5, 6, 7} if rec.payload.get("message") else {4, 5}}
+        allowed = {
+            2: {4, 5, 9, 12},
+            3: {4, 5, 6, 7, 9, 12},
+            4: {8},
+            5: {4, 5, 6, 7} if rec.payload.get("message") else {4, 5},
+        }
         if rtype not in allowed.get(itype, set()):
-            raise DiscordError(400, 50035, "Invalid Form Body", {"type": {"_errors": [
-                {"code": "INTERACTION_RESPONSE_TYPE_INVALID", "message": "Interaction response type is invalid"}]}})
+            raise DiscordError(
+                400,
+                50035,
+                "Invalid Form Body",
+                {
+                    "type": {
+                        "_errors": [
+                            {
+                                "code": "INTERACTION_RESPONSE_TYPE_INVALID",
+                                "message": "Interaction response type is invalid",
+                            }
+                        ]
+                    }
+                },
+            )
         data = body.get("data") or {}
         channel = self._interaction_channel(rec)
         resource: dict | None = None
         ephemeral = False
         if rtype == 4:
             message_errors(data, files=record.files, prefix=("data",))
-            msg = self._new_message(channel, data, record.files, mtype=self._response_message_type(rec), webhook=True,
-                                    interaction=rec.payload)
+            msg = self._new_message(
+                channel,
+                data,
+                record.files,
+                mtype=self._response_message_type(rec),
+                webhook=True,
+                interaction=rec.payload,
+            )
             self._keep(msg)
             rec.original_id = msg["id"]
             ephemeral = bool(msg["flags"] & 64)
             resource = {"type": 4, "message": msg}
         elif rtype == 5:
             flags = 128 | ((data.get("flags") or 0) & 64)
-            msg = self._new_message(channel, {"flags": flags}, [], mtype=self._response_message_type(rec), webhook=True,
-                                    interaction=rec.payload)
+            msg = self._new_message(
+                channel,
+                {"flags": flags},
+                [],
+                mtype=self._response_message_type(rec),
+                webhook=True,
+                interaction=rec.payload,
+            )
             self._keep(msg)
             rec.original_id, rec.loading = msg["id"], True
             ephemeral = bool(flags & 64)
@@ -101,8 +131,11 @@ class InteractionRoutes:
             return 204, None
         answer: dict = {"interaction": {"id": rec.id, "type": itype}}
         if rec.original_id is not None and rtype in (4, 5, 7):
-            answer["interaction"].update(response_message_id=rec.original_id, response_message_loading=rtype == 5,
-                                         response_message_ephemeral=ephemeral)
+            answer["interaction"].update(
+                response_message_id=rec.original_id,
+                response_message_loading=rtype == 5,
+                response_message_ephemeral=ephemeral,
+            )
         if resource is not None:
             answer["resource"] = resource
         elif rtype in (6, 8, 9):
@@ -133,8 +166,14 @@ class InteractionRoutes:
             if not msg["flags"] & 64:
                 self._emit_soon("MESSAGE_UPDATE", self._gateway_message(msg))
         else:
-            msg = self._new_message(channel, body, record.files, webhook=True, interaction=rec.payload,
-                                    mtype=0 if not body.get("message_reference") else None)
+            msg = self._new_message(
+                channel,
+                body,
+                record.files,
+                webhook=True,
+                interaction=rec.payload,
+                mtype=0 if not body.get("message_reference") else None,
+            )
             self._keep(msg)
         rec.followup_ids.append(msg["id"])
         if record.query.get("wait") not in ("1", "true", "True"):

@@ -120,7 +120,9 @@ def component_errors(errors: FormErrors, components: Any, prefix: tuple, *, v2: 
         if custom_id is not None:
             errors.max_length(path + ("custom_id",), custom_id, 100)
             if custom_id in seen:
-                errors.add(path + ("custom_id",), "COMPONENT_CUSTOM_ID_DUPLICATED", "Component custom id cannot be duplicated")
+                errors.add(
+                    path + ("custom_id",), "COMPONENT_CUSTOM_ID_DUPLICATED", "Component custom id cannot be duplicated"
+                )
             seen.add(custom_id)
         if ctype == 2:  # button
             if item.get("style") == 5:
@@ -159,15 +161,18 @@ def component_errors(errors: FormErrors, components: Any, prefix: tuple, *, v2: 
     for i, row in enumerate(components):
         path = prefix + (i,)
         if not v2 and not modal and row.get("type") != 1:
-            errors.add(path + ("type",), "UNION_TYPE_CHOICES", "Value of field \"type\" must be one of (1,).")
+            errors.add(path + ("type",), "UNION_TYPE_CHOICES", 'Value of field "type" must be one of (1,).')
             continue
         if row.get("type") == 1:
             children = row.get("components") or []
             if not 1 <= len(children) <= 5:
                 errors.add(path + ("components",), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5 in length.")
             if len(children) > 1 and any(c.get("type") in (3, 4, 5, 6, 7, 8) for c in children):
-                errors.add(path + ("components",), "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
-                           "The specified component exceeds the maximum width")
+                errors.add(
+                    path + ("components",),
+                    "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
+                    "The specified component exceeds the maximum width",
+                )
         check_item(row, path)
 
 
@@ -249,6 +254,5 @@ def thread_errors(body: dict) -> None:
     errors.length_between(("name",), body.get("name") or "", 1, 100)
     duration = body.get("auto_archive_duration")
     if duration is not None and duration not in (60, 1440, 4320, 10080):
-        errors.add(("auto_archive_duration",), "BASE_TYPE_CHOICES",
-                   "Value must be one of {60, 1440, 4320, 10080}.")
+        errors.add(("auto_archive_duration",), "BASE_TYPE_CHOICES", "Value must be one of {60, 1440, 4320, 10080}.")
     errors.raise_if_any()

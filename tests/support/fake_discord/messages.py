@@ -55,7 +55,9 @@ class Messages:
             data["channel_type"] = channel["type"]
         return data
 
-    def _attachments(self, body: dict, files: list[Upload], channel_id: str, keep: list[dict] | None = None) -> list[dict]:
+    def _attachments(
+        self, body: dict, files: list[Upload], channel_id: str, keep: list[dict] | None = None
+    ) -> list[dict]:
         """Attachment objects for a message from payload_json `attachments` and the uploaded files."""
         by_index = {}
         for upload in files:
@@ -72,25 +74,49 @@ class Messages:
             self._files[aid] = upload
             url = f"{self.base_url}/attachments/{channel_id}/{aid}/{upload.filename}"
             meta = described.get(index, {})
-            att = {"id": aid, "filename": meta.get("filename") or upload.filename, "size": len(upload.data),
-                   "url": url, "proxy_url": url, "content_type": upload.content_type}
+            att = {
+                "id": aid,
+                "filename": meta.get("filename") or upload.filename,
+                "size": len(upload.data),
+                "url": url,
+                "proxy_url": url,
+                "content_type": upload.content_type,
+            }
             if meta.get("description"):
                 att["description"] = meta["description"]
             out.append(att)
         return out
 
-    def _new_message(self, channel: dict, body: dict, files: list[Upload], *, mtype: int | None = None,
-                     webhook: bool = False, interaction: dict | None = None, message_id: str | None = None) -> dict:
+    def _new_message(
+        self,
+        channel: dict,
+        body: dict,
+        files: list[Upload],
+        *,
+        mtype: int | None = None,
+        webhook: bool = False,
+        interaction: dict | None = None,
+        message_id: str | None = None,
+    ) -> dict:
         mid = message_id or str(snowflake())
         content = body.get("content") or ""
         embeds = [{"type": "rich", **e} for e in (body.get("embeds") or ([body["embed"]] if body.get("embed") else []))]
         msg: dict = {
-            "type": 0 if mtype is None else mtype, "content": content,
-            "mentions": self._mentions(content, guild=False), "mention_roles": [],
-            "attachments": self._attachments(body, files, channel["id"]), "embeds": embeds,
-            "timestamp": snowflake_iso(mid), "edited_timestamp": None, "flags": body.get("flags") or 0,
-            "components": copy.deepcopy(body.get("components") or []), "id": mid, "channel_id": channel["id"],
-            "author": copy.deepcopy(self.bot_user), "pinned": False, "mention_everyone": False,
+            "type": 0 if mtype is None else mtype,
+            "content": content,
+            "mentions": self._mentions(content, guild=False),
+            "mention_roles": [],
+            "attachments": self._attachments(body, files, channel["id"]),
+            "embeds": embeds,
+            "timestamp": snowflake_iso(mid),
+            "edited_timestamp": None,
+            "flags": body.get("flags") or 0,
+            "components": copy.deepcopy(body.get("components") or []),
+            "id": mid,
+            "channel_id": channel["id"],
+            "author": copy.deepcopy(self.bot_user),
+            "pinned": False,
+            "mention_everyone": False,
             "tts": bool(body.get("tts")),
         }
         if body.get("nonce") is not None:
@@ -118,7 +144,9 @@ class Messages:
             user = (interaction.get("member") or {}).get("user") or interaction.get("user")
             data = interaction.get("data") or {}
             msg["interaction_metadata"] = {
-                "id": interaction["id"], "type": interaction["type"], "user": user,
+                "id": interaction["id"],
+                "type": interaction["type"],
+                "user": user,
                 "authorizing_integration_owners": interaction.get("authorizing_integration_owners", {}),
             }
             if interaction["type"] == 2:
@@ -140,8 +168,11 @@ class Messages:
             message["flags"] = (message["flags"] & ~4) | (body["flags"] & 4)
         if "attachments" in body or files:
             old = message.get("attachments") or []
-            message["attachments"] = self._attachments(body, files, message["channel_id"], keep=old) if "attachments" in body \
+            message["attachments"] = (
+                self._attachments(body, files, message["channel_id"], keep=old)
+                if "attachments" in body
                 else old + self._attachments(body, files, message["channel_id"])
+            )
         message["edited_timestamp"] = now_iso()
 
     def _forget(self, message: dict) -> None:

@@ -11,7 +11,8 @@ import base64
 import copy
 import itertools
 import secrets
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from .constants import ATTACHMENT_SIZE_LIMIT, DM, TEXT
 from .guild import (
@@ -73,10 +74,23 @@ class Payloads:
                     u["member"] = self._member(u["id"])
                 mention_list.append(u)
         data: dict = {
-            "type": 0, "tts": False, "timestamp": snowflake_iso(mid), "pinned": False, "nonce": str(snowflake()),
-            "mentions": mention_list, "mention_roles": [], "mention_everyone": False, "id": mid,
-            "flags": 0, "embeds": list(embeds), "edited_timestamp": None, "content": content,
-            "components": [], "channel_id": str(channel_id), "author": user, "attachments": list(attachments),
+            "type": 0,
+            "tts": False,
+            "timestamp": snowflake_iso(mid),
+            "pinned": False,
+            "nonce": str(snowflake()),
+            "mentions": mention_list,
+            "mention_roles": [],
+            "mention_everyone": False,
+            "id": mid,
+            "flags": 0,
+            "embeds": list(embeds),
+            "edited_timestamp": None,
+            "content": content,
+            "components": [],
+            "channel_id": str(channel_id),
+            "author": user,
+            "attachments": list(attachments),
         }
         channel = self.channels.get(channel_id)
         if channel is not None:
@@ -89,8 +103,12 @@ class Payloads:
             if ref is None:
                 raise LookupError(f"no message {reference} to reply to")
             data["type"] = 19
-            data["message_reference"] = {"type": 0, "channel_id": ref["channel_id"], "message_id": ref["id"],
-                                         **({"guild_id": str(GUILD_ID)} if in_guild else {})}
+            data["message_reference"] = {
+                "type": 0,
+                "channel_id": ref["channel_id"],
+                "message_id": ref["id"],
+                **({"guild_id": str(GUILD_ID)} if in_guild else {}),
+            }
             data["referenced_message"] = {k: v for k, v in ref.items() if k not in ("member", "guild_id")}
         data.update(extra)
         return data
@@ -104,30 +122,60 @@ class Payloads:
         """A MESSAGE_CREATE `d` for a message by the bot itself (e.g. an earlier reply)."""
         return self.message(content, channel_id=channel_id, author=BOT_ID, **kw)
 
-    def attachment(self, filename: str, data: bytes, content_type: str = "application/octet-stream",
-                   *, channel_id: int | str = CHANNEL_ID) -> dict:
+    def attachment(
+        self,
+        filename: str,
+        data: bytes,
+        content_type: str = "application/octet-stream",
+        *,
+        channel_id: int | str = CHANNEL_ID,
+    ) -> dict:
         """An attachment object for a user message; its URL serves `data` (Attachment.read() works)."""
         aid = str(snowflake())
         self._files[aid] = Upload("files[0]", filename, content_type, data)
         url = f"{self.base_url}/attachments/{channel_id}/{aid}/{filename}"
-        return {"id": aid, "filename": filename, "size": len(data), "url": url, "proxy_url": url,
-                "content_type": content_type}
+        return {
+            "id": aid,
+            "filename": filename,
+            "size": len(data),
+            "url": url,
+            "proxy_url": url,
+            "content_type": content_type,
+        }
 
     # -- interactions -------------------------------------------------------------------------
 
-    def _interaction(self, itype: int, data: dict | None, *, channel_id: int | str, user: int | str | dict,
-                     message: dict | None = None) -> dict:
+    def _interaction(
+        self,
+        itype: int,
+        data: dict | None,
+        *,
+        channel_id: int | str,
+        user: int | str | dict,
+        message: dict | None = None,
+    ) -> dict:
         iid = snowflake()
         # Discord's interaction tokens start with base64("interaction:")
-        token = "aW50ZXJhY3Rpb246" + base64.urlsafe_b64encode(f"{iid}:{secrets.token_hex(24)}".encode()).decode().rstrip("=")
+        token = "aW50ZXJhY3Rpb246" + base64.urlsafe_b64encode(
+            f"{iid}:{secrets.token_hex(24)}".encode()
+        ).decode().rstrip("=")
         channel = self.channels.get(channel_id) or {"id": str(channel_id), "type": TEXT}
         u = copy.deepcopy(self._user(user))
         in_guild = channel["type"] != DM
         payload: dict = {
-            "id": str(iid), "application_id": str(APP_ID), "type": itype, "token": token, "version": 1,
-            "locale": "en-US", "app_permissions": str(self._permissions_of(BOT_ID) if in_guild else 0),
-            "entitlements": [], "entitlement_sku_ids": [], "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
-            "channel": copy.deepcopy(channel), "channel_id": channel["id"], "context": 0 if in_guild else 1,
+            "id": str(iid),
+            "application_id": str(APP_ID),
+            "type": itype,
+            "token": token,
+            "version": 1,
+            "locale": "en-US",
+            "app_permissions": str(self._permissions_of(BOT_ID) if in_guild else 0),
+            "entitlements": [],
+            "entitlement_sku_ids": [],
+            "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
+            "channel": copy.deepcopy(channel),
+            "channel_id": channel["id"],
+            "context": 0 if in_guild else 1,
         }
         if data is not None:
             payload["data"] = data
@@ -194,7 +242,15 @@ class Payloads:
         for key, value in options.items():
             declared = next((o.get("type") for o in defs if o.get("name") == key), None)
             if declared is None:
-                declared = 5 if isinstance(value, bool) else 4 if isinstance(value, int) else 10 if isinstance(value, float) else 3
+                declared = (
+                    5
+                    if isinstance(value, bool)
+                    else 4
+                    if isinstance(value, int)
+                    else 10
+                    if isinstance(value, float)
+                    else 3
+                )
             if declared in (6, 9):  # user / mentionable
                 u = self._user(value)
                 value = u["id"]
@@ -217,16 +273,27 @@ class Payloads:
             out.append({"name": key, "type": declared, "value": value})
         return out
 
-    def message_context_menu(self, name: str, target_message: int | str | dict, *, user: int | str | dict = ALICE_ID,
-                             channel_id: int | str | None = None) -> dict:
+    def message_context_menu(
+        self,
+        name: str,
+        target_message: int | str | dict,
+        *,
+        user: int | str | dict = ALICE_ID,
+        channel_id: int | str | None = None,
+    ) -> dict:
         """An INTERACTION_CREATE `d` for a message command (type 2, data.type 3) on `target_message`."""
         target = self._latest(target_message)
         channel_id = channel_id or target["channel_id"]
         in_guild = self._is_guild_channel(channel_id)
         cmd = self._command(name, 3, in_guild)
         resolved_message = {k: v for k, v in target.items() if k not in ("member", "guild_id", "channel_type")}
-        data: dict = {"id": (cmd or {}).get("id") or str(snowflake()), "name": name, "type": 3,
-                      "target_id": target["id"], "resolved": {"messages": {target["id"]: resolved_message}}}
+        data: dict = {
+            "id": (cmd or {}).get("id") or str(snowflake()),
+            "name": name,
+            "type": 3,
+            "target_id": target["id"],
+            "resolved": {"messages": {target["id"]: resolved_message}},
+        }
         if cmd is not None and "guild_id" in cmd:
             data["guild_id"] = cmd["guild_id"]
         return self._interaction(2, data, channel_id=channel_id, user=user)
@@ -241,8 +308,16 @@ class Payloads:
             return copy.deepcopy(message)
         raise LookupError(f"the fake knows no message {mid}")
 
-    def component(self, custom_id: str, message: int | str | dict, *, values: list[str] | None = None,
-                  component_type: int | None = None, user: int | str | dict = ALICE_ID, check: bool = True) -> dict:
+    def component(
+        self,
+        custom_id: str,
+        message: int | str | dict,
+        *,
+        values: list[str] | None = None,
+        component_type: int | None = None,
+        user: int | str | dict = ALICE_ID,
+        check: bool = True,
+    ) -> dict:
         """An INTERACTION_CREATE `d` for a click on a button / select (type 3) of `message` (as the fake has it)."""
         msg = self._latest(message)
         found = next((c for c in walk_components(msg.get("components") or []) if c.get("custom_id") == custom_id), None)
@@ -257,8 +332,14 @@ class Payloads:
             data["id"] = found["id"]
         return self._interaction(3, data, channel_id=msg["channel_id"], user=user, message=msg)
 
-    def modal_submit(self, custom_id: str | None = None, fields: dict[str, str] | None = None, *,
-                     user: int | str | dict = ALICE_ID, channel_id: int | str | None = None) -> dict:
+    def modal_submit(
+        self,
+        custom_id: str | None = None,
+        fields: dict[str, str] | None = None,
+        *,
+        user: int | str | dict = ALICE_ID,
+        channel_id: int | str | None = None,
+    ) -> dict:
         """An INTERACTION_CREATE `d` submitting a modal (type 5) the bot opened (default: the last one).
 
         `fields`: {text input custom_id: value}; the components mirror the modal's layout (action
@@ -266,14 +347,19 @@ class Payloads:
         interaction that opened it.
         """
         fields = dict(fields or {})
-        opened = next((m for m in reversed(self.modals) if custom_id is None or m["data"]["custom_id"] == custom_id), None)
+        opened = next(
+            (m for m in reversed(self.modals) if custom_id is None or m["data"]["custom_id"] == custom_id), None
+        )
         if opened is None:
             if custom_id is None:
                 raise LookupError("the bot opened no modal")
-            rows = [{"type": 1, "id": i + 1, "components": [{"type": 4, "id": i + 2, "custom_id": k, "value": v}]}
-                    for i, (k, v) in enumerate(fields.items())]
-            return self._interaction(5, {"custom_id": custom_id, "components": rows},
-                                     channel_id=channel_id or CHANNEL_ID, user=user)
+            rows = [
+                {"type": 1, "id": i + 1, "components": [{"type": 4, "id": i + 2, "custom_id": k, "value": v}]}
+                for i, (k, v) in enumerate(fields.items())
+            ]
+            return self._interaction(
+                5, {"custom_id": custom_id, "components": rows}, channel_id=channel_id or CHANNEL_ID, user=user
+            )
         ids = itertools.count(1)
         known: set[str] = set()
 
@@ -298,10 +384,17 @@ class Payloads:
         components = [submitted(c) for c in opened["data"]["components"]]
         unknown = set(fields) - known
         if unknown:
-            raise LookupError(f"modal {opened['data']['custom_id']!r} has no inputs {sorted(unknown)} (it has {sorted(known)})")
+            raise LookupError(
+                f"modal {opened['data']['custom_id']!r} has no inputs {sorted(unknown)} (it has {sorted(known)})"
+            )
         source = opened["interaction"]
         message = source.get("message")
         if message is not None:
             message = self._latest(message)
-        return self._interaction(5, {"custom_id": opened["data"]["custom_id"], "components": components},
-                                 channel_id=channel_id or source["channel_id"], user=user, message=message)
+        return self._interaction(
+            5,
+            {"custom_id": opened["data"]["custom_id"], "components": components},
+            channel_id=channel_id or source["channel_id"],
+            user=user,
+            message=message,
+        )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 
 class IdMap(dict):
@@ -38,7 +39,6 @@ class IdMap(dict):
 
     def setdefault(self, key: Any, default: Any = None) -> Any:
         return super().setdefault(str(key), default)
-
 
 
 @dataclass

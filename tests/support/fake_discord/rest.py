@@ -16,7 +16,8 @@ import hashlib
 import json
 import re
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -110,8 +111,14 @@ class Rest:
                 if part.name == "payload_json":  # type: ignore[union-attr]
                     body = json.loads(data)
                 elif part.filename is not None:  # type: ignore[union-attr]
-                    files.append(Upload(part.name or "", part.filename,  # type: ignore[union-attr]
-                                        part.headers.get("Content-Type", "application/octet-stream"), data))
+                    files.append(
+                        Upload(
+                            part.name or "",
+                            part.filename,  # type: ignore[union-attr]
+                            part.headers.get("Content-Type", "application/octet-stream"),
+                            data,
+                        )
+                    )
             return body, files
         raw = await request.read()
         if not raw:

@@ -107,7 +107,7 @@ class FakeDiscord(Gateway, Rest, ApplicationRoutes, ChannelRoutes, Messages, Int
 
     # -- life cycle ---------------------------------------------------------------------------
 
-    async def __aenter__(self) -> "FakeDiscord":
+    async def __aenter__(self) -> FakeDiscord:
         await self.start()
         return self
 
@@ -177,14 +177,16 @@ class FakeDiscord(Gateway, Rest, ApplicationRoutes, ChannelRoutes, Messages, Int
         """Recorded requests whose method matches (None or "*": any) and path fullmatches `path`."""
         pattern = re.compile(path)
         return [
-            r for r in self.requests
+            r
+            for r in self.requests
             if (method in (None, "*") or r.method == method.upper())
             and pattern.fullmatch(r.path)
             and (ok is None or r.ok == ok)
         ]
 
-    async def wait_for(self, method: str | None, path: str, count: int = 1, timeout: float = 5.0,
-                       *, ok: bool | None = None) -> list[Request]:
+    async def wait_for(
+        self, method: str | None, path: str, count: int = 1, timeout: float = 5.0, *, ok: bool | None = None
+    ) -> list[Request]:
         """Wait until at least `count` matching requests were answered; returns them all."""
         assert self._cond is not None
         try:
@@ -192,7 +194,7 @@ class FakeDiscord(Gateway, Rest, ApplicationRoutes, ChannelRoutes, Messages, Int
                 await asyncio.wait_for(
                     self._cond.wait_for(lambda: len(self.requests_to(method, path, ok=ok)) >= count), timeout
                 )
-        except asyncio.TimeoutError:
+        except TimeoutError:
             seen = "\n  ".join(f"{r.method} {r.path} -> {r.status}" for r in self.requests) or "(none)"
             found = len(self.requests_to(method, path, ok=ok))
             raise AssertionError(
@@ -214,7 +216,8 @@ class FakeDiscord(Gateway, Rest, ApplicationRoutes, ChannelRoutes, Messages, Int
     def replies_to(self, message_id: int | str) -> list[dict]:
         """Messages (any channel) whose message_reference points at `message_id`."""
         return [
-            m for m in self._message_index.values()
+            m
+            for m in self._message_index.values()
             if (m.get("message_reference") or {}).get("message_id") == str(message_id)
         ]
 
@@ -228,15 +231,39 @@ class FakeDiscord(Gateway, Rest, ApplicationRoutes, ChannelRoutes, Messages, Int
 
     # -- scripting ----------------------------------------------------------------------------
 
-    def rate_limit(self, path: str, times: int = 1, retry_after: float = 0.01, *, method: str | None = None,
-                   global_: bool = False) -> None:
+    def rate_limit(
+        self, path: str, times: int = 1, retry_after: float = 0.01, *, method: str | None = None, global_: bool = False
+    ) -> None:
         """The next `times` requests whose path matches the regex `path` (re.match: a prefix) get a 429."""
-        self._rules.append({"kind": "429", "pattern": re.compile(path), "method": method, "times": times,
-                            "retry_after": retry_after, "global": global_})
+        self._rules.append(
+            {
+                "kind": "429",
+                "pattern": re.compile(path),
+                "method": method,
+                "times": times,
+                "retry_after": retry_after,
+                "global": global_,
+            }
+        )
 
-    def fail(self, path: str, status: int = 500, code: int = 0, message: str = "500: Internal Server Error",
-             *, times: int = 1, method: str | None = None, errors: dict | None = None) -> None:
+    def fail(
+        self,
+        path: str,
+        status: int = 500,
+        code: int = 0,
+        message: str = "500: Internal Server Error",
+        *,
+        times: int = 1,
+        method: str | None = None,
+        errors: dict | None = None,
+    ) -> None:
         """The next `times` requests whose path matches `path` get this error instead of an answer."""
-        self._rules.append({"kind": "fail", "pattern": re.compile(path), "method": method, "times": times,
-                            "error": DiscordError(status, code, message, errors)})
-
+        self._rules.append(
+            {
+                "kind": "fail",
+                "pattern": re.compile(path),
+                "method": method,
+                "times": times,
+                "error": DiscordError(status, code, message, errors),
+            }
+        )

@@ -160,15 +160,25 @@ def _view_from(p: dict[str, Any]) -> dict[str, Any]:
 
 def _store_view(fake: FakeSlack, view: dict[str, Any], view_id: str, root: str, previous: str | None) -> dict[str, Any]:
     stored = {
-        "id": view_id, "team_id": fake.team_id, "type": view.get("type", "modal"),
+        "id": view_id,
+        "team_id": fake.team_id,
+        "type": view.get("type", "modal"),
         "blocks": _with_block_ids(view.get("blocks", [])),
-        "private_metadata": view.get("private_metadata", ""), "callback_id": view.get("callback_id", ""),
-        "state": {"values": {}}, "hash": f"{int(time.time())}.{uuid.uuid4().hex[:8]}",
-        "title": view.get("title"), "clear_on_close": bool(view.get("clear_on_close", False)),
+        "private_metadata": view.get("private_metadata", ""),
+        "callback_id": view.get("callback_id", ""),
+        "state": {"values": {}},
+        "hash": f"{int(time.time())}.{uuid.uuid4().hex[:8]}",
+        "title": view.get("title"),
+        "clear_on_close": bool(view.get("clear_on_close", False)),
         "notify_on_close": bool(view.get("notify_on_close", False)),
-        "close": view.get("close"), "submit": view.get("submit"),
-        "previous_view_id": previous, "root_view_id": root, "app_id": fake.app_id,
-        "external_id": view.get("external_id", ""), "app_installed_team_id": fake.team_id, "bot_id": fake.bot_id,
+        "close": view.get("close"),
+        "submit": view.get("submit"),
+        "previous_view_id": previous,
+        "root_view_id": root,
+        "app_id": fake.app_id,
+        "external_id": view.get("external_id", ""),
+        "app_installed_team_id": fake.team_id,
+        "bot_id": fake.bot_id,
     }
     fake.views[view_id] = stored
     return copy.deepcopy(stored)

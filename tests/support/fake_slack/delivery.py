@@ -61,13 +61,17 @@ class Delivery:
         return json.loads(self.body) if self.body else None
 
 
-async def post_signed_async(url: str, payload: Payload, secret: str, *, timeout: float = 10, **header_options: Any) -> Delivery:
+async def post_signed_async(
+    url: str, payload: Payload, secret: str, *, timeout: float = 10, **header_options: Any
+) -> Delivery:
     """POST `payload` to the app's endpoint as Slack would, with aiohttp, for an app served by the
     running event loop."""
     import aiohttp
 
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session:
-        async with session.post(url, data=payload[0], headers=signed_headers(payload, secret, **header_options)) as resp:
+        async with session.post(
+            url, data=payload[0], headers=signed_headers(payload, secret, **header_options)
+        ) as resp:
             return Delivery(resp.status, {k.lower(): v for k, v in resp.headers.items()}, await resp.read())
 
 

@@ -43,8 +43,12 @@ def files_get_upload_url(fake: FakeSlack, p: dict[str, Any]) -> dict[str, Any]:
         raise SlackError("invalid_arguments", ["filename and length are required"])
     file_id = fake._new_id("F")
     fake.files[file_id] = UploadedFile(
-        id=file_id, filename=str(filename), length=length,
-        alt_txt=p.get("alt_txt"), snippet_type=p.get("snippet_type"), created=int(time.time()),
+        id=file_id,
+        filename=str(filename),
+        length=length,
+        alt_txt=p.get("alt_txt"),
+        snippet_type=p.get("snippet_type"),
+        created=int(time.time()),
     )
     return {"upload_url": f"{fake.base_url}upload/v1/{file_id}", "file_id": file_id}
 
@@ -71,8 +75,13 @@ def files_complete_upload(fake: FakeSlack, p: dict[str, Any]) -> dict[str, Any]:
     if channel:
         ts = fake.next_ts()
         message = {
-            "user": fake.bot_user_id, "type": "message", "ts": ts, "text": p.get("initial_comment") or "",
-            "team": fake.team_id, "upload": True, "display_as_bot": False,
+            "user": fake.bot_user_id,
+            "type": "message",
+            "ts": ts,
+            "text": p.get("initial_comment") or "",
+            "team": fake.team_id,
+            "upload": True,
+            "display_as_bot": False,
             "files": [file_object(fake, f) for f in done],
         }
         if p.get("thread_ts"):
@@ -91,27 +100,52 @@ def files_info(fake: FakeSlack, p: dict[str, Any]) -> dict[str, Any]:
 def file_object(fake: FakeSlack, f: UploadedFile) -> dict[str, Any]:
     """The file as the API describes it; its URLs point at the fake so downloads can be tested."""
     ext = f.filename.rsplit(".", 1)[-1].lower() if "." in f.filename else ""
-    mimetype = mimetypes.guess_type(f.filename)[0] or ("text/plain" if ext in ("txt", "md", "") else "application/octet-stream")
+    mimetype = mimetypes.guess_type(f.filename)[0] or (
+        "text/plain" if ext in ("txt", "md", "") else "application/octet-stream"
+    )
     url = f"{fake.base_url}files/{f.id}/{quote(f.filename)}"
     shares: dict[str, Any] = {}
     if f.channel_id:
-        share = {"ts": f.thread_ts or "", "channel_name": CHANNEL_NAME, "team_id": fake.team_id, "share_user_id": fake.bot_user_id}
+        share = {
+            "ts": f.thread_ts or "",
+            "channel_name": CHANNEL_NAME,
+            "team_id": fake.team_id,
+            "share_user_id": fake.bot_user_id,
+        }
         shares = {"private" if f.channel_id[0] in "GD" else "public": {f.channel_id: [share]}}
     return {
-        "id": f.id, "created": f.created, "timestamp": f.created, "name": f.filename,
-        "title": f.title or f.filename, "mimetype": mimetype, "filetype": ext or "text",
-        "pretty_type": (ext or "text").upper(), "user": fake.bot_user_id, "user_team": fake.team_id,
-        "editable": False, "size": len(f.content or b""), "mode": "hosted", "is_external": False,
-        "external_type": "", "is_public": bool(f.channel_id and f.channel_id[0] == "C"),
-        "public_url_shared": False, "display_as_bot": False, "username": "",
-        "url_private": url, "url_private_download": url + "?download=1",
+        "id": f.id,
+        "created": f.created,
+        "timestamp": f.created,
+        "name": f.filename,
+        "title": f.title or f.filename,
+        "mimetype": mimetype,
+        "filetype": ext or "text",
+        "pretty_type": (ext or "text").upper(),
+        "user": fake.bot_user_id,
+        "user_team": fake.team_id,
+        "editable": False,
+        "size": len(f.content or b""),
+        "mode": "hosted",
+        "is_external": False,
+        "external_type": "",
+        "is_public": bool(f.channel_id and f.channel_id[0] == "C"),
+        "public_url_shared": False,
+        "display_as_bot": False,
+        "username": "",
+        "url_private": url,
+        "url_private_download": url + "?download=1",
         "permalink": f"https://{fake.team_domain}.slack.com/files/{fake.bot_user_id}/{f.id}/{quote(f.filename)}",
         "permalink_public": f"https://slack-files.com/{fake.team_id}-{f.id}-{uuid.uuid4().hex[:10]}",
-        "comments_count": 0, "is_starred": False, "shares": shares,
+        "comments_count": 0,
+        "is_starred": False,
+        "shares": shares,
         "channels": [f.channel_id] if f.channel_id and f.channel_id[0] == "C" else [],
         "groups": [f.channel_id] if f.channel_id and f.channel_id[0] == "G" else [],
         "ims": [f.channel_id] if f.channel_id and f.channel_id[0] == "D" else [],
-        "has_more_shares": False, "has_rich_preview": False, "file_access": "visible",
+        "has_more_shares": False,
+        "has_rich_preview": False,
+        "file_access": "visible",
         **({"alt_txt": f.alt_txt} if f.alt_txt else {}),
     }
 

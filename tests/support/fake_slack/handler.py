@@ -87,7 +87,7 @@ class _Handler(BaseHTTPRequestHandler):
         now = time.time()
 
         if path.startswith("/api/"):
-            method = path[len("/api/"):]
+            method = path[len("/api/") :]
             try:
                 params = _parse_params(parts.query, body, headers.get("content-type", ""))
             except ValueError as e:
@@ -101,7 +101,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
 
         if path.startswith("/upload/v1/") and http_method == "POST":
-            file_id = path[len("/upload/v1/"):].strip("/")
+            file_id = path[len("/upload/v1/") :].strip("/")
             status, out = receive_upload(fake, file_id, body)
             fake._record(Call("upload", {"file_id": file_id, "length": len(body)}, headers, now, status, None, body))
             self._send(status, out, "text/plain; charset=utf-8")

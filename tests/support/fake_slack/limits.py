@@ -10,8 +10,19 @@ MAX_VIEW_BLOCKS = 100
 MAX_TEXT = 40_000
 
 _BLOCK_TYPES = {
-    "section", "header", "divider", "context", "actions", "image", "rich_text", "markdown",
-    "input", "file", "video", "context_actions", "table",
+    "section",
+    "header",
+    "divider",
+    "context",
+    "actions",
+    "image",
+    "rich_text",
+    "markdown",
+    "input",
+    "file",
+    "video",
+    "context_actions",
+    "table",
 }
 
 

@@ -13,10 +13,20 @@ from typing import Any
 from urllib.parse import urlencode
 
 from .workspace import (
-    APP_ID, BOT_ID, BOT_USER_ID, CHANNEL_ID, TEAM_DOMAIN, TEAM_ID, USER_ID, USER_NAME, VERIFICATION_TOKEN,
+    APP_ID,
+    BOT_ID,
+    BOT_USER_ID,
+    CHANNEL_ID,
+    TEAM_DOMAIN,
+    TEAM_ID,
+    USER_ID,
+    USER_NAME,
+    VERIFICATION_TOKEN,
 )
+
 # Aliased: message() and slash_command() take arguments of these names.
-from .workspace import channel_name as _channel_name, channel_type as _channel_type
+from .workspace import channel_name as _channel_name
+from .workspace import channel_type as _channel_type
 
 Payload = tuple[bytes, str]  # (body, content type)
 JSON = "application/json"
@@ -36,10 +46,13 @@ def new_ts() -> str:
 
 
 def _rich_text(text: str) -> list[dict[str, Any]]:
-    return [{
-        "type": "rich_text", "block_id": uuid.uuid4().hex[:5],
-        "elements": [{"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}],
-    }]
+    return [
+        {
+            "type": "rich_text",
+            "block_id": uuid.uuid4().hex[:5],
+            "elements": [{"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}],
+        }
+    ]
 
 
 def _trigger_id() -> str:
@@ -77,10 +90,15 @@ def event_callback(
         "type": "event_callback",
         "event_id": event_id,
         "event_time": event_time,
-        "authorizations": [{
-            "enterprise_id": None, "team_id": team_id, "user_id": bot_user_id,
-            "is_bot": True, "is_enterprise_install": False,
-        }],
+        "authorizations": [
+            {
+                "enterprise_id": None,
+                "team_id": team_id,
+                "user_id": bot_user_id,
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
+        ],
         "is_ext_shared_channel": False,
         "event_context": f"4-eyJldCI6Im1lc3NhZ2UiLCJ0aWQiOiJ{uuid.uuid4().hex[:16]}",
     }
@@ -104,8 +122,15 @@ def message(
     reply when thread_ts is given."""
     ts = ts or new_ts()
     event: dict[str, Any] = {
-        "type": "message", "user": user, "text": text, "client_msg_id": str(uuid.uuid4()),
-        "blocks": _rich_text(text), "team": team_id, "channel": channel, "ts": ts, "event_ts": ts,
+        "type": "message",
+        "user": user,
+        "text": text,
+        "client_msg_id": str(uuid.uuid4()),
+        "blocks": _rich_text(text),
+        "team": team_id,
+        "channel": channel,
+        "ts": ts,
+        "event_ts": ts,
         "channel_type": channel_type or _channel_type(channel),
     }
     if thread_ts:
@@ -113,7 +138,6 @@ def message(
         event["parent_user_id"] = parent_user_id or user
     event.update(extra or {})
     return event_callback(event, team_id=team_id, **envelope)
-
 
 
 def bot_message(
@@ -136,8 +160,15 @@ def bot_message(
     Pass bot_id=BOT_ID, user=BOT_USER_ID, subtype=None for recap's own messages."""
     ts = ts or new_ts()
     event: dict[str, Any] = {
-        "type": "message", "text": text, "ts": ts, "event_ts": ts, "bot_id": bot_id, "app_id": app_id,
-        "channel": channel, "channel_type": _channel_type(channel), "team": team_id,
+        "type": "message",
+        "text": text,
+        "ts": ts,
+        "event_ts": ts,
+        "bot_id": bot_id,
+        "app_id": app_id,
+        "channel": channel,
+        "channel_type": _channel_type(channel),
+        "team": team_id,
     }
     if subtype:
         event["subtype"] = subtype
@@ -167,15 +198,34 @@ def message_changed(
     """`message` / `message_changed`: the message with ts `ts` was edited to `text`."""
     event_ts = new_ts()
     new = {
-        "type": "message", "user": user, "text": text, "team": team_id, "ts": ts,
-        "edited": {"user": user, "ts": event_ts}, "blocks": _rich_text(text), "client_msg_id": str(uuid.uuid4()),
+        "type": "message",
+        "user": user,
+        "text": text,
+        "team": team_id,
+        "ts": ts,
+        "edited": {"user": user, "ts": event_ts},
+        "blocks": _rich_text(text),
+        "client_msg_id": str(uuid.uuid4()),
     }
-    old = {"type": "message", "user": user, "text": previous_text, "team": team_id, "ts": ts, "blocks": _rich_text(previous_text)}
+    old = {
+        "type": "message",
+        "user": user,
+        "text": previous_text,
+        "team": team_id,
+        "ts": ts,
+        "blocks": _rich_text(previous_text),
+    }
     if thread_ts:
         new["thread_ts"] = old["thread_ts"] = thread_ts
     event = {
-        "type": "message", "subtype": "message_changed", "message": new, "previous_message": old,
-        "channel": channel, "hidden": True, "ts": event_ts, "event_ts": event_ts,
+        "type": "message",
+        "subtype": "message_changed",
+        "message": new,
+        "previous_message": old,
+        "channel": channel,
+        "hidden": True,
+        "ts": event_ts,
+        "event_ts": event_ts,
         "channel_type": _channel_type(channel),
     }
     event.update(extra or {})
@@ -197,8 +247,15 @@ def app_mention(
     separate `message` event for the same message when the app subscribes to message.* events."""
     ts = ts or new_ts()
     event: dict[str, Any] = {
-        "type": "app_mention", "user": user, "text": text, "ts": ts, "client_msg_id": str(uuid.uuid4()),
-        "team": team_id, "blocks": _rich_text(text), "channel": channel, "event_ts": ts,
+        "type": "app_mention",
+        "user": user,
+        "text": text,
+        "ts": ts,
+        "client_msg_id": str(uuid.uuid4()),
+        "team": team_id,
+        "blocks": _rich_text(text),
+        "channel": channel,
+        "event_ts": ts,
     }
     if thread_ts:
         event["thread_ts"] = thread_ts
@@ -207,7 +264,9 @@ def app_mention(
     return event_callback(event, team_id=team_id, **envelope)
 
 
-def url_verification(challenge: str = "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", *, token: str = VERIFICATION_TOKEN) -> Payload:
+def url_verification(
+    challenge: str = "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", *, token: str = VERIFICATION_TOKEN
+) -> Payload:
     """The Events API URL check (JSON); the app must answer the challenge."""
     return json.dumps({"token": token, "challenge": challenge, "type": "url_verification"}).encode(), JSON
 
@@ -249,7 +308,6 @@ def slash_command(
     return urlencode(fields).encode(), FORM
 
 
-
 def block_actions(
     action_id: str,
     value: str | None = None,
@@ -271,26 +329,53 @@ def block_actions(
     """A button click in a message (form field `payload` = JSON). Pass message=fake.message(ch, ts)
     (or a dict with ts/thread_ts/blocks) so `message` and `container` match what the bot posted;
     block_id defaults to the block holding `action_id` in that message."""
-    msg = copy.deepcopy(message) if message is not None else {
-        "type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "app_id": APP_ID, "team": team_id,
-        "text": "", "ts": message_ts or new_ts(), "blocks": [],
-    }
+    msg = (
+        copy.deepcopy(message)
+        if message is not None
+        else {
+            "type": "message",
+            "user": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "app_id": APP_ID,
+            "team": team_id,
+            "text": "",
+            "ts": message_ts or new_ts(),
+            "blocks": [],
+        }
+    )
     msg.pop("channel", None)
     if message_ts:
         msg["ts"] = message_ts
     if block_id is None:
-        block_id = next(
-            (b.get("block_id") for b in msg.get("blocks", []) if isinstance(b, dict)
-             and any(isinstance(e, dict) and e.get("action_id") == action_id for e in b.get("elements", []) + [b.get("accessory") or {}])),
-            None,
-        ) or uuid.uuid4().hex[:5]
-    container: dict[str, Any] = {"type": "message", "message_ts": msg["ts"], "channel_id": channel, "is_ephemeral": False}
+        block_id = (
+            next(
+                (
+                    b.get("block_id")
+                    for b in msg.get("blocks", [])
+                    if isinstance(b, dict)
+                    and any(
+                        isinstance(e, dict) and e.get("action_id") == action_id
+                        for e in b.get("elements", []) + [b.get("accessory") or {}]
+                    )
+                ),
+                None,
+            )
+            or uuid.uuid4().hex[:5]
+        )
+    container: dict[str, Any] = {
+        "type": "message",
+        "message_ts": msg["ts"],
+        "channel_id": channel,
+        "is_ephemeral": False,
+    }
     if msg.get("thread_ts"):
         container["thread_ts"] = msg["thread_ts"]
     action: dict[str, Any] = {
-        "action_id": action_id, "block_id": block_id,
+        "action_id": action_id,
+        "block_id": block_id,
         "text": {"type": "plain_text", "text": button_text, "emoji": True},
-        "type": "button", "action_ts": new_ts(),
+        "type": "button",
+        "action_ts": new_ts(),
     }
     if value is not None:
         action["value"] = value
@@ -331,31 +416,56 @@ def view_submission(
     where a str value becomes {"type": "plain_text_input", "value": str} and a dict is used as is.
     Pass view=fake.views[view_id] to submit the view the bot opened (its blocks, hash, ids)."""
     state = {
-        block: {action: ({"type": "plain_text_input", "value": v} if isinstance(v, str) or v is None else v)
-                for action, v in actions.items()}
+        block: {
+            action: ({"type": "plain_text_input", "value": v} if isinstance(v, str) or v is None else v)
+            for action, v in actions.items()
+        }
         for block, actions in values.items()
     }
-    base = copy.deepcopy(view) if view is not None else {
-        "id": view_id or f"V{next(_ids):010d}", "team_id": team_id, "type": "modal",
-        "blocks": [
-            {"type": "input", "block_id": block, "label": {"type": "plain_text", "text": block, "emoji": True},
-             "optional": False, "dispatch_action": False,
-             "element": {"type": "plain_text_input", "action_id": action, "dispatch_action_config": {"trigger_actions_on": ["on_enter_pressed"]}}}
-            for block, actions in values.items() for action in actions
-        ],
-        "title": {"type": "plain_text", "text": "Ask a question", "emoji": True},
-        "close": {"type": "plain_text", "text": "Cancel", "emoji": True},
-        "submit": {"type": "plain_text", "text": "Ask", "emoji": True},
-        "clear_on_close": False, "notify_on_close": False, "previous_view_id": None,
-        "app_id": api_app_id, "external_id": "", "app_installed_team_id": team_id, "bot_id": BOT_ID,
-    }
+    base = (
+        copy.deepcopy(view)
+        if view is not None
+        else {
+            "id": view_id or f"V{next(_ids):010d}",
+            "team_id": team_id,
+            "type": "modal",
+            "blocks": [
+                {
+                    "type": "input",
+                    "block_id": block,
+                    "label": {"type": "plain_text", "text": block, "emoji": True},
+                    "optional": False,
+                    "dispatch_action": False,
+                    "element": {
+                        "type": "plain_text_input",
+                        "action_id": action,
+                        "dispatch_action_config": {"trigger_actions_on": ["on_enter_pressed"]},
+                    },
+                }
+                for block, actions in values.items()
+                for action in actions
+            ],
+            "title": {"type": "plain_text", "text": "Ask a question", "emoji": True},
+            "close": {"type": "plain_text", "text": "Cancel", "emoji": True},
+            "submit": {"type": "plain_text", "text": "Ask", "emoji": True},
+            "clear_on_close": False,
+            "notify_on_close": False,
+            "previous_view_id": None,
+            "app_id": api_app_id,
+            "external_id": "",
+            "app_installed_team_id": team_id,
+            "bot_id": BOT_ID,
+        }
+    )
     base.setdefault("root_view_id", base["id"])
-    base.update({
-        "callback_id": callback_id,
-        "private_metadata": private_metadata,
-        "state": {"values": state},
-        "hash": base.get("hash") or f"{int(time.time())}.{uuid.uuid4().hex[:8]}",
-    })
+    base.update(
+        {
+            "callback_id": callback_id,
+            "private_metadata": private_metadata,
+            "state": {"values": state},
+            "hash": base.get("hash") or f"{int(time.time())}.{uuid.uuid4().hex[:8]}",
+        }
+    )
     payload = {
         "type": "view_submission",
         "team": {"id": team_id, "domain": TEAM_DOMAIN},

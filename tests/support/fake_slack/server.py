@@ -18,8 +18,18 @@ from .files import UploadedFile
 from .handler import Call, _Handler
 from .limits import SlackError
 from .workspace import (
-    APP_ID, APP_TOKEN, BOT_ID, BOT_NAME, BOT_TOKEN, BOT_USER_ID, SCOPES, TEAM_DOMAIN, TEAM_ID, TEAM_NAME,
-    synth_channel, synth_user,
+    APP_ID,
+    APP_TOKEN,
+    BOT_ID,
+    BOT_NAME,
+    BOT_TOKEN,
+    BOT_USER_ID,
+    SCOPES,
+    TEAM_DOMAIN,
+    TEAM_ID,
+    TEAM_NAME,
+    synth_channel,
+    synth_user,
 )
 
 
@@ -190,14 +200,13 @@ class FakeSlack(LoopbackServer):
 
     def thread(self, channel: str, thread_ts: str) -> list[dict[str, Any]]:
         """Live bot messages in a thread: its parent (if the bot posted it) and the replies, oldest first."""
-        return [
-            m for m in self.messages(channel)
-            if m["ts"] == thread_ts or m.get("thread_ts") == thread_ts
-        ]
+        return [m for m in self.messages(channel) if m["ts"] == thread_ts or m.get("thread_ts") == thread_ts]
 
     def _summary(self) -> str:
         with self._lock:
-            return ", ".join(f"{c.method}{'' if c.ok else '!' + str(c.error or c.status)}" for c in self._calls) or "none"
+            return (
+                ", ".join(f"{c.method}{'' if c.ok else '!' + str(c.error or c.status)}" for c in self._calls) or "none"
+            )
 
     # -- ids ---------------------------------------------------------------------------------
 
@@ -215,7 +224,9 @@ class FakeSlack(LoopbackServer):
             self._calls.append(call)
             self._changed.notify_all()
 
-    def _api(self, method: str, params: dict[str, Any], headers: dict[str, str]) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def _api(
+        self, method: str, params: dict[str, Any], headers: dict[str, str]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         """Returns (status, json, extra headers)."""
         handler = METHODS.get(method)
         if handler is None:

@@ -22,7 +22,22 @@ CHANNEL_NAME = "general"
 BOT_TOKEN = "xoxb-1234-5678-fakebottoken"
 APP_TOKEN = "xapp-1-A0FAKEAPP-1234-fakeapptoken"
 VERIFICATION_TOKEN = "fake-verification-token"
-SCOPES = "app_mentions:read,channels:history,channels:read,chat:write,commands,files:write,groups:history,im:history,im:read,mpim:history,reactions:write,users:read"
+SCOPES = ",".join(
+    [
+        "app_mentions:read",
+        "channels:history",
+        "channels:read",
+        "chat:write",
+        "commands",
+        "files:write",
+        "groups:history",
+        "im:history",
+        "im:read",
+        "mpim:history",
+        "reactions:write",
+        "users:read",
+    ]
+)
 
 
 def channel_name(channel: str) -> str:
@@ -56,25 +71,52 @@ def bot_profile(fake: FakeSlack) -> dict[str, Any]:
 def synth_channel(fake: FakeSlack, cid: str) -> dict[str, Any]:
     """What conversations.info says about `cid` unless add_channel said otherwise."""
     base = {
-        "id": cid, "created": fake._ts_start - 86_400 * 30, "is_archived": False, "is_org_shared": False,
-        "is_shared": False, "is_ext_shared": False, "is_pending_ext_shared": False,
-        "context_team_id": fake.team_id, "updated": fake._ts_start * 1000,
+        "id": cid,
+        "created": fake._ts_start - 86_400 * 30,
+        "is_archived": False,
+        "is_org_shared": False,
+        "is_shared": False,
+        "is_ext_shared": False,
+        "is_pending_ext_shared": False,
+        "context_team_id": fake.team_id,
+        "updated": fake._ts_start * 1000,
     }
     if cid.startswith("D"):
         return {
-            **base, "is_im": True, "is_mpim": False, "is_channel": False, "is_group": False,
-            "is_private": True, "user": USER_ID, "is_user_deleted": False, "priority": 0,
-            "is_open": True, "last_read": "0000000000.000000",
+            **base,
+            "is_im": True,
+            "is_mpim": False,
+            "is_channel": False,
+            "is_group": False,
+            "is_private": True,
+            "user": USER_ID,
+            "is_user_deleted": False,
+            "priority": 0,
+            "is_open": True,
+            "last_read": "0000000000.000000",
         }
     private = cid.startswith("G")
     name = channel_name(cid)
     return {
-        **base, "name": name, "name_normalized": name, "is_channel": not private, "is_group": private,
-        "is_im": False, "is_mpim": False, "is_private": private, "is_general": cid == CHANNEL_ID,
-        "unlinked": 0, "is_member": True, "creator": USER_ID, "shared_team_ids": [fake.team_id],
-        "pending_shared": [], "pending_connected_team_ids": [], "parent_conversation": None,
+        **base,
+        "name": name,
+        "name_normalized": name,
+        "is_channel": not private,
+        "is_group": private,
+        "is_im": False,
+        "is_mpim": False,
+        "is_private": private,
+        "is_general": cid == CHANNEL_ID,
+        "unlinked": 0,
+        "is_member": True,
+        "creator": USER_ID,
+        "shared_team_ids": [fake.team_id],
+        "pending_shared": [],
+        "pending_connected_team_ids": [],
+        "parent_conversation": None,
         "topic": {"value": "", "creator": "", "last_set": 0},
-        "purpose": {"value": "", "creator": "", "last_set": 0}, "previous_names": [],
+        "purpose": {"value": "", "creator": "", "last_set": 0},
+        "previous_names": [],
     }
 
 
@@ -84,9 +126,19 @@ def synth_user(fake: FakeSlack, uid: str) -> dict[str, Any]:
     name = fake.bot_name if is_bot else (USER_NAME if uid == USER_ID else f"user-{uid.lower()}")
     real = name.title()
     profile: dict[str, Any] = {
-        "title": "", "phone": "", "skype": "", "real_name": real, "real_name_normalized": real,
-        "display_name": name, "display_name_normalized": name, "status_text": "", "status_emoji": "",
-        "avatar_hash": "g0000000000", "first_name": real, "last_name": "", "team": fake.team_id,
+        "title": "",
+        "phone": "",
+        "skype": "",
+        "real_name": real,
+        "real_name_normalized": real,
+        "display_name": name,
+        "display_name_normalized": name,
+        "status_text": "",
+        "status_emoji": "",
+        "avatar_hash": "g0000000000",
+        "first_name": real,
+        "last_name": "",
+        "team": fake.team_id,
         "image_24": "https://secure.gravatar.com/avatar/0.jpg?s=24",
         "image_48": "https://secure.gravatar.com/avatar/0.jpg?s=48",
         "image_72": "https://secure.gravatar.com/avatar/0.jpg?s=72",
@@ -94,9 +146,24 @@ def synth_user(fake: FakeSlack, uid: str) -> dict[str, Any]:
     if is_bot:
         profile.update({"bot_id": fake.bot_id, "api_app_id": fake.app_id, "always_active": True})
     return {
-        "id": uid, "team_id": fake.team_id, "name": name, "deleted": False, "color": "9f69e7",
-        "real_name": real, "tz": "Europe/London", "tz_label": "Greenwich Mean Time", "tz_offset": 0,
-        "profile": profile, "is_admin": False, "is_owner": False, "is_primary_owner": False,
-        "is_restricted": False, "is_ultra_restricted": False, "is_bot": is_bot, "is_app_user": False,
-        "updated": fake._ts_start, "is_email_confirmed": not is_bot, "who_can_share_contact_card": "EVERYONE",
+        "id": uid,
+        "team_id": fake.team_id,
+        "name": name,
+        "deleted": False,
+        "color": "9f69e7",
+        "real_name": real,
+        "tz": "Europe/London",
+        "tz_label": "Greenwich Mean Time",
+        "tz_offset": 0,
+        "profile": profile,
+        "is_admin": False,
+        "is_owner": False,
+        "is_primary_owner": False,
+        "is_restricted": False,
+        "is_ultra_restricted": False,
+        "is_bot": is_bot,
+        "is_app_user": False,
+        "updated": fake._ts_start,
+        "is_email_confirmed": not is_bot,
+        "who_can_share_contact_card": "EVERYONE",
     }
