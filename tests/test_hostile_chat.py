@@ -197,3 +197,20 @@ async def test_the_core_can_run_in_child_processes_with_progress_and_channel_set
         assert children and os.getpid() not in children
     finally:
         await assistant.shutdown(0)
+
+
+async def test_chat_never_reaches_a_path_on_this_machine(bot):
+    assistant, chat = bot
+    requester = MemoryRequester(chat, CHANNEL)
+    await assistant.request_digests(CHANNEL, ["file:///etc/passwd", "/etc/passwd"], requester)
+    assert jobs(assistant) == [] and "not a web link" in requester.told[-1]
+    # Even a job that says so (a tampered row, an old bug) is refused before anything is opened.
+    thread = Place("memory", "W1", "C1", "300.1")
+    payload = {"place": thread.__dict__, "url": "/etc/passwd", "user": "U1", "quiet": False, "claims": []}
+    await assistant.runner.submit("digest", "memory", "W1", payload)
+    await assistant.runner.drain()
+    (posted,) = chat.messages
+    assert isinstance(posted.reply, Notice) and "not a web link" in posted.reply.text
+    with assistant.store.engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM videos")).scalar() == 0  # nothing was read or stored
+    assert jobs(assistant) == [("digest", "done")]
