@@ -51,8 +51,16 @@ ADMIN_URL = os.environ.get("RECAP_TEST_POSTGRES_URL", "postgresql+psycopg://post
 TICK = os.sysconf("SC_CLK_TCK")
 SCENARIOS = ["chatter", "embedded", "embedded-thread", "workers"]
 SLACK_DEADLINE_S = 3.0  # Slack retries an event it has not seen acknowledged within 3 seconds
-CHATTER = ["standup in five", "who has the release notes?", "lunch?", "merged, thanks", "+1",
-           "the build is green again", "can someone review #4521", "back in 10"]
+CHATTER = [
+    "standup in five",
+    "who has the release notes?",
+    "lunch?",
+    "merged, thanks",
+    "+1",
+    "the build is green again",
+    "can someone review #4521",
+    "back in 10",
+]
 
 
 @dataclass
@@ -102,8 +110,14 @@ class Proc:
     def __init__(self, args: list[str], env: dict[str, str], log: Path):
         self.log = log
         self._err = log.open("wb")
-        self.p = subprocess.Popen(recap_command() + args, env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
-                                  stdout=self._err, stderr=subprocess.STDOUT)
+        self.p = subprocess.Popen(
+            recap_command() + args,
+            env=env,
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=self._err,
+            stderr=subprocess.STDOUT,
+        )
 
     def tail(self, n: int = 2000) -> str:
         return self.log.read_text(errors="replace")[-n:]
@@ -135,8 +149,9 @@ class Proc:
 def tree_cpu(pid: int) -> float:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        children = [int(c) for task in Path(f"/proc/{pid}/task").iterdir()
-                    for c in (task / "children").read_text().split()]
+        children = [
+            int(c) for task in Path(f"/proc/{pid}/task").iterdir() for c in (task / "children").read_text().split()
+        ]
     except OSError:
         return 0.0  # gone meanwhile
     own = sum(int(f) for f in fields[11:15]) / TICK  # utime, stime, cutime, cstime
@@ -153,7 +168,9 @@ def wait_for_port(port: int, proc: Proc, timeout: float = 60) -> None:
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 return
         time.sleep(0.1)
-    raise SystemExit(f"recap slack did not accept connections on 127.0.0.1:{port} within {timeout:.0f} s:\n{proc.tail()}")
+    raise SystemExit(
+        f"recap slack did not accept connections on 127.0.0.1:{port} within {timeout:.0f} s:\n{proc.tail()}"
+    )
 
 
 class Postgres:
@@ -188,7 +205,7 @@ def plan(events: int, links: int, concurrency: int) -> list[list[str]]:
     """Waves of event kinds: links one to a wave from the first wave on; every third chatter message
     is a reply in an earlier chatter thread (the bot looks the thread up, then stays quiet)."""
     kinds = ["chatter" if i % 3 else "thread" for i in range(events)]
-    waves = [kinds[i:i + concurrency] for i in range(0, events, concurrency)]
+    waves = [kinds[i : i + concurrency] for i in range(0, events, concurrency)]
     if links > len(waves):
         raise SystemExit(f"--links {links} needs at least that many waves ({len(waves)} here)")
     for w in range(links):
@@ -196,8 +213,9 @@ def plan(events: int, links: int, concurrency: int) -> list[list[str]]:
     return waves
 
 
-async def send_traffic(url: str, media: MediaServer, waves: list[list[str]], gap_s: float, run_id: str,
-                       link_ts: list[str]) -> tuple[list[Sample], float]:
+async def send_traffic(
+    url: str, media: MediaServer, waves: list[list[str]], gap_s: float, run_id: str, link_ts: list[str]
+) -> tuple[list[Sample], float]:
     samples: list[Sample] = []
     parents: list[str] = []
     n_links = 0
@@ -258,10 +276,17 @@ def scenario(name: str, args: argparse.Namespace, slack: fs.FakeSlack, media: Me
     pg = Postgres(args.postgres) if name == "workers" else None
     db_url = pg.__enter__() if pg else f"sqlite:///{work / f'{name}.sqlite3'}"
     # PYTHONPATH: the subprocesses run this tree's code even when it is not the one installed in the venv.
-    env = clean_env(SLACK_SIGNING_SECRET=SECRET, SLACK_BOT_TOKEN=fs.BOT_TOKEN, RECAP_SLACK_API_URL=slack.api_url,
-                    RECAP_DATABASE_URL=db_url, RECAP_ALLOW_PRIVATE_NETWORKS="true",
-                    RECAP_JOBS="workers" if name == "workers" else "embedded", RECAP_LOG_LEVEL="WARNING",
-                    PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])), **extra)
+    env = clean_env(
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_BOT_TOKEN=fs.BOT_TOKEN,
+        RECAP_SLACK_API_URL=slack.api_url,
+        RECAP_DATABASE_URL=db_url,
+        RECAP_ALLOW_PRIVATE_NETWORKS="true",
+        RECAP_JOBS="workers" if name == "workers" else "embedded",
+        RECAP_LOG_LEVEL="WARNING",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        **extra,
+    )
     port = free_port()
     procs: dict[str, Proc] = {}
     try:
@@ -317,29 +342,43 @@ def row(label: str, samples: list[Sample], base_p99: float | None) -> str:
     late = sum(s.ack_s > SLACK_DEADLINE_S for s in samples)
     p50, p95, p99, mx = pct(acks, 50), pct(acks, 95), pct(acks, 99), max(acks)
     ratio = f"{p99 / base_p99:.1f}x" if base_p99 else "1.0x"
-    return (f"| {label} | {len(samples)} | {ok} | {late} | {p50:.1f} | {p95:.1f} | {p99:.1f} | {mx:.1f} | {ratio} |")
+    return f"| {label} | {len(samples)} | {ok} | {late} | {p50:.1f} | {p95:.1f} | {p99:.1f} | {mx:.1f} | {ratio} |"
 
 
 def report(results: list[Result], args: argparse.Namespace) -> str:
     base = next((r for r in results if r.name == "chatter"), None)
     base_p99 = pct([s.ack_s for s in base.samples], 99) * 1000 if base else None
-    lines = ["| scenario | events | acknowledged 200 | over 3 s | p50 ms | p95 ms | p99 ms | max ms | p99 vs chatter |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| scenario | events | acknowledged 200 | over 3 s | p50 ms | p95 ms | p99 ms | max ms | p99 vs chatter |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in results:
         lines.append(row(r.name, r.samples, base_p99 if r is not base else None))
     for r in results:
         if r.links:
             lines.append(row(f"{r.name}: chatter events only", [s for s in r.samples if s.kind != "link"], base_p99))
-    lines += ["", ("| scenario | traffic s | CPU s during traffic | digests | first wave -> last digest s | "
-                   "CPU s, first wave -> last digest |"), "|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        (
+            "| scenario | traffic s | CPU s during traffic | digests | first wave -> last digest s | "
+            "CPU s, first wave -> last digest |"
+        ),
+        "|---|---|---|---|---|---|",
+    ]
     for r in results:
         cpu = ", ".join(f"{k} {v:.1f}" for k, v in r.cpu.items())
         cpu_all = ", ".join(f"{k} {v:.1f}" for k, v in r.cpu_all.items()) if r.links else "—"
         digests = f"{r.digests}/{r.links}" if r.links else "—"
         took = f"{r.digests_s:.1f}" if r.digests_s is not None else (r.note or "—")
         lines.append(f"| {r.name} | {r.traffic_s:.1f} | {cpu} | {digests} | {took} | {cpu_all} |")
-    lines += ["", (f"Slowest acknowledgement of each wave, in ms (one wave every {args.wave_gap:g} s, "
-                   f"{args.concurrency} events at once):"), ""]
+    lines += [
+        "",
+        (
+            f"Slowest acknowledgement of each wave, in ms (one wave every {args.wave_gap:g} s, "
+            f"{args.concurrency} events at once):"
+        ),
+        "",
+    ]
     for r in results:
         waves = sorted({s.wave for s in r.samples})
         per = [f"{max(s.ack_s * 1000 for s in r.samples if s.wave == w):.0f}" for w in waves]
@@ -351,16 +390,29 @@ def report(results: list[Result], args: argparse.Namespace) -> str:
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), "unknown CPU")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "unknown CPU",
+    )
     git = ["git", "-C", str(ROOT)]
-    commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                            check=False).stdout.strip() or "? (not a git checkout)"
-    if subprocess.run([*git, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True,
-                      check=False).stdout.strip():
+    commit = (
+        subprocess.run(
+            [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+        or "? (not a git checkout)"
+    )
+    if subprocess.run(
+        [*git, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, check=False
+    ).stdout.strip():
         commit += " + uncommitted changes"
-    return (f"{len(os.sched_getaffinity(0))} CPUs, {cpu}; python {sys.version.split()[0]}; recap at {commit}; "
-            f"1-minute load average {os.getloadavg()[0]:.2f}")
+    return (
+        f"{len(os.sched_getaffinity(0))} CPUs, {cpu}; python {sys.version.split()[0]}; recap at {commit}; "
+        f"1-minute load average {os.getloadavg()[0]:.2f}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -370,8 +422,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--wave-gap", type=float, default=3, help="seconds from one wave's start to the next's (3)")
     p.add_argument("--links", type=int, default=10, help="link events in the embedded and workers scenarios (10)")
     p.add_argument("--digest-timeout", type=float, default=240, help="seconds to wait for the digests (240)")
-    p.add_argument("--scenarios", nargs="+", choices=SCENARIOS, default=SCENARIOS,
-                   help="embedded-thread (RECAP_JOB_ISOLATION=thread) runs only where the setting exists")
+    p.add_argument(
+        "--scenarios",
+        nargs="+",
+        choices=SCENARIOS,
+        default=SCENARIOS,
+        help="embedded-thread (RECAP_JOB_ISOLATION=thread) runs only where the setting exists",
+    )
     p.add_argument("--postgres", default=ADMIN_URL, help="admin URL of the PostgreSQL for workers mode")
     args = p.parse_args(argv)
     if not has_isolation_setting():
@@ -392,8 +449,10 @@ def main(argv: list[str] | None = None) -> int:
             slack.reset()
     print()
     print(report(results, args))
-    print(f"\nCommand: {' '.join(['.venv/bin/python bench/acks.py'] + (argv if argv is not None else sys.argv[1:]))} "
-          f"({(time.monotonic() - started) / 60:.1f} min in all; {machine()})")
+    print(
+        f"\nCommand: {' '.join(['.venv/bin/python bench/acks.py'] + (argv if argv is not None else sys.argv[1:]))} "
+        f"({(time.monotonic() - started) / 60:.1f} min in all; {machine()})"
+    )
     lost = sum(s.status != 200 for r in results for s in r.samples)
     missing = sum(r.links - r.digests for r in results)
     return 1 if lost or missing else 0
