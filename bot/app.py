@@ -17,6 +17,9 @@ from .store import Store
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
+    from summarizer.fetcher import YtDlpFetcher
+    from summarizer.netguard import AddressPolicy
+
     from .assistant import Assistant
     from .chat import Chat
     from .workers import Worker
@@ -34,11 +37,8 @@ def build_assistant(settings: Settings, service: RecapService | None = None) -> 
     from .core import Core, ProcessCore, ThreadCore
     from .jobstore import JobStore
     from .limits import Limits, LimitSettings
-    from .runner import InProcessRunner
+    from .runner import InProcessRunner, Runner
     from .services import Services
-
-    if TYPE_CHECKING:
-        from .workers import QueueRunner
 
     service = service or build_service(settings)
     store = ChatStore(service.store)
@@ -54,7 +54,7 @@ def build_assistant(settings: Settings, service: RecapService | None = None) -> 
     def variant(writer: str | None, language: str | None) -> RecapService:
         return build_variant(settings, service, writer, language)
 
-    runner: InProcessRunner | QueueRunner
+    runner: Runner
     if settings.jobs == "workers":  # this process only records and defers; `recap worker`s run the jobs
         from .workers import QueueRunner, ensure_schema, queue_app
 
@@ -167,7 +167,7 @@ def build_rest_chats(settings: Settings) -> tuple[dict[str, Chat], ChatLogins]:
     return chats, logins
 
 
-def build_fetcher(settings: Settings):
+def build_fetcher(settings: Settings) -> YtDlpFetcher:
     from summarizer.fetcher import FetchSettings, YtDlpFetcher  # yt-dlp is slow to import; see RecapService
 
     return YtDlpFetcher(
@@ -181,7 +181,7 @@ def build_fetcher(settings: Settings):
     )
 
 
-def address_policy(settings: Settings):
+def address_policy(settings: Settings) -> AddressPolicy:
     from summarizer.netguard import AddressPolicy
 
     return AddressPolicy(allow_private=settings.allow_private_networks)

@@ -13,7 +13,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, TypeVar
+from typing import Concatenate, ParamSpec, TypeVar
 
 from summarizer.errors import NotAVideoLink
 from summarizer.links import video_key
@@ -24,7 +24,7 @@ from .core import Core
 from .jobs import JobHandlers
 from .limits import Limits
 from .preferences import Invalid, changed, describe
-from .runner import InProcessRunner
+from .runner import Runner
 from .service import RecapService
 from .services import Services
 
@@ -41,7 +41,8 @@ HELP = (
 VIDEO_HOSTS = ("youtube:", "vimeo:")
 NO_VIDEO_YET = "No video has been summarised here yet: paste a link first."
 
-F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+P = ParamSpec("P")
+R = TypeVar("R")
 # Every database call made while handling an event runs off the event loop: a slow disk or a busy
 # PostgreSQL must not delay the acknowledgements of the events behind it.
 db = asyncio.to_thread
@@ -64,15 +65,17 @@ class Tally:
             await self._changed.wait()
 
 
-def tallied(method: F) -> F:
+def tallied(
+    method: Callable[Concatenate[Assistant, P], Awaitable[R]],
+) -> Callable[Concatenate[Assistant, P], Awaitable[R]]:
     @functools.wraps(method)
-    async def wrapper(self: Assistant, *args: Any, **kwargs: Any) -> Any:
+    async def wrapper(self: Assistant, *args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return await method(self, *args, **kwargs)
         finally:
             self.handled.add()
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 @dataclass
@@ -93,11 +96,11 @@ class Assistant:
         self,
         services: Services,
         store: ChatStore,
-        runner: InProcessRunner,
+        runner: Runner,
         limits: Limits,
         core: Core,
         max_links: int = 3,
-    ):
+    ) -> None:
         self.services = services
         self.store = store
         self.runner = runner
@@ -149,8 +152,8 @@ class Assistant:
             if intake.refusal and asked:  # a message that did not address recap gets no refusal
                 await self._chat(thread).whisper(thread, msg.user, intake.refusal)
             return
-        if msg.place.thread and (url := await db(self.store.thread_video, msg.place)):
-            await self._ask(msg.place, msg.text, msg.user, url, show_question=False, requester=None)
+        if msg.place.thread and (thread_url := await db(self.store.thread_video, msg.place)):
+            await self._ask(msg.place, msg.text, msg.user, thread_url, show_question=False, requester=None)
         elif asked:
             await self._chat(thread).post(thread, Notice(HELP))
 

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, insert, text
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from .chat import Place
 from .store import Store
@@ -43,7 +43,7 @@ def channel_key(place: Place) -> str:
 
 
 class ChatStore:
-    def __init__(self, store: Store):
+    def __init__(self, store: Store) -> None:
         self.engine = store.engine
 
     def claim(self, key: str) -> bool:
@@ -58,7 +58,7 @@ class ChatStore:
     def release(self, key: str) -> None:
         """Undo a claim: the thing it stood for failed or was refused, and may be asked for again."""
         with Session(self.engine) as s, s.begin():
-            s.exec(delete(DeliveryRow).where(DeliveryRow.key == key))
+            s.exec(delete(DeliveryRow).where(col(DeliveryRow.key) == key))
 
     def remember_thread(self, place: Place, video_key: str, url: str) -> None:
         with Session(self.engine) as s, s.begin():
@@ -80,7 +80,7 @@ class ChatStore:
             row = s.exec(
                 select(ThreadRow)
                 .where(ThreadRow.channel_key == channel_key(place))
-                .order_by(ThreadRow.created_at.desc())
+                .order_by(col(ThreadRow.created_at).desc())
             ).first()
         if row is None:
             return None
@@ -114,8 +114,8 @@ class ChatStore:
             if self.engine.dialect.name == "postgresql":
                 # Taken in one order by every caller (sorted): two requests may wait, never deadlock.
                 for key in sorted({_lock_key(q.scope) for q in quotas}):
-                    s.exec(
-                        text("SELECT pg_advisory_xact_lock(:space, :key)"), params={"space": USAGE_LOCKS, "key": key}
+                    s.connection().execute(
+                        text("SELECT pg_advisory_xact_lock(:space, :key)"), {"space": USAGE_LOCKS, "key": key}
                     )
             # Written first: on SQLite the first write takes the database's write lock for the rest of
             # the transaction, so no other process can count in between (PostgreSQL has the locks above).
@@ -130,7 +130,7 @@ class ChatStore:
                     s.rollback()
                     return quota
             if forget_before is not None and self._may_sweep(s):
-                s.exec(delete(UsageRow).where(UsageRow.at < forget_before))
+                s.exec(delete(UsageRow).where(col(UsageRow.at) < forget_before))
             s.commit()
             return None
 
@@ -139,7 +139,8 @@ class ChatStore:
         leaves it to the next time. (SQLite's writers already take turns.)"""
         if self.engine.dialect.name != "postgresql":
             return True
-        return s.exec(text("SELECT pg_try_advisory_xact_lock(:space, 0)"), params={"space": SWEEP_LOCK}).scalar()
+        locked = s.connection().execute(text("SELECT pg_try_advisory_xact_lock(:space, 0)"), {"space": SWEEP_LOCK})
+        return bool(locked.scalar())
 
     def usage(self, scope: str, since: datetime) -> int:
         """How many requests `scope` has had counted since `since`."""

@@ -15,7 +15,7 @@ import itertools
 import multiprocessing
 import threading
 from concurrent.futures import ProcessPoolExecutor
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
 from summarizer.models import Answer, Digest, Transcript, Video
 from summarizer.pipeline import ProgressFn
@@ -25,7 +25,15 @@ from .chatstore import ChatStore
 from .services import Services
 
 if TYPE_CHECKING:
+    from multiprocessing.queues import Queue
+
+    from .service import RecapService
+    from .services import Variant
     from .settings import Settings
+
+# What the children send the front end: (job token, stage, fraction) for that job's listener;
+# None stops the reader.
+ProgressItem = tuple[int, str, float | None] | None
 
 
 class Core(Protocol):
@@ -37,7 +45,7 @@ class Core(Protocol):
 
 
 class ThreadCore:
-    def __init__(self, services: Services):
+    def __init__(self, services: Services) -> None:
         self.services = services
 
     async def digest(self, place: Place, url: str, progress: ProgressFn) -> Digest:
@@ -51,10 +59,10 @@ class ThreadCore:
 
 
 class ProcessCore:
-    def __init__(self, settings: Settings, store: ChatStore, processes: int):
+    def __init__(self, settings: Settings, store: ChatStore, processes: int) -> None:
         self.store = store
         context = multiprocessing.get_context("spawn")  # no forked copy of the front end's threads and sockets
-        self._progress: Any = context.Queue()
+        self._progress: Queue[ProgressItem] = context.Queue()
         # The settings travel pickled, secrets and all: the children reach the same database and APIs.
         self._pool = ProcessPoolExecutor(
             processes, mp_context=context, initializer=_start_child, initargs=(settings, self._progress)
@@ -98,18 +106,28 @@ class ProcessCore:
 
 # -- in the child ------------------------------------------------------------------------------
 
-_child: dict[str, Any] = {}
+
+class _Child(TypedDict, total=False):
+    service: RecapService
+    variants: dict[tuple[str | None, str | None], RecapService]
+    progress: Queue[ProgressItem]
+    variant: Variant
 
 
-def _start_child(settings: Settings, progress: Any) -> None:
+_child: _Child = {}
+
+
+def _start_child(settings: Settings, progress: Queue[ProgressItem]) -> None:
     from .app import build_service, build_variant
 
     service = build_service(settings)
     _child.update(
-        service=service,
-        variants={},
-        progress=progress,
-        variant=lambda writer, language: build_variant(settings, service, writer, language),
+        {
+            "service": service,
+            "variants": {},
+            "progress": progress,
+            "variant": lambda writer, language: build_variant(settings, service, writer, language),
+        }
     )
 
 

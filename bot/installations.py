@@ -11,9 +11,11 @@ import json
 import logging
 import secrets
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, delete
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from .secretbox import SecretBox
 from .store import Store
@@ -23,11 +25,11 @@ log = logging.getLogger(__name__)
 
 
 class Installations:
-    def __init__(self, store: Store, box: SecretBox):
+    def __init__(self, store: Store, box: SecretBox) -> None:
         self.engine = store.engine
         self.box = box
 
-    def save(self, platform: str, enterprise: str | None, team: str | None, data: dict) -> None:
+    def save(self, platform: str, enterprise: str | None, team: str | None, data: dict[str, Any]) -> None:
         """Keep `data` sealed as the installation of (enterprise, team), replacing the one before."""
         sealed = self.box.seal(json.dumps(data).encode())
         with Session(self.engine) as s, s.begin():
@@ -38,7 +40,7 @@ class Installations:
             row.updated_at = now()
             s.add(row)
 
-    def find(self, platform: str, enterprise: str | None, team: str | None) -> dict | None:
+    def find(self, platform: str, enterprise: str | None, team: str | None) -> dict[str, Any] | None:
         """The installation of `team`. With no enterprise given, a team's installation is found under
         whichever enterprise it belongs to: a team id names one team on its platform, and callers that
         know only the workspace (the team) must still find the installs of an Enterprise Grid."""
@@ -47,7 +49,7 @@ class Installations:
             query = (
                 select(InstallationRow)
                 .where(InstallationRow.platform == platform, InstallationRow.team == team)
-                .order_by(InstallationRow.updated_at.desc())
+                .order_by(col(InstallationRow.updated_at).desc())
             )
         with Session(self.engine) as s:
             row = s.exec(query).first()
@@ -62,14 +64,14 @@ class OAuthStates:
     """The `state` of an OAuth install: issued to the browser that starts it, accepted once, from any
     of recap's processes, within its time to live."""
 
-    def __init__(self, store: Store, ttl: timedelta = timedelta(minutes=10)):
+    def __init__(self, store: Store, ttl: timedelta = timedelta(minutes=10)) -> None:
         self.engine = store.engine
         self.ttl = ttl
 
     def issue(self) -> str:
         state = secrets.token_urlsafe(32)
         with Session(self.engine) as s, s.begin():
-            s.exec(delete(OAuthStateRow).where(OAuthStateRow.expires_at <= now()))  # abandoned installs
+            s.exec(delete(OAuthStateRow).where(col(OAuthStateRow.expires_at) <= now()))  # abandoned installs
             s.add(OAuthStateRow(state=state, expires_at=now() + self.ttl))
         return state
 
@@ -77,20 +79,20 @@ class OAuthStates:
         """True once for a state issued and not yet expired; a replayed callback gets False."""
         with Session(self.engine) as s, s.begin():
             deleted = s.exec(
-                delete(OAuthStateRow).where(OAuthStateRow.state == state, OAuthStateRow.expires_at > now())
+                delete(OAuthStateRow).where(col(OAuthStateRow.state) == state, col(OAuthStateRow.expires_at) > now())
             )
             return deleted.rowcount == 1
 
 
-def _key(platform: str, enterprise: str | None, team: str | None) -> tuple:
+def _key(platform: str, enterprise: str | None, team: str | None) -> tuple[ColumnElement[bool], ...]:
     return (
-        InstallationRow.platform == platform,
-        InstallationRow.enterprise == (enterprise or ""),
-        InstallationRow.team == (team or ""),
+        col(InstallationRow.platform) == platform,
+        col(InstallationRow.enterprise) == (enterprise or ""),
+        col(InstallationRow.team) == (team or ""),
     )
 
 
-def _exactly(platform: str, enterprise: str | None, team: str | None):
+def _exactly(platform: str, enterprise: str | None, team: str | None) -> SelectOfScalar[InstallationRow]:
     return select(InstallationRow).where(*_key(platform, enterprise, team))
 
 

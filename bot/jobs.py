@@ -62,7 +62,7 @@ class Flights:
 class JobHandlers:
     def __init__(
         self, chats: dict[str, Chat], store: ChatStore, jobs: JobStore, core: Core, hand_off: HandOff | None = None
-    ):
+    ) -> None:
         self.chats, self.store, self.jobs, self.core = chats, store, jobs, core
         self.hand_off = hand_off  # workers mode: how a job without captions reaches a transcription worker
         self.flights = Flights()
@@ -110,11 +110,11 @@ class JobHandlers:
             self._release(job)
             if progress.sent or not p["quiet"]:
                 await progress.finish(Notice(f"I couldn't summarise that link: {exc}"))
-            return
+            return None
         except RecapError as exc:
             self._release(job)
             await progress.finish(Notice(f"I couldn't summarise that video: {exc}"))
-            return
+            return None
         except CannotPost:
             raise
         except Exception:
@@ -163,7 +163,7 @@ class JobHandlers:
             answer = await self.core.ask(place, p["url"], p["question"], place.conversation_id)
         except RecapError as exc:
             await chat.post(place, Notice(f"I couldn't answer that: {exc}"))
-            return
+            return None
         except CannotPost:
             raise
         except Exception:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from .store import Store
 from .tables import JobRow, now
@@ -33,7 +33,7 @@ class Job:
 
 
 class JobStore:
-    def __init__(self, store: Store, clock: Callable[[], datetime] = now):
+    def __init__(self, store: Store, clock: Callable[[], datetime] = now) -> None:
         self.engine = store.engine
         self.clock = clock
 
@@ -62,10 +62,10 @@ class JobStore:
         with Session(self.engine) as s, s.begin():
             taken = s.exec(
                 update(JobRow)
-                .where(  # type: ignore[call-overload]
-                    JobRow.id == job_id,
-                    JobRow.status.in_(UNFINISHED),  # type: ignore[attr-defined]
-                    or_(JobRow.owner.is_(None), JobRow.owner == owner, JobRow.lease_until < at),  # type: ignore[union-attr]
+                .where(
+                    col(JobRow.id) == job_id,
+                    col(JobRow.status).in_(UNFINISHED),
+                    or_(col(JobRow.owner).is_(None), col(JobRow.owner) == owner, col(JobRow.lease_until) < at),
                 )
                 .values(owner=owner, lease_until=at + timedelta(seconds=lease_s), updated_at=at)
             )
@@ -79,27 +79,27 @@ class JobStore:
         with Session(self.engine) as s, s.begin():
             s.exec(
                 update(JobRow)
-                .where(JobRow.id.in_(ids), JobRow.owner == owner)  # type: ignore[call-overload,union-attr]
+                .where(col(JobRow.id).in_(ids), col(JobRow.owner) == owner)
                 .values(lease_until=self.clock() + timedelta(seconds=lease_s))
             )
 
     def takeable(self, platforms: Iterable[str] | None, owner: str, max_attempts: int = 3) -> list[Job]:
         """Unfinished jobs of `platforms` (None: any) this owner may take, oldest first."""
         query = select(JobRow).where(
-            JobRow.status.in_(UNFINISHED),
-            JobRow.attempts < max_attempts,  # type: ignore[attr-defined]
+            col(JobRow.status).in_(UNFINISHED),
+            col(JobRow.attempts) < max_attempts,
             or_(
-                JobRow.owner.is_(None),
-                JobRow.owner == owner,  # type: ignore[union-attr]
-                JobRow.lease_until < self.clock(),
+                col(JobRow.owner).is_(None),
+                col(JobRow.owner) == owner,
+                col(JobRow.lease_until) < self.clock(),
             ),
         )
         if platforms is not None:
-            query = query.where(JobRow.platform.in_(list(platforms)))  # type: ignore[attr-defined]
+            query = query.where(col(JobRow.platform).in_(list(platforms)))
         with Session(self.engine) as s:
             return [
                 Job(r.id, r.kind, json.loads(r.payload_json))
-                for r in s.exec(query.order_by(JobRow.id))
+                for r in s.exec(query.order_by(col(JobRow.id)))
                 if r.id is not None
             ]
 
@@ -130,7 +130,7 @@ class JobStore:
         with Session(self.engine) as s, s.begin():
             s.exec(
                 update(JobRow)
-                .where(JobRow.id == job_id, JobRow.status.in_(UNFINISHED))  # type: ignore[call-overload,attr-defined]
+                .where(col(JobRow.id) == job_id, col(JobRow.status).in_(UNFINISHED))
                 .values(owner=None, lease_until=None)
             )
 

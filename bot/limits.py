@@ -28,7 +28,7 @@ class LimitSettings:
 
 
 class Limits:
-    def __init__(self, settings: LimitSettings, store: ChatStore, clock: Callable[[], float] = time.time):
+    def __init__(self, settings: LimitSettings, store: ChatStore, clock: Callable[[], float] = time.time) -> None:
         """`clock`: seconds since the epoch. It is the time recorded in the database, so every process
         must share it: the wall clock, not time.monotonic."""
         self.settings = settings

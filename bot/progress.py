@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import time
 from collections.abc import Callable
@@ -37,12 +38,12 @@ class ChatProgress:
         quiet: bool,
         sent_id: str | None,
         remember: Callable[[str], None],
-    ):
+    ) -> None:
         self.chat, self.place, self.loop, self.quiet = chat, place, loop, quiet
         self.sent: Sent | None = Sent(place, sent_id) if sent_id else None
         self.remember = remember
         self._last = 0.0
-        self._pending: asyncio.Future | None = None
+        self._pending: concurrent.futures.Future[None] | None = None
         self._done = False
 
     async def start(self) -> None:

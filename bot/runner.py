@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from .jobstore import Job, JobStore
 
@@ -20,8 +20,25 @@ Handler = Callable[[Job], Awaitable[bool]]  # False: handed on, not finished her
 LEASE_S = 60.0
 
 
+class Runner(Protocol):
+    """Where the assistant's jobs run: in this process (`InProcessRunner`), or deferred to
+    `recap worker`s (`workers.QueueRunner`)."""
+
+    jobs: JobStore
+
+    def bind(self, handler: Handler) -> None: ...
+
+    async def submit(self, kind: str, platform: str, workspace: str, payload: dict[str, Any]) -> Job: ...
+
+    async def resume(self, platforms: Iterable[str]) -> int: ...
+
+    async def drain(self) -> None: ...
+
+    async def shutdown(self, grace_s: float) -> None: ...
+
+
 class InProcessRunner:
-    def __init__(self, jobs: JobStore, instance: str, concurrency: int = 2, lease_s: float = LEASE_S):
+    def __init__(self, jobs: JobStore, instance: str, concurrency: int = 2, lease_s: float = LEASE_S) -> None:
         self.jobs = jobs
         # Jobs are owned per platform ("host/slack"): a Slack process restarted on the same host
         # takes its jobs back, and never the Discord process's beside it on the same database.

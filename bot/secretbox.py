@@ -24,7 +24,7 @@ class SecretBox:
     so the old key can be kept second until everything has been sealed again with the new one.
     """
 
-    def __init__(self, keys: str):
+    def __init__(self, keys: str) -> None:
         try:
             fernets = [Fernet(k.strip().encode()) for k in keys.split(",") if k.strip()]
         except ValueError:

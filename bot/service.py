@@ -17,7 +17,9 @@ log = logging.getLogger(__name__)
 
 
 class RecapService:
-    def __init__(self, store: Store, writer: str, summarizer: Callable[[], Summarizer], *, language: str | None = None):
+    def __init__(
+        self, store: Store, writer: str, summarizer: Callable[[], Summarizer], *, language: str | None = None
+    ) -> None:
         self.store = store
         # Stored digests are per writer and per output language: a Claude digest is not an
         # extractive one, and a French digest is no answer to a channel set to English.

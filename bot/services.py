@@ -15,7 +15,7 @@ Variant = Callable[[str | None, str | None], RecapService]
 
 
 class Services:
-    def __init__(self, default: RecapService, store: ChatStore, variant: Variant | None = None):
+    def __init__(self, default: RecapService, store: ChatStore, variant: Variant | None = None) -> None:
         self.default = default
         self.store = store
         self._variant = variant

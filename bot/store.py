@@ -9,14 +9,20 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
-from sqlalchemy import event, inspect, text
+from sqlalchemy import Connection, event, inspect, text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, create_engine, select
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlmodel import Session, col, create_engine, select
+from sqlmodel.sql.expression import SelectOfScalar
 
-from summarizer.models import Answer, Digest, Segment, Transcript, Turn, Video
+from summarizer.models import Answer, Digest, Segment, Transcript, TranscriptSource, Turn, Video
 
 from .tables import ConversationRow, DigestRow, TranscriptRow, TurnRow, VideoRow
 
@@ -62,7 +68,7 @@ def _not_for_others(file: Path) -> None:
         log.warning("%s is open to every user of this machine: make it readable by its owner only", file)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")  # readers (the chat front end) never wait for a writer
@@ -95,7 +101,7 @@ MIGRATION_LOCK = 0x7265636170
 
 
 @contextmanager
-def _sqlite_migration_lock(engine: Engine):
+def _sqlite_migration_lock(engine: Engine) -> Iterator[None]:
     """A file lock beside the database. SQLite's own locks cannot serve: a deferred transaction that
     read the old revision fails, rather than waits, when another process has upgraded meanwhile."""
     database = engine.url.database or ""
@@ -112,9 +118,7 @@ def _sqlite_migration_lock(engine: Engine):
 
 
 def _lock_file(fd: int) -> None:
-    try:
-        import fcntl
-    except ImportError:  # Windows
+    if sys.platform == "win32":  # no fcntl there
         import msvcrt
 
         while True:
@@ -122,17 +126,19 @@ def _lock_file(fd: int) -> None:
                 return msvcrt.locking(fd, msvcrt.LK_LOCK, 1)  # gives up after 10 seconds: try again
             except OSError:
                 continue
+    import fcntl
+
     fcntl.flock(fd, fcntl.LOCK_EX)
 
 
-def _revision(connection) -> str | None:
+def _revision(connection: Connection) -> str | None:
     if not inspect(connection).has_table("alembic_version"):
         return None
     return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 class Store:
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
     @classmethod
@@ -151,9 +157,11 @@ class Store:
             row = s.get(TranscriptRow, key)
             if row is None:
                 return None
-            video = _video(s.get(VideoRow, key))
+            video = _video(s.get_one(VideoRow, key))  # the foreign key keeps it while the transcript is
             segments = [Segment(start=a, end=b, text=t) for a, b, t in json.loads(row.segments_json)]
-            return video, Transcript(segments=segments, source=row.source, language=row.language)
+            # The column is plain text; the model validates that it is one of the sources.
+            source = cast(TranscriptSource, row.source)
+            return video, Transcript(segments=segments, source=source, language=row.language)
 
     def save_transcript(self, video: Video, transcript: Transcript) -> None:
         # Segments as [start, end, text] triples: a third of the size of a list of objects.
@@ -193,7 +201,7 @@ class Store:
 
     def turns(self, conversation_id: str) -> list[Turn]:
         with Session(self.engine) as s:
-            rows = s.exec(select(TurnRow).where(TurnRow.conversation_id == conversation_id).order_by(TurnRow.id))
+            rows = s.exec(select(TurnRow).where(TurnRow.conversation_id == conversation_id).order_by(col(TurnRow.id)))
             return [Turn(question=r.question, answer=Answer.model_validate_json(r.answer_json).answer) for r in rows]
 
     def add_turn(self, conversation_id: str, video_key: str, answer: Answer) -> None:
@@ -211,7 +219,7 @@ def _language_column(language: str | None) -> str:
     return (language or "").lower()
 
 
-def _digest_row(key: str, writer: str, language: str | None):
+def _digest_row(key: str, writer: str, language: str | None) -> SelectOfScalar[DigestRow]:
     return select(DigestRow).where(
         DigestRow.video_key == key, DigestRow.writer == writer, DigestRow.language == _language_column(language)
     )

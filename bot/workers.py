@@ -15,7 +15,7 @@ import contextlib
 import logging
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import procrastinate
 from sqlalchemy import text
@@ -26,6 +26,10 @@ from summarizer.links import video_key
 
 from .jobs import JobHandlers
 from .jobstore import Job, JobStore
+from .runner import Handler
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +83,12 @@ def _lock(payload: dict[str, Any]) -> str:
 class QueueRunner:
     """The front ends' side of workers mode: record the job, defer it, and run nothing here."""
 
-    def __init__(self, jobs: JobStore, app: procrastinate.App):
+    def __init__(self, jobs: JobStore, app: procrastinate.App) -> None:
         self.jobs = jobs
         self.app = app
         self._open = False
 
-    def bind(self, handler: Any) -> None:
+    def bind(self, handler: Handler) -> None:
         pass  # the handlers run in the workers
 
     async def submit(self, kind: str, platform: str, workspace: str, payload: dict[str, Any]) -> Job:
@@ -115,7 +119,9 @@ async def defer(app: procrastinate.App, task: str, job: Job, queue: str) -> None
 class Worker:
     """Runs recap's jobs as procrastinate hands them over, in a `recap worker` process."""
 
-    def __init__(self, handlers: JobHandlers, jobs: JobStore, app: procrastinate.App, transcriber: JobHandlers | None):
+    def __init__(
+        self, handlers: JobHandlers, jobs: JobStore, app: procrastinate.App, transcriber: JobHandlers | None
+    ) -> None:
         self.handlers, self.jobs, self.app = handlers, jobs, app
         # Handlers whose service transcribes here: set when this worker serves the transcribe queue.
         self.transcriber = transcriber
@@ -177,7 +183,7 @@ class Worker:
                 log.warning("looking for stalled jobs failed", exc_info=True)
 
 
-async def serve_worker(settings: Any, queues: list[str] | None) -> None:
+async def serve_worker(settings: Settings, queues: list[str] | None) -> None:
     """`recap worker`: built by the composition root, run until SIGTERM."""
     from .app import build_worker
 

@@ -10,7 +10,7 @@ spells "" (a NULL would let a unique constraint hold the same key twice).
 
 from alembic import op
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 
 
 revision = "0003"

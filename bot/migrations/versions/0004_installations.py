@@ -11,7 +11,7 @@ the app again into a workspace stores it sealed, and then the old tables can be 
 
 from alembic import op
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 
 
 revision = "0004"

@@ -9,7 +9,7 @@ shared between processes) and the daily digest budget counted jobs. Counting sta
 
 from alembic import op
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 
 
 revision = "0006"

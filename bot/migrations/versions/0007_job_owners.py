@@ -12,7 +12,7 @@ itself or whose lease ran out (the owner died).
 import json
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = "0007"
