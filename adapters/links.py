@@ -9,6 +9,7 @@ where closing punctuation belongs to the sentence rather than the URL.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 _BARE = r"(?P<bare>https?://[^\s<>\"`|]+)"
@@ -46,7 +47,7 @@ def discord_links(text: str) -> list[str]:
     return _collect(_DISCORD, text, lambda url: url)
 
 
-def _collect(pattern: re.Pattern[str], text: str, unescape) -> list[str]:
+def _collect(pattern: re.Pattern[str], text: str, unescape: Callable[[str], str]) -> list[str]:
     found: list[str] = []
     for match in pattern.finditer(text):
         groups = match.groupdict()

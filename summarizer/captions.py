@@ -10,6 +10,7 @@ import html
 import json
 import re
 from collections.abc import Iterable
+from typing import TypeGuard
 
 from .models import Segment
 
@@ -55,7 +56,9 @@ class TooManyCues(ValueError):
     pass
 
 
-def parse_captions(data: str, fmt: str, duration_s: float | None = None, max_cues: int = MAX_CUES) -> list[Segment]:
+def parse_captions(
+    data: str, fmt: str | None, duration_s: float | None = None, max_cues: int = MAX_CUES
+) -> list[Segment]:
     """Segments of a caption track in `fmt` ("vtt", "srt" or "json3"); [] for an empty track.
 
     `duration_s`: the media's length; cues that start after it are dropped and the rest end by it.
@@ -188,7 +191,7 @@ def _json3_segments(data: str, max_cues: int) -> list[Segment]:
     return segments
 
 
-def _is_ms(value: object) -> bool:
+def _is_ms(value: object) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1e12
 
 

@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anthropic
+from anthropic.types import TextBlockParam, ToolParam
 
 from . import claude_prompts as p
 from . import extractive
@@ -48,7 +49,7 @@ class ClaudeWriter:
         concurrency: int = 4,
         language: str | None = None,
         max_transcript_tokens: int = 400_000,
-    ):
+    ) -> None:
         self.client = client
         self.name = model
         self.max_tokens = max_tokens
@@ -197,7 +198,7 @@ class ClaudeWriter:
 
     # -- the one place that talks to the API ---------------------------------------------------
 
-    def _call(self, system: str, tool: dict, content: list[dict]) -> tuple[dict[str, Any], Usage]:
+    def _call(self, system: str, tool: ToolParam, content: list[TextBlockParam]) -> tuple[dict[str, Any], Usage]:
         try:
             message = self.client.messages.create(
                 model=self.name,
@@ -284,7 +285,9 @@ def _capped(transcript: Transcript, cap: int) -> Transcript:
 
 def _chunks(transcript: Transcript, budget: int) -> list[Transcript]:
     """Consecutive pieces of at most `budget` tokens each, cut between segments."""
-    chunks, current, size = [], [], 0
+    chunks: list[list[Segment]] = []
+    current: list[Segment] = []
+    size = 0
     for seg in transcript.segments:
         cost = _cost(seg)
         if current and size + cost > budget:
@@ -297,11 +300,11 @@ def _chunks(transcript: Transcript, budget: int) -> list[Transcript]:
     return [transcript.model_copy(update={"segments": c}) for c in chunks]
 
 
-def _text(text: str) -> dict:
+def _text(text: str) -> TextBlockParam:
     return {"type": "text", "text": text}
 
 
-def _data(text: str, cache: bool) -> dict:
+def _data(text: str, cache: bool) -> TextBlockParam:
     block = _text(text)
     if cache:
         block["cache_control"] = {"type": "ephemeral"}

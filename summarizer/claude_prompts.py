@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import json
 import re
+from typing import TYPE_CHECKING
 
 from .models import Segment, Transcript, Turn, Video, clock
+
+if TYPE_CHECKING:
+    from anthropic.types import ToolParam
 
 _WHITESPACE = re.compile(r"\s+")
 # A language tag as captions and yt-dlp give it ("en", "pt-BR", "zh-Hans"); anything else a site
@@ -29,7 +33,7 @@ QA_ITEM = {
 }
 MOMENT = {"type": "object", "required": ["text", "start"], "properties": {"text": {"type": "string"}, "start": STAMP}}
 
-DIGEST_TOOL = {
+DIGEST_TOOL: ToolParam = {
     "name": "write_digest",
     "description": "Record the digest of the video.",
     "input_schema": {
@@ -78,7 +82,7 @@ DIGEST_TOOL = {
     },
 }
 
-NOTES_TOOL = {
+NOTES_TOOL: ToolParam = {
     "name": "write_notes",
     "description": "Record notes on one part of a long video, to be merged with the notes on the other parts.",
     "input_schema": {
@@ -108,7 +112,7 @@ NOTES_TOOL = {
     },
 }
 
-ANSWER_TOOL = {
+ANSWER_TOOL: ToolParam = {
     "name": "answer_question",
     "description": "Record the answer to the viewer's question.",
     "input_schema": {

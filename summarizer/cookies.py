@@ -16,7 +16,7 @@ from .errors import NotConfigured
 
 
 class CookiesFile:
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._text: str | None = None
         self._lock = threading.Lock()

@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 class FallbackWriter:
-    def __init__(self, primary: Writer, secondary: Writer):
+    def __init__(self, primary: Writer, secondary: Writer) -> None:
         self.primary = primary
         self.secondary = secondary
         self.name = primary.name

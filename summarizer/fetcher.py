@@ -28,7 +28,7 @@ from .captions import caption_format, parse_captions
 from .cookies import CookiesFile
 from .errors import FetchFailed, NotAllowed, NotAVideoLink
 from .links import canonical_url, video_key
-from .models import Segment, Transcript, Video, clock
+from .models import Segment, Transcript, TranscriptSource, Video, clock
 from .ytdlp_errors import explain
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,11 @@ log = logging.getLogger(__name__)
 JS_RUNTIMES = ("deno", "node", "bun", "quickjs")
 # Caption formats in order of preference: json3 has no rolling duplicates, vtt is everywhere.
 CAPTION_FORMATS = ("json3", "vtt", "srt")
+# yt-dlp's caption tracks, in the order they are tried, and what a transcript from each is.
+CAPTION_KINDS: tuple[tuple[str, TranscriptSource], ...] = (
+    ("subtitles", "captions"),
+    ("automatic_captions", "auto-captions"),
+)
 # How long to wait before each new try after an HTTP 429; then we give up and say so.
 BACKOFF_S = (2.0, 6.0, 15.0)
 # The longest caption track we read, once decompressed: four hours of talk is about 1 MB of text.
@@ -70,7 +75,7 @@ class _TooLarge(Exception):
 
 
 class YtDlpFetcher:
-    def __init__(self, settings: FetchSettings | None = None, sleep: Callable[[float], None] = time.sleep):
+    def __init__(self, settings: FetchSettings | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
         self.settings = settings or FetchSettings()
         self._sleep = sleep
         self._cookies = CookiesFile(self.settings.cookies_file) if self.settings.cookies_file else None
@@ -118,7 +123,7 @@ class YtDlpFetcher:
     def captions(self, probe: Probe) -> Transcript | None:
         """The video's own captions, manual before automatic, in its language; None if it has none."""
         lang = probe.video.language
-        for kind, source in (("subtitles", "captions"), ("automatic_captions", "auto-captions")):
+        for kind, source in CAPTION_KINDS:
             tracks = {k: v for k, v in (probe.info.get(kind) or {}).items() if k != "live_chat"}
             chosen = _pick_language(tracks, lang, automatic=kind == "automatic_captions")
             if not chosen:
@@ -294,7 +299,7 @@ def _read_capped(ydl: yt_dlp.YoutubeDL, url: str, cap: int) -> bytes | None:
 class _Collector:
     """yt-dlp's logger: keep its warnings for error messages, never print to the user's terminal."""
 
-    def __init__(self, warnings: list[str]):
+    def __init__(self, warnings: list[str]) -> None:
         self.warnings = warnings
 
     def debug(self, msg: str) -> None:

@@ -32,7 +32,7 @@ M = TypeVar("M", bound=BaseModel)
 class LinkPolicy:
     """Which links a text about one video may carry: the transcript's own, and the video's."""
 
-    def __init__(self, transcript_text: str, video_url: str):
+    def __init__(self, transcript_text: str, video_url: str) -> None:
         self._said = {_bare(word) for word in transcript_text.split() if "." in word}
         self._video = _key(video_url)
 

@@ -42,7 +42,7 @@ class UngroundedOutput(WriterFailed):
 class TranscriptText:
     """The transcript as one normalised string, with the segment behind every character."""
 
-    def __init__(self, transcript: Transcript):
+    def __init__(self, transcript: Transcript) -> None:
         self.segments = transcript.segments
         self._starts = [s.start for s in self.segments]
         chars, owners = [], []

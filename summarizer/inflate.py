@@ -11,6 +11,7 @@ import io
 import urllib.request
 import zlib
 from typing import Any
+from urllib.response import addinfourl
 
 from yt_dlp.networking import _urllib  # private module, as in netguard
 
@@ -39,8 +40,9 @@ def decoded(resp: Any) -> Any:
     body: Any = resp
     for encoding in reversed(encodings):  # listed in the order they were applied
         body = _Inflating(body, encoding)
-    lazy = urllib.request.addinfourl(io.BufferedReader(body, CHUNK), resp.headers, resp.url, resp.code)
-    lazy.msg = resp.msg
+    lazy = addinfourl(io.BufferedReader(body, CHUNK), resp.headers, resp.url, resp.code)
+    # urllib sets `msg` (the reason phrase) on its responses this way; typeshed's addinfourl lacks it.
+    lazy.msg = resp.msg  # type: ignore[attr-defined]
     return lazy
 
 

@@ -178,9 +178,10 @@ class _GuardedHTTPHandler(inflate.HTTPHandler):
             # Fail closed should a future Python drop it.
             if not hasattr(conn, "_create_connection"):
                 raise RuntimeError("http.client no longer has _create_connection; cannot enforce the address policy")
-            conn._create_connection = functools.partial(_guarded_create_connection, self._policy)  # type: ignore[attr-defined]
+            conn._create_connection = functools.partial(_guarded_create_connection, self._policy)
             if self._source_address is not None:
-                conn.source_address = (self._source_address, 0)
+                # Set by HTTPConnection.__init__ but not declared in typeshed's stub.
+                conn.source_address = (self._source_address, 0)  # type: ignore[attr-defined]
             return conn
 
         return build

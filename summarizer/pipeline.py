@@ -45,7 +45,9 @@ def key_of(target: str) -> str:
 
 
 class Summarizer:
-    def __init__(self, fetcher: YtDlpFetcher, transcriber: Transcriber, writer: Writer, transcribe_here: bool = True):
+    def __init__(
+        self, fetcher: YtDlpFetcher, transcriber: Transcriber, writer: Writer, transcribe_here: bool = True
+    ) -> None:
         self.fetcher = fetcher
         self.transcriber = transcriber
         self.writer = writer
@@ -67,8 +69,7 @@ class Summarizer:
             path = media_path(target)
             video = probe_file(path, key or file_key(path))
             self.fetcher.check_duration(video.duration_s)  # a file's length is measured, not declared
-            transcript = sidecar_captions(path) or self._transcribe(path, video, progress)
-            return video, _checked(transcript)
+            return video, _checked(sidecar_captions(path) or self._transcribe(path, video, progress))
 
         probe = self.fetcher.probe(target)
         progress("captions", None)

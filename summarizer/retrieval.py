@@ -30,7 +30,7 @@ class Hit:
 
 
 class PassageIndex:
-    def __init__(self, units: list[Unit]):
+    def __init__(self, units: list[Unit]) -> None:
         self.units = units
         self._tokens = [tokens(u.text) for u in units]
         self._df = Counter(t for toks in self._tokens for t in set(toks))

@@ -18,7 +18,7 @@ _STAMP = re.compile(r"\[?(?:(\d+):)?(\d{1,2}):(\d{2})\]?")
 class Stamps:
     """Stamps a model copied from `[mm:ss] text` lines, mapped back to real segment starts."""
 
-    def __init__(self, transcript: Transcript):
+    def __init__(self, transcript: Transcript) -> None:
         self.by_second: dict[int, float] = {}
         for s in transcript.segments:
             self.by_second.setdefault(int(s.start), s.start)

@@ -12,11 +12,14 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import media
 from .errors import EmptyTranscript, MediaUnreadable, NotConfigured
 from .models import Segment, Transcript
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
 
 log = logging.getLogger(__name__)
 
@@ -48,26 +51,26 @@ class WhisperTranscriber:
         compute_type: str = "int8",
         cpu_threads: int = 0,
         download: bool = True,
-    ):
+    ) -> None:
         self.model_name = model
         self.device = device
         self.compute_type = compute_type
         self.cpu_threads = cpu_threads
         self.download = download
-        self._model = None
+        self._model: WhisperModel | None = None
         self._lock = threading.Lock()  # one load, however many jobs start at once
 
     @property
-    def model(self):
+    def model(self) -> WhisperModel:
         with self._lock:
             if self._model is None:
                 self._model = self._load()
             return self._model
 
-    def _load(self):
+    def _load(self) -> WhisperModel:
         from faster_whisper import WhisperModel
 
-        def load(source: str, local_only: bool):
+        def load(source: str, local_only: bool) -> WhisperModel:
             return WhisperModel(
                 source,
                 device=self.device,

@@ -11,6 +11,7 @@ import json
 import logging
 import sys
 import uuid
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from rich.console import Console
@@ -19,6 +20,10 @@ from summarizer.errors import BadInput, RecapError
 
 from .progress import ProgressReporter
 from .views import answer_view, digest_view
+
+if TYPE_CHECKING:  # bot is imported inside main() at run time; these are for the annotations
+    from bot.service import RecapService
+    from bot.settings import Settings
 
 log = logging.getLogger("recap")
 
@@ -102,7 +107,7 @@ def exit_status(exc: RecapError) -> int:
     return 2 if isinstance(exc, BadInput) else 1
 
 
-def summarize(service, args, out: Console, err: Console) -> int:
+def summarize(service: RecapService, args: argparse.Namespace, out: Console, err: Console) -> int:
     with ProgressReporter(err) as progress:
         digest = service.digest(args.target, progress)
     if args.json:
@@ -112,7 +117,7 @@ def summarize(service, args, out: Console, err: Console) -> int:
     return 0
 
 
-def ask(service, args, out: Console, err: Console) -> int:
+def ask(service: RecapService, args: argparse.Namespace, out: Console, err: Console) -> int:
     if not args.question.strip():
         err.print("recap: the question is empty; ask something about the video.")
         return 2
@@ -125,7 +130,7 @@ def ask(service, args, out: Console, err: Console) -> int:
     return 0
 
 
-def chat(service, args, out: Console, err: Console) -> int:
+def chat(service: RecapService, args: argparse.Namespace, out: Console, err: Console) -> int:
     with ProgressReporter(err) as progress:
         digest = service.digest(args.target, progress)
     out.print(digest_view(digest))
@@ -142,7 +147,7 @@ def chat(service, args, out: Console, err: Console) -> int:
     return 0
 
 
-def chat_front_end(settings, args) -> int:
+def chat_front_end(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
     if args.command == "worker":
@@ -150,13 +155,13 @@ def chat_front_end(settings, args) -> int:
 
         asyncio.run(serve_worker(settings, args.queues))
     elif args.command == "slack":
-        from adapters.slack.run import serve
+        from adapters.slack.run import serve as serve_slack
 
-        asyncio.run(serve(settings, args.port))
+        asyncio.run(serve_slack(settings, args.port))
     else:
-        from adapters.discord.run import serve
+        from adapters.discord.run import serve as serve_discord
 
-        asyncio.run(serve(settings))
+        asyncio.run(serve_discord(settings))
     return 0
 
 

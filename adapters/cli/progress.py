@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
+from types import TracebackType
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TaskProgressColumn, TextColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TaskProgressColumn, TextColumn
 
 LABELS = {
     "probing": "Probing the link",
@@ -19,11 +20,11 @@ LABELS = {
 class ProgressReporter:
     """A `ProgressFn` for the pipeline; use as a context manager around the work."""
 
-    def __init__(self, console: Console):
+    def __init__(self, console: Console) -> None:
         self.console = console
         self.live = console.is_terminal
         self._progress: Progress | None = None
-        self._task = None
+        self._task: TaskID | None = None
         self._stage: str | None = None
         self._said = -1.0
         self._last = 0.0
@@ -41,7 +42,12 @@ class ProgressReporter:
             self._progress.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         if self._progress:
             self._progress.stop()
 
@@ -52,7 +58,7 @@ class ProgressReporter:
                 if self._task is not None:
                     self._progress.remove_task(self._task)
                 self._task = self._progress.add_task(label, total=None if fraction is None else 1.0)
-            if fraction is not None:
+            if fraction is not None and self._task is not None:  # a task was added for the first stage
                 self._progress.update(self._task, total=1.0, completed=fraction)
         else:
             self._plain(stage, label, fraction)

@@ -5,6 +5,8 @@ decides what to do about them."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Unpack
 
 import discord
 from discord import app_commands
@@ -15,6 +17,9 @@ from bot.chat import Incoming, Place
 from ..links import discord_links
 from . import embeds
 from .chat import NO_ENTRY, DiscordChat, DiscordRequester
+
+if TYPE_CHECKING:
+    from discord.client import _ClientOptions  # the keyword arguments discord.Client takes
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +37,10 @@ def intents(message_content: bool) -> discord.Intents:
     return chosen
 
 
-def place_of(channel, guild: discord.Guild | None) -> Place:
+def place_of(channel: discord.abc.Snowflake | None, guild: discord.Guild | None) -> Place:
     """Threads and forum posts are the thread; a channel or a DM is the top level."""
+    if channel is None:  # discord.py has no channel for an interaction Discord sent none with
+        raise ValueError("no channel to place this in")
     workspace = str(guild.id) if guild else "dm"
     if isinstance(channel, discord.Thread):
         return Place("discord", workspace, str(channel.parent_id), str(channel.id))
@@ -59,9 +66,11 @@ def incoming(message: discord.Message, me: discord.abc.User) -> Incoming | None:
 
 
 class AskModal(discord.ui.Modal, title="Ask about this video"):
-    question = discord.ui.TextInput(label="Your question", style=discord.TextStyle.paragraph, max_length=1000)
+    question: discord.ui.TextInput[AskModal] = discord.ui.TextInput(
+        label="Your question", style=discord.TextStyle.paragraph, max_length=1000
+    )
 
-    def __init__(self, assistant: Assistant):
+    def __init__(self, assistant: Assistant) -> None:
         super().__init__(custom_id=embeds.ASK_MODAL)
         self.assistant = assistant
 
@@ -71,7 +80,14 @@ class AskModal(discord.ui.Modal, title="Ask about this video"):
 
 
 class RecapClient(discord.Client):
-    def __init__(self, assistant: Assistant, *, message_content: bool = True, guild_id: int | None = None, **options):
+    def __init__(
+        self,
+        assistant: Assistant,
+        *,
+        message_content: bool = True,
+        guild_id: int | None = None,
+        **options: Unpack[_ClientOptions],
+    ) -> None:
         # No message of recap's pings anyone unless it says so (the asker of a requested digest).
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
         super().__init__(intents=intents(message_content), **options)
@@ -100,7 +116,8 @@ class RecapClient(discord.Client):
         """Buttons under digests: custom ids survive restarts, so they are matched here, not in a View."""
         if interaction.type is not discord.InteractionType.component:
             return
-        parsed = embeds.parse_custom_id(str((interaction.data or {}).get("custom_id", "")))
+        data: Mapping[str, object] = interaction.data or {}
+        parsed = embeds.parse_custom_id(str(data.get("custom_id", "")))
         if parsed is None:  # a component recap no longer makes: say so rather than "interaction failed"
             await interaction.response.send_message(STALE_BUTTON, ephemeral=True)
             return

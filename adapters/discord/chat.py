@@ -26,9 +26,16 @@ NO_ENTRY = (
 THREAD_NAME_MAX = 100
 PLACEHOLDER = "recap"  # a thread's name until the video's title is known
 
+# What discord.py's get_channel and fetch_channel give.
+Channel = discord.abc.GuildChannel | discord.Thread | discord.abc.PrivateChannel
+# The channels whose messages recap edits (text in voice channels included). A forum is only ever
+# the parent of a thread, where the thread is the place posted in.
+Editable = discord.TextChannel | discord.VoiceChannel | discord.StageChannel | discord.Thread | discord.DMChannel
+_EDITABLE = (discord.TextChannel, discord.VoiceChannel, discord.StageChannel, discord.Thread, discord.DMChannel)
+
 
 class DiscordChat:
-    def __init__(self, client: discord.Client):
+    def __init__(self, client: discord.Client) -> None:
         self.client = client
 
     async def post(self, place: Place, reply: Reply) -> Sent:
@@ -56,38 +63,54 @@ class DiscordChat:
         # Only interactions can be answered privately on Discord; a message gets a reply in its thread.
         await self.post(place, Notice(text))
 
-    async def _send_pages(self, target, pages: list[dict]) -> discord.Message:
-        first = None
-        for payload in pages:  # the digest's buttons come with its last page
-            message = await target.send(**embeds.to_discord(payload))
-            first = first or message
-        return first
+    async def _send_pages(self, target: discord.abc.Messageable, pages: list[embeds.Message]) -> discord.Message:
+        """Sends the pages in order; the first one's message."""
+        first, *rest = pages
+        message = await target.send(**embeds.to_discord(first))
+        for payload in rest:  # the digest's buttons come with its last page
+            await target.send(**embeds.to_discord(payload))
+        return message
 
-    async def _where(self, place: Place):
+    async def _where(self, place: Place) -> Editable:
         """Where recap's messages for `place` are: its thread, or the channel itself for DMs."""
         channel = await self._channel(int(place.channel))
         if place.thread is None or isinstance(channel, (discord.DMChannel, discord.Thread)):
-            return channel
-        return await self._channel(int(place.thread))
+            return _editable(channel)
+        return _editable(await self._channel(int(place.thread)))
 
     async def _target(self, place: Place, reply: Reply | None) -> discord.abc.Messageable:
         """The channel to post in: the thread, started on its root message the first time."""
         channel = await self._channel(int(place.channel))
         if place.thread is None or isinstance(channel, (discord.DMChannel, discord.Thread)):
-            return channel
+            return _messageable(channel)
         thread = self.client.get_channel(int(place.thread))
         if thread is not None:
-            return thread
-        root = channel.get_partial_message(int(place.thread))
+            return _messageable(thread)
+        root = _editable(channel).get_partial_message(int(place.thread))
         try:
             return await root.create_thread(name=_thread_name(reply), auto_archive_duration=1440)
         except discord.HTTPException as exc:
             if exc.code != THREAD_EXISTS:
                 raise
-            return await self._channel(int(place.thread))
+            return _messageable(await self._channel(int(place.thread)))
 
-    async def _channel(self, channel_id: int):
+    async def _channel(self, channel_id: int) -> Channel:
         return self.client.get_channel(channel_id) or await self.client.fetch_channel(channel_id)
+
+
+def _messageable(channel: Channel) -> discord.abc.Messageable:
+    """A Place's channels are where a message or an interaction came from, so they take messages;
+    one that does not is a broken Place (this raises where `.send` would have)."""
+    if isinstance(channel, discord.abc.Messageable):
+        return channel
+    raise TypeError(f"recap cannot post in a {type(channel).__name__} ({channel.id})")
+
+
+def _editable(channel: Channel) -> Editable:
+    """The same for the channels where recap edits its messages and starts threads on them."""
+    if isinstance(channel, _EDITABLE):
+        return channel
+    raise TypeError(f"recap cannot edit messages in a {type(channel).__name__} ({channel.id})")
 
 
 def _thread_name(reply: Reply | None) -> str:
@@ -100,7 +123,7 @@ class DiscordRequester:
     """The person behind a slash command, menu or modal: private answers are ephemeral interaction
     responses; the public answer is the interaction's own reply, or a follow-up once it has one."""
 
-    def __init__(self, interaction: discord.Interaction, place: Place):
+    def __init__(self, interaction: discord.Interaction, place: Place) -> None:
         self.interaction = interaction
         self.place = place
         self.user = str(interaction.user.id)
@@ -118,6 +141,7 @@ class DiscordRequester:
         if self.place.thread is None and self.place.workspace != "dm" and not perms.create_public_threads:
             raise CannotPost(NO_ENTRY)
         (page,) = render(reply, embeds)[:1]
+        message: discord.InteractionMessage | discord.WebhookMessage
         try:
             if not self.interaction.response.is_done():
                 await self.interaction.response.send_message(**embeds.to_discord(page))

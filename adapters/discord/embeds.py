@@ -292,4 +292,4 @@ def _embed(fields: Embed) -> Embed:
     )
     if "footer" in fields:
         embed.set_footer(text=fields["footer"]["text"])
-    return embed.to_dict()
+    return dict(embed.to_dict())  # the TypedDict discord.py declares, as the plain dict recap passes around

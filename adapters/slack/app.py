@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -17,6 +17,9 @@ from bot.chat import Incoming, Place
 from ..links import slack_links
 from . import blocks
 from .chat import ClientFor, SlackChat, SlackRequester
+
+if TYPE_CHECKING:
+    from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +72,7 @@ def build_app(
     token: str | None,
     signing_secret: str,
     api_url: str | None = None,
-    oauth_settings: Any = None,
+    oauth_settings: AsyncOAuthSettings | None = None,
 ) -> AsyncApp:
     client = web_client(token, api_url)
     if oauth_settings is None:
@@ -94,13 +97,13 @@ def build_app(
 def register(app: AsyncApp, assistant: Assistant, chat: SlackChat, client_for: ClientFor) -> None:
     @app.event("message")
     @app.event("app_mention")
-    async def on_message(event: dict, body: dict, context: Any) -> None:
+    async def on_message(event: dict, body: dict, context: AsyncBoltContext) -> None:
         msg = incoming(event, body, context.bot_user_id)
         if msg is not None:
             await assistant.on_message(msg)
 
     @app.command("/recap")
-    async def on_command(ack: Any, command: dict, client: AsyncWebClient, respond: Any) -> None:
+    async def on_command(ack: AsyncAck, command: dict, client: AsyncWebClient, respond: AsyncRespond) -> None:
         words = (command.get("text") or "").strip()
         place = Place("slack", command["team_id"], command["channel_id"])
         requester = SlackRequester(command["user_id"], place, chat, ack=ack, respond=respond)
@@ -120,17 +123,17 @@ def register(app: AsyncApp, assistant: Assistant, chat: SlackChat, client_for: C
             await ack(response_type="ephemeral", text=f"I didn't understand that.\n{HELP}")
 
     @app.action(blocks.ACTION_FULL_DIGEST)
-    async def on_full_digest(ack: Any, body: dict, action: dict) -> None:
+    async def on_full_digest(ack: AsyncAck, body: dict, action: dict) -> None:
         await ack()
         await assistant.full_digest(_thread_of(body), action["value"])
 
     @app.action(blocks.ACTION_TRANSCRIPT)
-    async def on_transcript(ack: Any, body: dict, action: dict) -> None:
+    async def on_transcript(ack: AsyncAck, body: dict, action: dict) -> None:
         await ack()
         await assistant.transcript(_thread_of(body), action["value"])
 
     @app.action(blocks.ACTION_ASK)
-    async def on_ask_button(ack: Any, body: dict, action: dict, client: AsyncWebClient) -> None:
+    async def on_ask_button(ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient) -> None:
         await ack()
         thread = _thread_of(body)
         await client.views_open(
@@ -142,7 +145,7 @@ def register(app: AsyncApp, assistant: Assistant, chat: SlackChat, client_for: C
         )
 
     @app.view(blocks.ASK_MODAL_CALLBACK)
-    async def on_ask_submit(ack: Any, body: dict, view: dict) -> None:
+    async def on_ask_submit(ack: AsyncAck, body: dict, view: dict) -> None:
         await ack()
         meta = json.loads(view["private_metadata"])
         question = view["state"]["values"][blocks.QUESTION_BLOCK][blocks.QUESTION_ACTION]["value"] or ""
@@ -157,8 +160,12 @@ async def _is_admin(client: AsyncWebClient, user: str) -> bool:
 
 def _thread_of(body: dict) -> Place:
     """The thread a button was pressed in: the digest message's thread."""
-    message = body.get("message") or {}
-    container = body.get("container") or {}
-    channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+    # Slack's JSON, as bolt hands it over.
+    message: dict[str, Any] = body.get("message") or {}
+    container: dict[str, Any] = body.get("container") or {}
+    channel_info: dict[str, Any] = body.get("channel") or {}
+    channel = channel_info.get("id") or container.get("channel_id")
+    if channel is None:  # Slack sends one with every button press; a Place without one is nowhere
+        raise ValueError("a button press without a channel")
     thread = message.get("thread_ts") or container.get("thread_ts") or message.get("ts") or container.get("message_ts")
     return Place("slack", (body.get("team") or {}).get("id") or "", channel, thread)

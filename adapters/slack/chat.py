@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -13,6 +13,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.chat import CannotPost, Place, Reply, Sent, TranscriptFile, render
 
 from . import blocks
+
+if TYPE_CHECKING:
+    from slack_bolt.async_app import AsyncAck, AsyncRespond
 
 # A client for a workspace: one token for a single-workspace app, the installation's with OAuth.
 ClientFor = Callable[[str], Awaitable[AsyncWebClient]]
@@ -28,7 +31,7 @@ REFUSALS = {
 
 
 class SlackChat:
-    def __init__(self, client_for: ClientFor):
+    def __init__(self, client_for: ClientFor) -> None:
         self.client_for = client_for
 
     async def post(self, place: Place, reply: Reply) -> Sent:
@@ -83,7 +86,14 @@ class SlackRequester:
     """Answers the person privately: the command's own acknowledgement first (Slack wants one within
     3 seconds), then its response_url, or an ephemeral message where there is neither (a modal)."""
 
-    def __init__(self, user: str, place: Place, chat: SlackChat, ack: Any = None, respond: Any = None):
+    def __init__(
+        self,
+        user: str,
+        place: Place,
+        chat: SlackChat,
+        ack: AsyncAck | None = None,
+        respond: AsyncRespond | None = None,
+    ) -> None:
         self.user, self.place, self.chat = user, place, chat
         self._ack, self._respond = ack, respond
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from logging import Logger
+from typing import Any
 
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.models.bot import Bot
@@ -25,6 +26,9 @@ USER_FIELDS = ("user_token", "user_scopes", "user_refresh_token", "user_token_ex
 
 log = logging.getLogger(__name__)
 
+# The record of one key (its shape is given in SlackInstallationStore), as JSON keeps it.
+Record = dict[str, Any]
+
 
 def _team(team_id: str | None, is_enterprise_install: bool | None) -> str | None:
     # An org-wide install belongs to the enterprise, not to the team an event happens to come from.
@@ -32,7 +36,7 @@ def _team(team_id: str | None, is_enterprise_install: bool | None) -> str | None
 
 
 class SlackInstallationStore(AsyncInstallationStore):
-    def __init__(self, installations: Installations):
+    def __init__(self, installations: Installations) -> None:
         self.installations = installations
 
     @property
@@ -41,10 +45,10 @@ class SlackInstallationStore(AsyncInstallationStore):
 
     # -- the record: {"installation": Installation.__dict__ | None, "bot": Bot.__dict__ | None} ---------
 
-    async def _load(self, enterprise_id: str | None, team_id: str | None) -> dict | None:
+    async def _load(self, enterprise_id: str | None, team_id: str | None) -> Record | None:
         return await asyncio.to_thread(self.installations.find, PLATFORM, enterprise_id, team_id)
 
-    async def _keep(self, enterprise_id: str | None, team_id: str | None, record: dict) -> None:
+    async def _keep(self, enterprise_id: str | None, team_id: str | None, record: Record) -> None:
         installation = record.get("installation")
         if record.get("bot") or (installation and installation.get("user_token")):
             await asyncio.to_thread(self.installations.save, PLATFORM, enterprise_id, team_id, record)
@@ -53,7 +57,7 @@ class SlackInstallationStore(AsyncInstallationStore):
 
     # -- saving ------------------------------------------------------------------------------------
 
-    async def async_save(self, installation: Installation):
+    async def async_save(self, installation: Installation) -> None:
         team = _team(installation.team_id, installation.is_enterprise_install)
         record = await self._exact(installation.enterprise_id, team)
         record["installation"] = dict(installation.__dict__)
@@ -61,7 +65,7 @@ class SlackInstallationStore(AsyncInstallationStore):
             record["bot"] = dict(installation.to_bot().__dict__)
         await self._keep(installation.enterprise_id, team, record)
 
-    async def async_save_bot(self, bot: Bot):
+    async def async_save_bot(self, bot: Bot) -> None:
         if not bot.bot_token:
             return
         team = _team(bot.team_id, bot.is_enterprise_install)
@@ -69,7 +73,7 @@ class SlackInstallationStore(AsyncInstallationStore):
         record["bot"] = dict(bot.__dict__)
         await self._keep(bot.enterprise_id, team, record)
 
-    async def _exact(self, enterprise_id: str | None, team_id: str | None) -> dict:
+    async def _exact(self, enterprise_id: str | None, team_id: str | None) -> Record:
         # Saves go to the exact key: "" stands for no enterprise, never for any enterprise.
         return await self._load(enterprise_id or "", team_id) or {"installation": None, "bot": None}
 
@@ -90,7 +94,9 @@ class SlackInstallationStore(AsyncInstallationStore):
         is_enterprise_install: bool | None = False,
     ) -> Installation | None:
         record = await self._load(enterprise_id, _team(team_id, is_enterprise_install))
-        data = record and record.get("installation")
+        if not record:
+            return None
+        data = record.get("installation")
         if not data or (user_id is not None and data.get("user_id") != user_id):
             return None  # only the latest installer's installation is kept
         installation = Installation(**data)
@@ -121,14 +127,14 @@ class SlackInstallationStore(AsyncInstallationStore):
 
 
 class SlackOAuthStateStore(AsyncOAuthStateStore):
-    def __init__(self, states: OAuthStates):
+    def __init__(self, states: OAuthStates) -> None:
         self.states = states
 
     @property
     def logger(self) -> Logger:
         return log
 
-    async def async_issue(self, *args, **kwargs) -> str:
+    async def async_issue(self, *args: object, **kwargs: object) -> str:
         return await asyncio.to_thread(self.states.issue)
 
     async def async_consume(self, state: str) -> bool:
