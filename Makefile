@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 SAMPLE ?= tests/fixtures/media/lighthouses.opus
 
-.PHONY: demo test setup setup-test bench clean
+.PHONY: demo test lint setup setup-test bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "recap needs Python 3.11 or newer")'
@@ -19,8 +19,14 @@ setup: $(VENV)/.installed
 demo: setup
 	$(VENV)/bin/recap summarize $(SAMPLE)
 
-test: setup
+test: setup lint
 	$(VENV)/bin/python -m pytest -q
+
+# The linter, the formatter and the type checker hold like tests: CI runs them through `make test`.
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 bench: setup
 	$(VENV)/bin/python bench/run.py
