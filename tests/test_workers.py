@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -179,3 +180,22 @@ async def test_transcription_goes_to_the_workers_that_take_the_transcribe_queue(
             if proc is not None:
                 proc.send_signal(signal.SIGTERM)
                 assert proc.wait(30) == 0
+
+
+async def test_ten_threads_asking_for_one_video_at_once_cost_one_download_in_workers_mode(pg, slack, media_server):
+    assistant = build_assistant(settings(pg, slack))
+    url = media_server.url("media/lighthouses.opus")
+    for i in range(10):
+        await assistant.on_message(replace(pasted(url, f"1700005000.00010{i}"), user=f"U{i}"))  # ten people
+    await assistant.runner.shutdown(0)
+
+    worker = start_worker(pg, slack, RECAP_JOB_CONCURRENCY="4")
+    try:
+        seen = 1
+        while len(digests_posted(slack)) < 10:
+            seen = len(await slack.wait_for_async("chat.update", seen, timeout=90)) + 1
+        assert len({c.params["ts"] for c in digests_posted(slack)}) == 10  # one digest in each thread
+        assert len(media_server.requests_for("media/lighthouses.opus")) <= 2  # one probe, one download
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(30) == 0
