@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import math
 import os
 import signal
@@ -82,6 +83,16 @@ class Result:
     digests_s: float | None = None  # first link sent -> last digest posted
     cpu: dict[str, float] = field(default_factory=dict)  # process -> CPU seconds during traffic
     cpu_all: dict[str, float] = field(default_factory=dict)  # process -> CPU seconds, traffic start to last digest
+    bench_cpu: float = 0.0  # this process (the client, the fake Slack, the media server) during traffic
+    other_cpu: float = 0.0  # every other process on the machine during traffic
+    link_at: list[float] = field(default_factory=list)  # when each link was sent (seconds since the first wave)
+    digest_at: list[float] = field(default_factory=list)  # when each digest was seen in its thread
+    stops: dict[str, str] = field(default_factory=dict)  # process -> how it stopped
+
+    def busy(self, wave_start: float, wave_end: float) -> bool:
+        """Whether a job was owed (a link sent, its digest not yet posted) at some point of a wave."""
+        return any(sent < wave_end and done > wave_start for sent, done in zip(self.link_at, self.digest_at))
+
     note: str = ""
 
 
@@ -135,27 +146,77 @@ class Proc:
         """CPU seconds of the process and its children (ProcessCore's, the resource tracker), live or reaped."""
         return tree_cpu(self.p.pid)
 
-    def stop(self, grace_s: float = 45) -> None:
+    def stop(self, grace_s: float = 45) -> str:
+        """SIGTERM, then SIGKILL after grace_s; then its descendants still running (they would be
+        orphans), the same way. Says how it went."""
+        family = descendants(self.p.pid)
+        how = "had exited"
         if self.p.poll() is None:
+            start = time.monotonic()
             self.p.send_signal(signal.SIGTERM)
             try:
                 self.p.wait(grace_s)
+                how = f"exit {self.p.returncode} {time.monotonic() - start:.1f} s after SIGTERM"
             except subprocess.TimeoutExpired:
                 self.p.kill()
                 self.p.wait(10)
+                how = f"SIGKILLed after {grace_s:.0f} s"
         self._err.close()
+        deadline = time.monotonic() + 5  # children a clean exit has told to stop get a moment to do so
+        while any(running(pid) for pid in family) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        outlived = left = [pid for pid in family if running(pid)]
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            for pid in left:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, sig)
+            deadline = time.monotonic() + 5
+            while (left := [pid for pid in left if running(pid)]) and time.monotonic() < deadline:
+                time.sleep(0.1)
+        if outlived:
+            how += f"; {len(outlived)} of its {len(family)} child processes outlived it (stopped here)"
+        return how
+
+
+def children_of(pid: int) -> list[int]:
+    return [int(c) for task in Path(f"/proc/{pid}/task").iterdir() for c in (task / "children").read_text().split()]
+
+
+def descendants(pid: int) -> list[int]:
+    try:
+        kids = children_of(pid)
+    except OSError:
+        return []
+    return [k for c in kids for k in (c, *descendants(c))]
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's zombie is init's to reap)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def tree_cpu(pid: int) -> float:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        children = [
-            int(c) for task in Path(f"/proc/{pid}/task").iterdir() for c in (task / "children").read_text().split()
-        ]
+        children = children_of(pid)
     except OSError:
         return 0.0  # gone meanwhile
     own = sum(int(f) for f in fields[11:15]) / TICK  # utime, stime, cutime, cstime
     return own + sum(tree_cpu(c) for c in children)
+
+
+def system_busy_s() -> float:
+    """CPU seconds every process on the machine has used (all cores), from /proc/stat."""
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / TICK
+
+
+def own_cpu_s() -> float:
+    t = os.times()
+    return t.user + t.system
 
 
 def wait_for_port(port: int, proc: Proc, timeout: float = 60) -> None:
@@ -249,17 +310,23 @@ async def send_traffic(
     return samples, time.perf_counter() - t0
 
 
-def digest_posted(slack: fs.FakeSlack, ts: str) -> bool:
-    return any((m.get("blocks") or [{}])[0].get("type") == "header" for m in slack.thread(fs.CHANNEL_ID, ts))
+def digested_threads(slack: fs.FakeSlack) -> set[str]:
+    """Threads whose bot message is a digest (its first block the digest's header)."""
+    return {
+        m.get("thread_ts") or m["ts"]
+        for m in slack.messages(fs.CHANNEL_ID)
+        if (m.get("blocks") or [{}])[0].get("type") == "header"
+    }
 
 
-async def wait_for_digests(slack: fs.FakeSlack, link_ts: list[str], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if all(digest_posted(slack, ts) for ts in link_ts):
-            return True
-        await asyncio.sleep(0.2)
-    return False
+async def watch_digests(slack: fs.FakeSlack, link_ts: list[str], done_at: dict[str, float], t0: float) -> None:
+    """Note when each link's digest shows up, twice a second, until cancelled."""
+    while True:
+        found = digested_threads(slack)
+        for ts in link_ts:
+            if ts in found and ts not in done_at:
+                done_at[ts] = time.perf_counter() - t0
+        await asyncio.sleep(0.5)
 
 
 def has_isolation_setting() -> bool:
@@ -304,24 +371,34 @@ def scenario(name: str, args: argparse.Namespace, slack: fs.FakeSlack, media: Me
             run_id = uuid.uuid4().hex[:6]
             waves = plan(args.events, links, args.concurrency)
             link_ts: list[str] = []
+            done_at: dict[str, float] = {}
             before = {k: p.cpu_s() for k, p in procs.items()}
+            busy0, own0 = system_busy_s(), own_cpu_s()
             started = time.perf_counter()
-            result.samples, result.traffic_s = await send_traffic(url, media, waves, args.wave_gap, run_id, link_ts)
-            result.cpu = {k: p.cpu_s() - before[k] for k, p in procs.items()}
-            result.links = len(link_ts)
-            if link_ts:
-                ok = await wait_for_digests(slack, link_ts, args.digest_timeout)
-                result.digests = sum(digest_posted(slack, ts) for ts in link_ts)
-                if ok:
-                    result.digests_s = time.perf_counter() - started
-                else:
-                    result.note = f"only {result.digests} of {len(link_ts)} digests within {args.digest_timeout:.0f} s"
+            watcher = asyncio.create_task(watch_digests(slack, link_ts, done_at, started))
+            try:
+                result.samples, result.traffic_s = await send_traffic(url, media, waves, args.wave_gap, run_id, link_ts)
+                result.cpu = {k: p.cpu_s() - before[k] for k, p in procs.items()}
+                result.bench_cpu = own_cpu_s() - own0
+                result.other_cpu = system_busy_s() - busy0 - result.bench_cpu - sum(result.cpu.values())
+                deadline = time.monotonic() + args.digest_timeout
+                while len(done_at) < len(link_ts) and time.monotonic() < deadline:
+                    await asyncio.sleep(0.2)
+            finally:
+                watcher.cancel()
+            result.links, result.digests = len(link_ts), len(done_at)
+            result.link_at = [s.sent_at for s in sorted(result.samples, key=lambda s: s.sent_at) if s.kind == "link"]
+            result.digest_at = [done_at.get(ts, math.inf) for ts in link_ts]
+            if link_ts and len(done_at) == len(link_ts):
+                result.digests_s = max(done_at.values())
+            elif link_ts:
+                result.note = f"only {result.digests} of {len(link_ts)} digests within {args.digest_timeout:.0f} s"
             result.cpu_all = {k: p.cpu_s() - before[k] for k, p in procs.items()}
 
         asyncio.run(run())
     finally:
-        for p in procs.values():
-            p.stop()
+        for k, p in procs.items():
+            result.stops[k] = p.stop()
         if pg:
             pg.__exit__(None, None, None)
     return result
@@ -345,6 +422,16 @@ def row(label: str, samples: list[Sample], base_p99: float | None) -> str:
     return f"| {label} | {len(samples)} | {ok} | {late} | {p50:.1f} | {p95:.1f} | {p99:.1f} | {mx:.1f} | {ratio} |"
 
 
+def busy_waves(r: Result) -> list[Sample]:
+    """The events of the waves during which a job was owed."""
+    out = []
+    for w in sorted({s.wave for s in r.samples}):
+        wave = [s for s in r.samples if s.wave == w]
+        if r.busy(min(s.sent_at for s in wave), max(s.sent_at + s.ack_s for s in wave)):
+            out += wave
+    return out
+
+
 def report(results: list[Result], args: argparse.Namespace) -> str:
     base = next((r for r in results if r.name == "chatter"), None)
     base_p99 = pct([s.ack_s for s in base.samples], 99) * 1000 if base else None
@@ -357,32 +444,42 @@ def report(results: list[Result], args: argparse.Namespace) -> str:
     for r in results:
         if r.links:
             lines.append(row(f"{r.name}: chatter events only", [s for s in r.samples if s.kind != "link"], base_p99))
+            if during := busy_waves(r):
+                lines.append(row(f"{r.name}: waves while a job was owed", during, base_p99))
     lines += [
         "",
         (
-            "| scenario | traffic s | CPU s during traffic | digests | first wave -> last digest s | "
-            "CPU s, first wave -> last digest |"
+            "| scenario | traffic s | recap's CPU s during traffic | this script's CPU s | other processes' CPU s "
+            "| digests | last digest at s | recap's CPU s, first wave -> last digest |"
         ),
-        "|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         cpu = ", ".join(f"{k} {v:.1f}" for k, v in r.cpu.items())
         cpu_all = ", ".join(f"{k} {v:.1f}" for k, v in r.cpu_all.items()) if r.links else "—"
         digests = f"{r.digests}/{r.links}" if r.links else "—"
         took = f"{r.digests_s:.1f}" if r.digests_s is not None else (r.note or "—")
-        lines.append(f"| {r.name} | {r.traffic_s:.1f} | {cpu} | {digests} | {took} | {cpu_all} |")
+        lines.append(
+            f"| {r.name} | {r.traffic_s:.1f} | {cpu} | {r.bench_cpu:.1f} | {r.other_cpu:.1f} | {digests} | {took} "
+            f"| {cpu_all} |"
+        )
     lines += [
         "",
         (
             f"Slowest acknowledgement of each wave, in ms (one wave every {args.wave_gap:g} s, "
-            f"{args.concurrency} events at once):"
+            f"{args.concurrency} events at once; * a job was owed during the wave):"
         ),
         "",
     ]
     for r in results:
-        waves = sorted({s.wave for s in r.samples})
-        per = [f"{max(s.ack_s * 1000 for s in r.samples if s.wave == w):.0f}" for w in waves]
+        per = []
+        for w in sorted({s.wave for s in r.samples}):
+            wave = [s for s in r.samples if s.wave == w]
+            busy = r.busy(min(s.sent_at for s in wave), max(s.sent_at + s.ack_s for s in wave))
+            per.append(f"{max(s.ack_s * 1000 for s in wave):.0f}{'*' if busy else ''}")
         lines.append(f"- {r.name}: " + " ".join(per))
+    lines += ["", "How the processes stopped:", ""]
+    lines += [f"- {r.name}: " + "; ".join(f"{k}: {how}" for k, how in r.stops.items()) for r in results]
     failures = [(r.name, s) for r in results for s in r.samples if s.status != 200]
     for name, s in failures[:20]:
         lines.append(f"- not acknowledged: {name} wave {s.wave} {s.kind}: {s.status} after {s.ack_s:.2f} s")
