@@ -2,41 +2,56 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from aiohttp import web
-
-from typing import TYPE_CHECKING
 
 from bot.app import build_assistant, build_installations, build_secret_box
 from bot.installations import Installations, OAuthStates
 from bot.settings import Settings
 from summarizer.errors import NotConfigured
 
+from ..stopping import stop_signals
 from .app import build_app
 
 if TYPE_CHECKING:
+    from slack_bolt.async_app import AsyncApp
     from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 
 log = logging.getLogger(__name__)
 
 PATH = "/slack/events"
 # What the bot does and nothing more: read the messages of channels it is in, reply, upload.
-SCOPES = ["app_mentions:read", "channels:history", "groups:history", "im:history", "mpim:history", "chat:write",
-          "commands", "files:write", "users:read"]
+SCOPES = [
+    "app_mentions:read",
+    "channels:history",
+    "groups:history",
+    "im:history",
+    "mpim:history",
+    "chat:write",
+    "commands",
+    "files:write",
+    "users:read",
+]
 
 
-def oauth_settings(client_id: str, client_secret: str, installations: Installations,
-                   states: OAuthStates) -> "AsyncOAuthSettings":
+def oauth_settings(
+    client_id: str, client_secret: str, installations: Installations, states: OAuthStates
+) -> AsyncOAuthSettings:
     """Multi-workspace install: bolt's OAuth flow over recap's own sealed installations."""
     from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 
     from .installations import SlackInstallationStore, SlackOAuthStateStore
 
-    return AsyncOAuthSettings(client_id=client_id, client_secret=client_secret, scopes=SCOPES,
-                              installation_store=SlackInstallationStore(installations),
-                              state_store=SlackOAuthStateStore(states))
+    return AsyncOAuthSettings(
+        client_id=client_id,
+        client_secret=client_secret,
+        scopes=SCOPES,
+        installation_store=SlackInstallationStore(installations),
+        state_store=SlackOAuthStateStore(states),
+    )
 
 
 async def serve(settings: Settings, port: int) -> None:
@@ -49,23 +64,37 @@ async def serve(settings: Settings, port: int) -> None:
     assistant = build_assistant(settings)
     oauth = None
     if box is not None and settings.slack_client_id and settings.slack_client_secret:
-        oauth = oauth_settings(settings.slack_client_id, settings.slack_client_secret.get_secret_value(),
-                               *build_installations(assistant, box))
+        oauth = oauth_settings(
+            settings.slack_client_id,
+            settings.slack_client_secret.get_secret_value(),
+            *build_installations(assistant, box),
+        )
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "unused"
-    app = build_app(assistant, token=token, signing_secret=secret, api_url=settings.slack_api_url,
-                    oauth_settings=oauth)
+    app = build_app(assistant, token=token, signing_secret=secret, api_url=settings.slack_api_url, oauth_settings=oauth)
 
+    with stop_signals() as stop:
+        stop_intake = await listen(app, settings, port)
+        await assistant.resume()
+        await stop.wait()
+        # Events first: a job accepted after the drain would stay owned here, for a restart or the lease to free.
+        await stop_intake()
+        await assistant.shutdown(settings.shutdown_grace_seconds)
+    log.warning("recap stopped serving Slack")
+
+
+async def listen(app: AsyncApp, settings: Settings, port: int) -> Callable[[], Awaitable[None]]:
+    """Start taking events: Socket Mode with an app token, else HTTP. Returns how to stop."""
     if settings.slack_app_token:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
         handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())
         await handler.connect_async()
         log.warning("recap is connected to Slack (Socket Mode)")
-    else:
-        runner = web.AppRunner(app.web_app(path=PATH))
-        await runner.setup()
-        await web.TCPSite(runner, "0.0.0.0", port).start()
-        log.warning("recap listens for Slack on port %d, path %s", port, PATH)
-    await assistant.resume()
-    await asyncio.Event().wait()  # until interrupted
+        return handler.close_async
+    runner = web.AppRunner(app.web_app(path=PATH))
+    await runner.setup()
+    await web.TCPSite(runner, "0.0.0.0", port).start()
+    log.warning("recap listens for Slack on port %d, path %s", port, PATH)
+    # Stops listening at once (new connections are refused) and waits for requests in flight.
+    return runner.cleanup
