@@ -245,7 +245,8 @@ def reactions_add(fake: FakeSlack, p: dict[str, Any]) -> dict[str, Any]:
 
 def apps_connections_open(fake: FakeSlack, p: dict[str, Any]) -> dict[str, Any]:
     ticket = uuid.uuid4()
-    return {"url": f"ws://127.0.0.1:{fake.port}/link/?ticket={ticket}&app_id={fake.app_id}"}
+    base = fake.socket_url or f"ws://127.0.0.1:{fake.port}/link/"  # the fake itself speaks no websocket
+    return {"url": f"{base}?ticket={ticket}&app_id={fake.app_id}"}
 
 
 METHODS: dict[str, Callable[[FakeSlack, dict[str, Any]], dict[str, Any]]] = {

@@ -64,6 +64,8 @@ class FakeSlack(LoopbackServer):
         self.bot_user_id = bot_user_id
         self.bot_name = bot_name
         self.scopes = scopes
+        # Where apps.connections.open sends Socket Mode clients: a websocket server of the test's.
+        self.socket_url: str | None = None
         self._ts_start = ts_start
         self._ts_counter = itertools.count(1)
         self._id_counter = itertools.count(1)
