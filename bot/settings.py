@@ -104,3 +104,6 @@ class Settings(BaseSettings):
 
     # What goes to stderr: DEBUG, INFO, WARNING or ERROR (`--debug` on the command line wins).
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "debug", "info", "warning", "error"] = "WARNING"
+    # text: timestamped lines; json: one JSON object a line (time, level, logger, message, and the
+    # job, event, video and workspace it concerns), for a log collector.
+    log_format: Literal["text", "json"] = "text"

@@ -66,11 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     # soft_wrap: an error is one line however narrow the terminal, so logs and scripts can grep it.
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     out = Console(highlight=False)
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.WARNING,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from bot import logs
+
+    # Timestamped lines with secrets redacted from the start; the settings may make them JSON.
+    logs.configure(logging.DEBUG if args.debug else logging.WARNING)
     try:
         from bot.app import build_service
         from bot.settings import Settings
@@ -81,8 +80,9 @@ def main(argv: list[str] | None = None) -> int:
             first = exc.errors()[0]
             err.print(f"recap: a setting is invalid: {first['loc']}: {first['msg']}", markup=False)
             return 2
-        if not args.debug:
-            logging.getLogger().setLevel(settings.log_level.upper())
+        logs.configure(
+            logging.DEBUG if args.debug else settings.log_level, settings.log_format, logs.secrets_of(settings)
+        )
         if args.command in ("slack", "discord", "worker"):
             return chat_front_end(settings, args)
         service = build_service(settings)
