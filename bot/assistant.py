@@ -23,6 +23,7 @@ from .chatstore import ChatStore
 from .core import Core
 from .jobs import JobHandlers
 from .limits import Limits
+from .logs import job_fields
 from .preferences import Invalid, changed, describe
 from .runner import Runner
 from .service import RecapService
@@ -145,6 +146,8 @@ class Assistant:
             return  # one message, two events (Slack's "message" and "app_mention"): answer once
         thread = msg.place if msg.place.thread else replace(msg.place, thread=msg.message_id)
         asked = msg.is_dm or msg.mentions_bot
+        event = {"event": msg.event_id or msg.message_id, "workspace": msg.place.workspace, "platform": thread.platform}
+        log.debug("message with %d link(s), addressed to recap: %s", len(msg.links), asked, extra=event)
         if msg.links and (asked or (await db(self.store.settings, msg.place)).auto_summarize):
             intake = await db(self._intake, thread, thread, list(msg.links), msg.user, msg.message_id)
             for url, claims in intake.accepted:
@@ -277,12 +280,13 @@ class Assistant:
 
     async def _submit(self, thread: Place, url: str, user: str, claims: list[str], quiet: bool) -> None:
         quiet = quiet and not video_key(url).startswith(VIDEO_HOSTS)
-        await self.runner.submit(
+        job = await self.runner.submit(
             "digest",
             thread.platform,
             thread.workspace,
             {"place": asdict(thread), "url": url, "user": user, "quiet": quiet, "claims": claims},
         )
+        log.info("digest job %d accepted", job.id, extra=job_fields(job.id, job.kind, job.payload))
 
     async def _ask(
         self, thread: Place, question: str, user: str, url: str, show_question: bool, requester: Requester | None
@@ -300,12 +304,13 @@ class Assistant:
             return
         if requester is not None:
             await requester.tell("Looking into it…")
-        await self.runner.submit(
+        job = await self.runner.submit(
             "answer",
             thread.platform,
             thread.workspace,
             {"place": asdict(thread), "url": url, "question": question, "user": user, "show_question": show_question},
         )
+        log.info("answer job %d accepted", job.id, extra=job_fields(job.id, job.kind, job.payload))
 
     def _claim(self, claims: list[str]) -> bool:
         for i, claim in enumerate(claims):

@@ -21,6 +21,7 @@ from .chat import AnswerReply, CannotPost, Chat, DigestReply, Notice, Place
 from .chatstore import ChatStore
 from .core import Core
 from .jobstore import Job, JobStore
+from .logs import job_fields
 from .progress import ChatProgress
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,8 @@ class JobHandlers:
             # Removed from the channel, or its permissions changed, while the job ran: nobody to
             # tell, and retrying cannot help. A request that could be answered was told at once.
             self._release(job)
-            log.warning("%s job %d: cannot post in its channel: %s", job.kind, job.id, exc)
+            fields = job_fields(job.id, job.kind, job.payload)
+            log.warning("%s job %d: cannot post in its channel: %s", job.kind, job.id, exc, extra=fields)
             return True
 
     async def digest(self, job: Job) -> str | None:

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Protocol
 
 from .jobstore import Job, JobStore
+from .logs import job_fields
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ class InProcessRunner:
             for job in await asyncio.to_thread(self.jobs.takeable, [platform], owner):
                 if job.id in self._tasks or not await asyncio.to_thread(self.jobs.take, job.id, owner, self.lease_s):
                     continue
-                log.info("resuming %s job %d", job.kind, job.id)
+                log.info("resuming %s job %d", job.kind, job.id, extra=job_fields(job.id, job.kind, job.payload))
                 self._spawn(job, owner)
                 taken += 1
         return taken
@@ -130,15 +131,18 @@ class InProcessRunner:
 
     async def _run(self, job: Job) -> None:
         assert self._handler is not None, "bind() a handler before submitting jobs"
+        fields = job_fields(job.id, job.kind, job.payload)
         async with self._slots:
             await asyncio.to_thread(self.jobs.update, job.id, "running")
+            log.info("%s job %d started", job.kind, job.id, extra=fields)
             try:
                 finished = await self._handler(job)
             except asyncio.CancelledError:
                 raise  # shutting down: left unfinished, for this process's restart or another to take
             except Exception:
-                log.exception("%s job %d failed", job.kind, job.id)
+                log.exception("%s job %d failed", job.kind, job.id, extra=fields)
                 await asyncio.to_thread(self.jobs.update, job.id, "failed")
             else:
                 if finished:
                     await asyncio.to_thread(self.jobs.update, job.id, "done")
+                log.info("%s job %d %s", job.kind, job.id, "done" if finished else "handed on", extra=fields)

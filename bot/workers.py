@@ -26,6 +26,7 @@ from summarizer.links import video_key
 
 from .jobs import JobHandlers
 from .jobstore import Job, JobStore
+from .logs import job_fields
 from .runner import Handler
 
 if TYPE_CHECKING:
@@ -131,15 +132,19 @@ class Worker:
         if job is None or await asyncio.to_thread(self.jobs.status, job_id) not in ("pending", "running"):
             return  # done already: a retry of a job whose reply was delivered
         job = replace(job, final_attempt=attempts + 1 >= ATTEMPTS)
+        fields = job_fields(job_id, job.kind, job.payload)
         await asyncio.to_thread(self.jobs.update, job_id, "running")
+        log.info("%s job %d started (attempt %d of %d)", job.kind, job_id, attempts + 1, ATTEMPTS, extra=fields)
         try:
             finished = await self.handlers.run(job)
-        except Exception:
+        except Exception as exc:  # procrastinate logs the traceback, and retries unless this was the last attempt
+            log.warning("%s job %d failed: %s", job.kind, job_id, type(exc).__name__, extra=fields)
             if job.final_attempt:
                 await asyncio.to_thread(self.jobs.update, job_id, "failed")
             raise
         if finished:
             await asyncio.to_thread(self.jobs.update, job_id, "done")
+        log.info("%s job %d %s", job.kind, job_id, "done" if finished else "handed on", extra=fields)
 
     async def transcribe(self, job_id: int) -> None:
         """Make the transcript of a job whose video has no captions, then hand the job back."""
@@ -177,7 +182,9 @@ class Worker:
             await asyncio.sleep(stall_s / 3)
             try:
                 for job in await self.app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stall_s):
-                    log.warning("job %s of a stalled worker is retried", job.id)
+                    recap_job = job.task_kwargs.get("job_id")
+                    extra = {"job": recap_job, "queue": job.queue}
+                    log.warning("job %s of a stalled worker is retried", recap_job, extra=extra)
                     await self.app.job_manager.retry_job(job)
             except Exception:
                 log.warning("looking for stalled jobs failed", exc_info=True)

@@ -198,3 +198,40 @@ def test_configuring_again_replaces_the_handler_it_set(monkeypatch):
         assert [h for h in root.handlers if h is not second] == before
     finally:
         root.removeHandler(second)
+
+
+async def test_a_chat_jobs_lines_name_the_job_event_video_and_workspace(tmp_path, media_server, monkeypatch):
+    """The JSON log of a link pasted in a chat, through the real assistant and runner."""
+    from adapters.links import slack_links
+    from bot.app import build_assistant
+    from bot.chat import Incoming, Place
+    from summarizer.links import video_key
+    from tests.support.memory_chat import MemoryChat
+
+    monkeypatch.setattr(logging.getLogger(), "level", logging.getLogger().level)
+    stream = io.StringIO()
+    handler = logs.configure("DEBUG", "json", stream=stream)
+    try:
+        assistant = build_assistant(
+            Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'bot.sqlite3'}", allow_private_networks=True)
+        )
+        assistant.add_chat("memory", MemoryChat())
+        url = media_server.url("site/bees.html")
+        place = Place("memory", "W1", "C1")
+        await assistant.on_message(
+            Incoming(
+                place=place, message_id="100.1", user="U1", text=url, links=tuple(slack_links(url)), event_id="Ev9"
+            )
+        )
+        await assistant.runner.drain()
+    finally:
+        logging.getLogger().removeHandler(handler)
+    entries = [json.loads(line) for line in stream.getvalue().splitlines()]
+    about = {e["message"]: e for e in entries if e["logger"].startswith("bot.")}
+    taken = about["message with 1 link(s), addressed to recap: False"]
+    assert (taken["event"], taken["workspace"], taken["platform"]) == ("Ev9", "W1", "memory")
+    job = {"job": 1, "kind": "digest", "video": video_key(url), "workspace": "W1", "platform": "memory"}
+    for line in ("digest job 1 accepted", "digest job 1 started", "digest job 1 done"):
+        assert {k: about[line].get(k) for k in job} == job, about[line]
+    spoken = [s["text"] for s in TALKS["bees"]["sentences"] if s["text"] in stream.getvalue()]
+    assert spoken == []
