@@ -107,3 +107,7 @@ class Settings(BaseSettings):
     # text: timestamped lines; json: one JSON object a line (time, level, logger, message, and the
     # job, event, video and workspace it concerns), for a log collector.
     log_format: Literal["text", "json"] = "text"
+
+    # Videos, transcripts, digests, threads and conversations older than this many days are deleted
+    # (0: kept for ever). Delivery claims and finished jobs go after a few days whatever this says.
+    retention_days: float = Field(default=90, ge=0)

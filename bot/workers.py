@@ -27,7 +27,9 @@ from summarizer.links import video_key
 from .jobs import JobHandlers
 from .jobstore import Job, JobStore
 from .logs import job_fields
+from .retention import keep_tidy
 from .runner import Handler
+from .store import Store
 
 if TYPE_CHECKING:
     from .settings import Settings
@@ -198,5 +200,13 @@ async def serve_worker(settings: Settings, queues: list[str] | None) -> None:
     for login in logins:
         await login()
     log.warning("recap worker takes queues %s", ", ".join(queues))
-    async with worker.app.open_async():
-        await worker.serve(queues, settings.job_concurrency, settings.stall_seconds, settings.shutdown_grace_seconds)
+    tidying = asyncio.create_task(keep_tidy(Store(worker.jobs.engine), settings), name="recap-retention")
+    try:
+        async with worker.app.open_async():
+            await worker.serve(
+                queues, settings.job_concurrency, settings.stall_seconds, settings.shutdown_grace_seconds
+            )
+    finally:
+        tidying.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await tidying
