@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import multiprocessing
+import signal
+import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol, TypedDict
@@ -120,6 +122,13 @@ _child: _Child = {}
 def _start_child(settings: Settings, progress: Queue[ProgressItem]) -> None:
     from .app import build_service, build_variant
 
+    # Stopping is the parent's to decide: Ctrl-C or a service manager signals the whole process
+    # group, and a child that died mid-job would cost the drain its digest. The parent's death,
+    # on the other hand, must not leave a child transcribing for nobody (Linux: PR_SET_PDEATHSIG).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _die_with_parent()
+
     service = build_service(settings)
     _child.update(
         {
@@ -145,3 +154,12 @@ def _work(token: int, writer: str | None, language: str | None, method: str, *ar
     if method == "ask":
         return service.ask(*args)
     return getattr(service, method)(*args, report)
+
+
+def _die_with_parent() -> None:
+    if sys.platform != "linux":
+        return
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG

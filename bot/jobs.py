@@ -102,6 +102,9 @@ class JobHandlers:
             key = video_key(p["url"])  # a chat job is always about a web link, never a path on this machine
             async with self.flights.hold(key):
                 digest = await self.core.digest(place, p["url"], progress)
+        except asyncio.CancelledError:
+            progress.stop()
+            raise
         except NeedsTranscription:
             if self.hand_off is None:
                 raise

@@ -23,6 +23,10 @@ STAGES = {
 PROGRESS_EVERY_S = 2.0
 
 
+class JobStopped(Exception):
+    """Raised in the pipeline's thread at its next progress report after the job was cancelled."""
+
+
 class ChatProgress:
     """The pipeline's progress callback, turned into edits of one thread message.
 
@@ -45,6 +49,7 @@ class ChatProgress:
         self._last = 0.0
         self._pending: concurrent.futures.Future[None] | None = None
         self._done = False
+        self._stopped = False
 
     async def start(self) -> None:
         if not self.quiet and self.sent is None:
@@ -58,7 +63,14 @@ class ChatProgress:
         """Say where the job stands now, outside the pipeline's stages."""
         await self._show(f"Watching… {text}")
 
+    def stop(self) -> None:
+        """The job was cancelled (shutdown): no more edits, and the pipeline stops at its next step,
+        so a handed-back job's old thread cannot race the next process's edits."""
+        self._done = self._stopped = True
+
     def __call__(self, stage: str, fraction: float | None) -> None:
+        if self._stopped:
+            raise JobStopped("the job was handed back")
         now = time.monotonic()
         if self._done or (now - self._last < PROGRESS_EVERY_S and stage != "writing"):
             return

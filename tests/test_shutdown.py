@@ -237,11 +237,6 @@ async def test_a_second_sigterm_ends_the_drain_at_once(tmp_path, slack, processe
     assert job_rows(run.db) == [("running", "test-host/slack")]  # kept for this instance's restart
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the core's child processes take Ctrl-C's SIGINT (and systemd's SIGTERM to "
-    "the whole group) as their own and die mid-job; bot/core.py's _start_child should ignore both",
-)
 async def test_ctrl_c_in_a_terminal_lets_the_job_finish_with_the_core_in_child_processes(
     tmp_path, slack, processes, media_server
 ):
