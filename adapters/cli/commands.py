@@ -46,6 +46,9 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("chat", help="a digest, then follow-up questions until an empty line or Ctrl-D")
     c.add_argument("target", metavar="URL")
 
+    f = sub.add_parser("forget", help="delete everything recap keeps about a video: transcript, digests, conversations")
+    f.add_argument("target", metavar="URL", help="video link (any spelling of it) or path of a media file")
+
     sl = sub.add_parser("slack", help="run the Slack app (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
     sl.add_argument("--port", type=int, default=3000, help="HTTP mode: port for /slack/events (default 3000)")
     sub.add_parser("discord", help="run the Discord bot (DISCORD_TOKEN)")
@@ -165,7 +168,42 @@ def chat_front_end(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"summarize": summarize, "ask": ask, "chat": chat}
+def forget(service: RecapService, args: argparse.Namespace, out: Console, err: Console) -> int:
+    from bot.retention import forget as forget_video
+    from summarizer.pipeline import key_of
+
+    key = key_of(args.target)  # not a video link: BadInput, exit status 2
+    video = service.store.video(key)
+    counts, running = forget_video(service.store, key)
+    name = f"{key} ({video.title})" if video else key
+    if not any(counts.values()):
+        out.print(f"recap keeps nothing about {name}.", markup=False, soft_wrap=True)
+    else:
+        gone = ", ".join(f"{n} {words[n != 1]}" for table, words in NAMES.items() if (n := counts.get(table, 0)))
+        out.print(f"Forgot {name}: deleted {gone}.", markup=False, soft_wrap=True)
+    if running:
+        err.print(
+            f"recap: {running} unfinished job(s) about this video will store it again when they finish; "
+            "run this again after them.",
+            markup=False,
+        )
+    return 0
+
+
+# What `recap forget` deleted, in words: (one, several).
+NAMES = {
+    "videos": ("video", "videos"),
+    "transcripts": ("transcript", "transcripts"),
+    "digests": ("digest", "digests"),
+    "conversations": ("conversation", "conversations"),
+    "turns": ("question and answer", "questions and answers"),
+    "threads": ("chat thread", "chat threads"),
+    "deliveries": ("delivery record", "delivery records"),
+    "jobs": ("finished job", "finished jobs"),
+    "queued jobs": ("finished queue job", "finished queue jobs"),
+}
+
+COMMANDS = {"summarize": summarize, "ask": ask, "chat": chat, "forget": forget}
 
 if __name__ == "__main__":
     sys.exit(main())
