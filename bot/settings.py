@@ -102,6 +102,10 @@ class Settings(BaseSettings):
     # works through slash commands, the context menu, mentions and DMs.
     discord_message_content: bool = True
 
+    # /healthz, /readyz and Prometheus /metrics of `recap discord`, `recap worker` and `recap slack` in
+    # Socket Mode, on this port (0: not served). `recap slack --port N` (HTTP mode) serves them on N.
+    health_port: int = Field(default=8080, ge=0, le=65535)
+
     # What goes to stderr: DEBUG, INFO, WARNING or ERROR (`--debug` on the command line wins).
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "debug", "info", "warning", "error"] = "WARNING"
     # text: timestamped lines; json: one JSON object a line (time, level, logger, message, and the
