@@ -248,9 +248,16 @@ class Postgres:
 
     def __enter__(self) -> str:
         from sqlalchemy import text
+        from sqlalchemy.exc import OperationalError
 
-        with self.engine.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{self.name}"'))
+        try:
+            with self.engine.connect() as c:
+                c.execute(text(f'CREATE DATABASE "{self.name}"'))
+        except OperationalError as exc:
+            raise SystemExit(
+                f"workers mode needs a PostgreSQL to create a database in ({self.engine.url!r}): {exc.orig}\n"
+                "Point --postgres (or RECAP_TEST_POSTGRES_URL) at one, or leave workers out of --scenarios."
+            ) from None
         return self.url
 
     def __exit__(self, *exc: object) -> None:
