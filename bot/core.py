@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 from summarizer.models import Answer, Digest, Transcript, Video
 from summarizer.pipeline import ProgressFn
 
+from . import logs
 from .chat import Place
 from .chatstore import ChatStore
 from .services import Services
@@ -128,6 +129,8 @@ def _start_child(settings: Settings, progress: Queue[ProgressItem]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _die_with_parent()
+    # A spawned child starts with no logging set up: the same format, level and redaction as the parent.
+    logs.configure(settings.log_level, settings.log_format, logs.secrets_of(settings))
 
     service = build_service(settings)
     _child.update(

@@ -109,7 +109,9 @@ class Summarizer:
     def _unusable(self, what: str, exc: ValidationError) -> WriterFailed:
         # Writers repair or refuse what they return; this is the last guard, so that what a model
         # wrote can never surface as a pydantic error (which front ends report as a bad setting).
-        log.error("the %s writer returned %s that failed validation: %s", self.writer.name, what, exc)
+        # Where it failed, never the values: they are model output, which may quote the transcript.
+        where = "; ".join(".".join(map(str, e["loc"])) + f": {e['type']}" for e in exc.errors())
+        log.error("the %s writer returned %s that failed validation at %s", self.writer.name, what, where)
         return WriterFailed(
             f"The {self.writer.name} writer returned {what} recap could not use; nothing was stored. Try again."
         )
