@@ -18,6 +18,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 from summarizer.errors import NotAVideoLink
 from summarizer.links import video_key
 
+from . import metrics
 from .chat import CannotPost, Chat, FullDigestReply, Incoming, Notice, Place, Requested, Requester, TranscriptFile
 from .chatstore import ChatStore
 from .core import Core
@@ -72,7 +73,8 @@ def tallied(
     @functools.wraps(method)
     async def wrapper(self: Assistant, *args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return await method(self, *args, **kwargs)
+            with metrics.acknowledging(method.__name__):  # what an adapter waits for before its ack
+                return await method(self, *args, **kwargs)
         finally:
             self.handled.add()
 

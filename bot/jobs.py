@@ -17,6 +17,7 @@ from summarizer.errors import NeedsTranscription, NotAVideoLink, RecapError, Uns
 from summarizer.links import video_key
 from summarizer.pipeline import quiet
 
+from . import metrics
 from .chat import AnswerReply, CannotPost, Chat, DigestReply, Notice, Place
 from .chatstore import ChatStore
 from .core import Core
@@ -69,6 +70,7 @@ class JobHandlers:
         self.flights = Flights()
         self.kinds: dict[str, Callable[[Job], Awaitable[str | None]]] = {"digest": self.digest, "answer": self.answer}
 
+    @metrics.watched()
     async def run(self, job: Job) -> bool:
         """Do the job; False when it was handed on and is not finished yet."""
         handler = self.kinds.get(job.kind)
@@ -80,6 +82,7 @@ class JobHandlers:
             # Removed from the channel, or its permissions changed, while the job ran: nobody to
             # tell, and retrying cannot help. A request that could be answered was told at once.
             self._release(job)
+            metrics.undeliverable()
             fields = job_fields(job.id, job.kind, job.payload)
             log.warning("%s job %d: cannot post in its channel: %s", job.kind, job.id, exc, extra=fields)
             return True
@@ -101,7 +104,7 @@ class JobHandlers:
                 raise TranscriptionFailed(p["transcription_failed"])
             key = video_key(p["url"])  # a chat job is always about a web link, never a path on this machine
             async with self.flights.hold(key):
-                digest = await self.core.digest(place, p["url"], progress)
+                digest = await self.core.digest(place, p["url"], metrics.followed(progress))
         except asyncio.CancelledError:
             progress.stop()
             raise
@@ -113,11 +116,13 @@ class JobHandlers:
             return HANDED_OFF
         except (UnsupportedSite, VideoUnavailable, NotAVideoLink) as exc:
             self._release(job)
+            metrics.declined()
             if progress.sent or not p["quiet"]:
                 await progress.finish(Notice(f"I couldn't summarise that link: {exc}"))
             return None
         except RecapError as exc:
             self._release(job)
+            metrics.declined()
             await progress.finish(Notice(f"I couldn't summarise that video: {exc}"))
             return None
         except CannotPost:
@@ -128,10 +133,12 @@ class JobHandlers:
                 if progress.sent or not p["quiet"]:
                     await progress.finish(Notice(f"I couldn't summarise that video: {UNEXPECTED}"))
             raise  # the runner logs it and marks the job failed or retries it
+        metrics.digest_made(digest)
         self.store.remember_thread(place, digest.video.key, p["url"])
         await progress.finish(DigestReply(digest))
         return None
 
+    @metrics.watched("transcribe")
     async def transcribe(self, job: Job) -> None:
         """A transcription worker's part of a digest: the transcript, stored for the job to go on.
         What went wrong is kept in the job, for the digest handler to say in the thread."""
@@ -152,8 +159,10 @@ class JobHandlers:
         )
         try:
             async with self.flights.hold(video_key(p["url"])):
-                await self.core.transcript(place, p["url"], progress)
+                await self.core.transcript(place, p["url"], metrics.followed(progress))
+            metrics.transcript_made()
         except RecapError as exc:
+            metrics.declined()
             job.payload["transcription_failed"] = str(exc)
             self.jobs.save_payload(job.id, job.payload)
         finally:
@@ -164,9 +173,11 @@ class JobHandlers:
         p = job.payload
         place = Place(**p["place"])
         chat = self.chats[place.platform]
+        metrics.reached("answering")
         try:
             answer = await self.core.ask(place, p["url"], p["question"], place.conversation_id)
         except RecapError as exc:
+            metrics.declined()
             await chat.post(place, Notice(f"I couldn't answer that: {exc}"))
             return None
         except CannotPost:
@@ -175,6 +186,7 @@ class JobHandlers:
             if job.final_attempt:
                 await chat.post(place, Notice(f"I couldn't answer that: {UNEXPECTED}"))
             raise
+        metrics.answered(answer)
         await chat.post(place, AnswerReply(answer, p.get("show_question", False)))
         return None
 
