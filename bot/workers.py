@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+import signal
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,7 @@ from .runner import Handler
 from .store import Store
 
 if TYPE_CHECKING:
+    from .health import Health
     from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -159,11 +161,21 @@ class Worker:
     async def hand_off(self, job: Job) -> None:
         await defer(self.app, TRANSCRIBE, job, queue=TRANSCRIBE_QUEUE)
 
-    async def serve(self, queues: list[str], concurrency: int, stall_s: float, grace_s: float) -> None:
-        """Work until SIGTERM or SIGINT: then finish what runs within `grace_s` and stop."""
+    async def serve(self, queues: list[str], concurrency: int, stall_s: float, grace_s: float, health: Health) -> None:
+        """Work until SIGTERM or SIGINT: then, unready from that moment, finish what runs within
+        `grace_s` and stop. A second signal gets the default handling: the drain is not waited for."""
         sweeper = asyncio.create_task(self._retry_stalled(stall_s))
-        try:
-            await self.app.run_worker_async(
+        stopping = False
+
+        def stop() -> None:
+            nonlocal stopping
+            stopping = True
+            health.drain()
+            working.cancel()  # procrastinate's graceful stop: no new job, running ones get `grace_s`
+
+        caught = _catch_stop_signals(stop)
+        working = asyncio.create_task(
+            self.app.run_worker_async(
                 queues=queues,
                 concurrency=concurrency,
                 additional_context={"worker": self},
@@ -172,8 +184,25 @@ class Worker:
                 shutdown_graceful_timeout=grace_s,
                 listen_notify=True,
                 fetch_job_polling_interval=2,
-            )
+                install_signal_handlers=not caught,  # where this loop cannot take signals, procrastinate does
+            ),
+            name="recap-worker",
+        )
+
+        async def running() -> str | None:
+            return "stopped" if working.done() else None
+
+        health.watch_platform(running)
+        try:
+            await asyncio.shield(working)
+        except asyncio.CancelledError:
+            if not stopping:  # cancelled from outside: stop the worker too, then go on being cancelled
+                working.cancel()
+                await asyncio.gather(working, return_exceptions=True)
+                raise
+            await asyncio.gather(working, return_exceptions=True)
         finally:
+            _release_stop_signals(caught)
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
@@ -195,8 +224,11 @@ class Worker:
 async def serve_worker(settings: Settings, queues: list[str] | None) -> None:
     """`recap worker`: built by the composition root, run until SIGTERM."""
     from .app import build_worker
+    from .health import Health, whisper_model
 
     worker, queues, logins = build_worker(settings, queues)
+    health = Health(worker.jobs.engine, "job queue", whisper_model(settings, TRANSCRIBE_QUEUE in queues))
+    stop_health = await health.serve(settings.health_port)  # /healthz answers while logging in
     for login in logins:
         await login()
     log.warning("recap worker takes queues %s", ", ".join(queues))
@@ -204,9 +236,40 @@ async def serve_worker(settings: Settings, queues: list[str] | None) -> None:
     try:
         async with worker.app.open_async():
             await worker.serve(
-                queues, settings.job_concurrency, settings.stall_seconds, settings.shutdown_grace_seconds
+                queues, settings.job_concurrency, settings.stall_seconds, settings.shutdown_grace_seconds, health
             )
     finally:
         tidying.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await tidying
+        await stop_health()
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def _catch_stop_signals(stop: Callable[[], None]) -> list[signal.Signals]:
+    """The first SIGTERM or SIGINT calls `stop`, and a second one gets the default handling again.
+    Returns the signals caught: none where this loop cannot take them (Windows, another thread)."""
+    loop = asyncio.get_running_loop()
+    caught: list[signal.Signals] = []
+
+    def once(sig: signal.Signals) -> None:
+        log.warning("%s received: finishing running jobs, then stopping", sig.name)
+        _release_stop_signals(caught)
+        stop()
+
+    for sig in STOP_SIGNALS:
+        try:
+            loop.add_signal_handler(sig, once, sig)
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue
+        caught.append(sig)
+    return caught
+
+
+def _release_stop_signals(caught: list[signal.Signals]) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in caught:
+        loop.remove_signal_handler(sig)
+    caught.clear()

@@ -13,6 +13,7 @@ from discord.http import Route
 
 from bot.app import build_assistant
 from bot.assistant import Assistant
+from bot.health import Check, Health, whisper_model
 from bot.settings import Settings
 from summarizer.errors import NotConfigured
 
@@ -40,22 +41,29 @@ async def serve(settings: Settings) -> None:
         raise NotConfigured("Set DISCORD_TOKEN to the bot token from the Discord developer portal; see the README.")
     point_at(settings.discord_api_url, settings.discord_gateway_url)
     assistant = build_assistant(settings)
+    health = Health(assistant.service.store.engine, "discord", whisper_model(settings, settings.jobs == "embedded"))
     token = settings.discord_token.get_secret_value()
     with stop_signals() as stop:
-        await connect(assistant, settings, token, stop)
+        stop_health = await health.serve(settings.health_port)  # answering while the gateway connects
+        try:
+            await connect(assistant, settings, token, stop, health)
+        finally:
+            await stop_health()
     log.warning("recap stopped serving Discord")
 
 
-async def connect(assistant: Assistant, settings: Settings, token: str, stop: asyncio.Event) -> None:
+async def connect(assistant: Assistant, settings: Settings, token: str, stop: asyncio.Event, health: Health) -> None:
     """Serve Discord until `stop` is set, then drain the jobs and close."""
     content = settings.discord_message_content
     while not stop.is_set():  # a signal between two attempts must not start another client
         client = RecapClient(assistant, message_content=content, guild_id=settings.discord_guild)
+        health.watch_platform(gateway_of(client))
         if not content:
             log.warning(NO_CONTENT)
         try:
             async with client:  # closed on the way out, its REST session with it
                 if await until_stopped(client, token, stop):
+                    health.drain()
                     await assistant.shutdown(settings.shutdown_grace_seconds)
             return
         except discord.PrivilegedIntentsRequired:
@@ -65,7 +73,18 @@ async def connect(assistant: Assistant, settings: Settings, token: str, stop: as
         except discord.LoginFailure:
             raise NotConfigured("Discord refused DISCORD_TOKEN; copy the bot token again from the portal.") from None
     # Stopped between two attempts: no client is left to reply through, so hand every job back now.
+    health.drain()
     await assistant.shutdown(0)
+
+
+def gateway_of(client: RecapClient) -> Check:
+    """Ready while the client holds a gateway session it has been sent READY on."""
+
+    async def connected() -> str | None:
+        ws = client.ws
+        return None if client.is_ready() and ws is not None and ws.open else "gateway not connected"
+
+    return connected
 
 
 async def until_stopped(client: RecapClient, token: str, stop: asyncio.Event) -> bool:

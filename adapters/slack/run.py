@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from bot.app import build_assistant, build_installations, build_secret_box
+from bot.health import Health, whisper_model
 from bot.installations import Installations, OAuthStates
 from bot.settings import Settings
 from summarizer.errors import NotConfigured
@@ -72,29 +73,50 @@ async def serve(settings: Settings, port: int) -> None:
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "unused"
     app = build_app(assistant, token=token, signing_secret=secret, api_url=settings.slack_api_url, oauth_settings=oauth)
+    health = Health(assistant.service.store.engine, "slack", whisper_model(settings, settings.jobs == "embedded"))
 
     with stop_signals() as stop:
-        stop_intake = await listen(app, settings, port)
+        # Socket Mode has no port of its own: the endpoints get RECAP_HEALTH_PORT, and answer while connecting.
+        stop_health = await health.serve(settings.health_port) if settings.slack_app_token else None
+        stop_intake = await listen(app, settings, port, health)
         await assistant.resume()
         await stop.wait()
+        health.drain()
         # Events first: a job accepted after the drain would stay owned here, for a restart or the lease to free.
         await stop_intake()
         await assistant.shutdown(settings.shutdown_grace_seconds)
+        if stop_health is not None:
+            await stop_health()
     log.warning("recap stopped serving Slack")
 
 
-async def listen(app: AsyncApp, settings: Settings, port: int) -> Callable[[], Awaitable[None]]:
-    """Start taking events: Socket Mode with an app token, else HTTP. Returns how to stop."""
+async def listen(app: AsyncApp, settings: Settings, port: int, health: Health) -> Callable[[], Awaitable[None]]:
+    """Start taking events: Socket Mode with an app token, else HTTP (with the health endpoints on
+    the same port). Returns how to stop."""
     if settings.slack_app_token:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
         handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())
+
+        async def connected() -> str | None:
+            return None if await handler.client.is_connected() else "not connected (Socket Mode)"
+
+        health.watch_platform(connected)
         await handler.connect_async()
         log.warning("recap is connected to Slack (Socket Mode)")
         return handler.close_async
-    runner = web.AppRunner(app.web_app(path=PATH))
+    web_app = app.web_app(path=PATH)
+    web_app.add_routes(health.routes())
+    health.watch_platform(serving)
+    runner = web.AppRunner(web_app)
     await runner.setup()
     await web.TCPSite(runner, "0.0.0.0", port).start()
     log.warning("recap listens for Slack on port %d, path %s", port, PATH)
-    # Stops listening at once (new connections are refused) and waits for requests in flight.
+    # Stops listening at once (new connections are refused; the health endpoints go with them, so
+    # probes see the process unready) and waits for requests in flight.
     return runner.cleanup
+
+
+async def serving() -> str | None:
+    """HTTP mode: the port that answers this probe is the one that takes Slack's events."""
+    return None
