@@ -13,7 +13,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field, replace
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from summarizer.errors import NotAVideoLink
 from summarizer.links import video_key
@@ -282,13 +282,7 @@ class Assistant:
 
     async def _submit(self, thread: Place, url: str, user: str, claims: list[str], quiet: bool) -> None:
         quiet = quiet and not video_key(url).startswith(VIDEO_HOSTS)
-        job = await self.runner.submit(
-            "digest",
-            thread.platform,
-            thread.workspace,
-            {"place": asdict(thread), "url": url, "user": user, "quiet": quiet, "claims": claims},
-        )
-        log.info("digest job %d accepted", job.id, extra=job_fields(job.id, job.kind, job.payload))
+        await self._enqueue("digest", thread, {"url": url, "user": user, "quiet": quiet, "claims": claims})
 
     async def _ask(
         self, thread: Place, question: str, user: str, url: str, show_question: bool, requester: Requester | None
@@ -306,13 +300,13 @@ class Assistant:
             return
         if requester is not None:
             await requester.tell("Looking into it…")
-        job = await self.runner.submit(
-            "answer",
-            thread.platform,
-            thread.workspace,
-            {"place": asdict(thread), "url": url, "question": question, "user": user, "show_question": show_question},
+        await self._enqueue(
+            "answer", thread, {"url": url, "question": question, "user": user, "show_question": show_question}
         )
-        log.info("answer job %d accepted", job.id, extra=job_fields(job.id, job.kind, job.payload))
+
+    async def _enqueue(self, kind: str, thread: Place, payload: dict[str, Any]) -> None:
+        job = await self.runner.submit(kind, thread.platform, thread.workspace, {"place": asdict(thread), **payload})
+        log.info("%s job %d accepted", kind, job.id, extra=job_fields(job.id, job.kind, job.payload))
 
     def _claim(self, claims: list[str]) -> bool:
         for i, claim in enumerate(claims):

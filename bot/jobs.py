@@ -81,7 +81,7 @@ class JobHandlers:
         except CannotPost as exc:
             # Removed from the channel, or its permissions changed, while the job ran: nobody to
             # tell, and retrying cannot help. A request that could be answered was told at once.
-            self._release(job)
+            await asyncio.to_thread(self._release, job)
             metrics.undeliverable()
             fields = job_fields(job.id, job.kind, job.payload)
             log.warning("%s job %d: cannot post in its channel: %s", job.kind, job.id, exc, extra=fields)
@@ -115,13 +115,13 @@ class JobHandlers:
             await self.hand_off(job)
             return HANDED_OFF
         except (UnsupportedSite, VideoUnavailable, NotAVideoLink) as exc:
-            self._release(job)
+            await asyncio.to_thread(self._release, job)
             metrics.declined()
             if progress.sent or not p["quiet"]:
                 await progress.finish(Notice(f"I couldn't summarise that link: {exc}"))
             return None
         except RecapError as exc:
-            self._release(job)
+            await asyncio.to_thread(self._release, job)
             metrics.declined()
             await progress.finish(Notice(f"I couldn't summarise that video: {exc}"))
             return None
@@ -129,12 +129,12 @@ class JobHandlers:
             raise
         except Exception:
             if job.final_attempt:  # otherwise it is tried again, and edits the same progress message
-                self._release(job)
+                await asyncio.to_thread(self._release, job)
                 if progress.sent or not p["quiet"]:
                     await progress.finish(Notice(f"I couldn't summarise that video: {UNEXPECTED}"))
             raise  # the runner logs it and marks the job failed or retries it
         metrics.digest_made(digest)
-        self.store.remember_thread(place, digest.video.key, p["url"])
+        await asyncio.to_thread(self.store.remember_thread, place, digest.video.key, p["url"])
         await progress.finish(DigestReply(digest))
         return None
 
@@ -164,7 +164,7 @@ class JobHandlers:
         except RecapError as exc:
             metrics.declined()
             job.payload["transcription_failed"] = str(exc)
-            self.jobs.save_payload(job.id, job.payload)
+            await asyncio.to_thread(self.jobs.save_payload, job.id, job.payload)
         finally:
             if isinstance(progress, ChatProgress):
                 await progress.close()
@@ -190,9 +190,9 @@ class JobHandlers:
         await chat.post(place, AnswerReply(answer, p.get("show_question", False)))
         return None
 
-    def _remember(self, job: Job, message_id: str) -> None:
+    async def _remember(self, job: Job, message_id: str) -> None:
         job.payload["progress_id"] = message_id
-        self.jobs.save_payload(job.id, job.payload)
+        await asyncio.to_thread(self.jobs.save_payload, job.id, job.payload)
 
     def _release(self, job: Job) -> None:
         """A link that failed may be posted again in the same thread and be tried afresh."""

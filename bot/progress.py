@@ -6,7 +6,7 @@ import asyncio
 import concurrent.futures
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from .chat import Chat, Place, ProgressNote, Reply, Sent
 
@@ -41,7 +41,7 @@ class ChatProgress:
         loop: asyncio.AbstractEventLoop,
         quiet: bool,
         sent_id: str | None,
-        remember: Callable[[str], None],
+        remember: Callable[[str], Awaitable[None]],
     ) -> None:
         self.chat, self.place, self.loop, self.quiet = chat, place, loop, quiet
         self.sent: Sent | None = Sent(place, sent_id) if sent_id else None
@@ -57,7 +57,7 @@ class ChatProgress:
 
     async def _post(self, text: str) -> None:
         self.sent = await self.chat.post(self.place, ProgressNote(text))
-        self.remember(self.sent.message_id)
+        await self.remember(self.sent.message_id)  # for whoever resumes the job: edit, never post again
 
     async def note(self, text: str) -> None:
         """Say where the job stands now, outside the pipeline's stages."""
