@@ -37,6 +37,7 @@ def build_assistant(settings: Settings, service: RecapService | None = None) -> 
     from .core import Core, ProcessCore, ThreadCore
     from .jobstore import JobStore
     from .limits import Limits, LimitSettings
+    from .retention import keep_tidy
     from .runner import InProcessRunner, Runner
     from .services import Services
 
@@ -66,7 +67,11 @@ def build_assistant(settings: Settings, service: RecapService | None = None) -> 
     core: Core = ThreadCore(services)
     if settings.jobs == "embedded" and settings.job_isolation == "process":
         core = ProcessCore(settings, store, settings.job_concurrency)  # the front end's loop stays free for acks
-    return Assistant(services, store, runner, limits, core, max_links=settings.max_links_per_message)
+    # Workers sweep old data themselves; embedded front ends do it for their database.
+    housekeeping = None if settings.jobs == "workers" else (lambda: keep_tidy(service.store, settings))
+    return Assistant(
+        services, store, runner, limits, core, max_links=settings.max_links_per_message, housekeeping=housekeeping
+    )
 
 
 def build_variant(settings: Settings, service: RecapService, writer: str | None, language: str | None) -> RecapService:

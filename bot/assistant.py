@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -103,6 +103,7 @@ class Assistant:
         limits: Limits,
         core: Core,
         max_links: int = 3,
+        housekeeping: Callable[[], Coroutine[Any, Any, None]] | None = None,
     ) -> None:
         self.services = services
         self.store = store
@@ -114,6 +115,9 @@ class Assistant:
         self.jobs = JobHandlers(self.chats, store, runner.jobs, core)
         self.handled = Tally()
         runner.bind(self.jobs.run)
+        # What a long-running process does besides answering (retention), from resume to shutdown.
+        self._housekeeping = housekeeping
+        self._chores: asyncio.Task[None] | None = None
 
     @property
     def service(self) -> RecapService:
@@ -124,6 +128,8 @@ class Assistant:
 
     async def shutdown(self, grace_s: float) -> None:
         """Finish or hand back the jobs in hand, then stop the core's child processes, if any."""
+        if self._chores is not None:
+            self._chores.cancel()
         await self.runner.shutdown(grace_s)
         close = getattr(self.core, "close", None)
         if close is not None:
@@ -132,6 +138,8 @@ class Assistant:
     async def resume(self) -> int:
         """Finish the replies an earlier process owed, once connected to the chats they go to."""
         resumed = await self.runner.resume(self.chats)
+        if self._housekeeping is not None and self._chores is None:
+            self._chores = asyncio.create_task(self._housekeeping(), name="recap-housekeeping")
         if resumed:
             log.warning("resumed %d unfinished job(s) from before the restart", resumed)
         return resumed

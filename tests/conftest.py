@@ -18,6 +18,8 @@ def clean_environment(monkeypatch, tmp_path):
     # In-process tests run the core in threads: a pool of child processes per test would cost seconds
     # and memory each. The tests of process isolation ask for it by name.
     monkeypatch.setenv("RECAP_JOB_ISOLATION", "thread")
+    # Processes a test starts serve no health port unless the test asks: two on 8080 would collide.
+    monkeypatch.setenv("RECAP_HEALTH_PORT", "0")
     monkeypatch.chdir(tmp_path)
 
 

@@ -214,3 +214,28 @@ async def test_chat_never_reaches_a_path_on_this_machine(bot):
     with assistant.store.engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM videos")).scalar() == 0  # nothing was read or stored
     assert jobs(assistant) == [("digest", "done")]
+
+
+async def test_an_embedded_front_end_sweeps_old_data_once_serving(bot):
+    import asyncio
+    from datetime import timedelta
+
+    from bot.tables import now
+
+    assistant, _ = bot
+    with assistant.store.engine.begin() as c:  # a delivery claim from ten days ago
+        c.execute(
+            text("INSERT INTO deliveries (key, created_at) VALUES ('event:memory:old', :at)"),
+            {"at": now() - timedelta(days=10)},
+        )
+    await assistant.resume()  # connected: retention starts beside the jobs
+    try:
+        for _ in range(200):  # bounded: the first sweep runs at once, in a thread
+            with assistant.store.engine.connect() as c:
+                if not c.execute(text("SELECT count(*) FROM deliveries")).scalar():
+                    break
+            await asyncio.sleep(0.02)
+        with assistant.store.engine.connect() as c:
+            assert c.execute(text("SELECT count(*) FROM deliveries")).scalar() == 0
+    finally:
+        await assistant.shutdown(0)

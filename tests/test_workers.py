@@ -54,6 +54,7 @@ def worker_env(pg: str, slack, **extra: str) -> dict[str, str]:
         "RECAP_DATABASE_URL": pg,
         "RECAP_JOBS": "workers",
         "RECAP_ALLOW_PRIVATE_NETWORKS": "true",
+        "RECAP_HEALTH_PORT": "0",  # several workers at once: no port to collide on
         "SLACK_BOT_TOKEN": fs.BOT_TOKEN,
         "RECAP_SLACK_API_URL": slack.api_url,
         **extra,
