@@ -160,3 +160,17 @@ def test_a_local_file_over_the_duration_limit_is_refused_before_transcribing(env
     code, out, err = run(capsys, "summarize", str(FIXTURES / "media" / "lighthouses.opus"))  # 1:10 long
     assert code == 2 and "RECAP_MAX_DURATION_MINUTES" in err and out == ""
     assert "Transcribing" not in err
+
+
+def test_migrate_brings_the_database_up_to_date_and_refuses_workers_mode_on_sqlite(env, capsys, monkeypatch):
+    from sqlalchemy import create_engine, text
+
+    from bot.store import HEAD
+
+    code, out, err = run(capsys, "migrate")
+    assert code == 0 and HEAD in out, err
+    with create_engine(f"sqlite:///{env / 'cli.sqlite3'}").connect() as c:
+        assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
+    monkeypatch.setenv("RECAP_JOBS", "workers")
+    code, out, err = run(capsys, "migrate")
+    assert code == 1 and "needs PostgreSQL" in err

@@ -46,6 +46,9 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("chat", help="a digest, then follow-up questions until an empty line or Ctrl-D")
     c.add_argument("target", metavar="URL")
 
+    sub.add_parser(
+        "migrate", help="create or upgrade the database (and, with RECAP_JOBS=workers, the job queue's tables)"
+    )
     f = sub.add_parser("forget", help="delete everything recap keeps about a video: transcript, digests, conversations")
     f.add_argument("target", metavar="URL", help="video link (any spelling of it) or path of a media file")
 
@@ -88,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         if args.command in ("slack", "discord", "worker"):
             return chat_front_end(settings, args)
+        if args.command == "migrate":
+            return migrate(settings, out)
         service = build_service(settings)
         return COMMANDS[args.command](service, args, out, err)
     except RecapError as exc:
@@ -165,6 +170,23 @@ def chat_front_end(settings: Settings, args: argparse.Namespace) -> int:
         from adapters.discord.run import serve as serve_discord
 
         asyncio.run(serve_discord(settings))
+    return 0
+
+
+def migrate(settings: Settings, out: Console) -> int:
+    """What a deployment runs once before starting the processes (they would migrate too, under a lock)."""
+    from bot.store import HEAD, Store
+
+    store = Store.open(settings.database_url)
+    said = f"recap's tables are at revision {HEAD}"
+    if settings.jobs == "workers":
+        from bot.workers import conninfo, ensure_schema
+
+        conninfo(settings.database_url)  # PostgreSQL, or the clear refusal
+        ensure_schema(store.engine)
+        said += ", and the job queue's tables are in place"
+    store.engine.dispose()
+    out.print(said + ".", markup=False)
     return 0
 
 
