@@ -174,20 +174,31 @@ class Worker:
             working.cancel()  # procrastinate's graceful stop: no new job, running ones get `grace_s`
 
         caught = _catch_stop_signals(stop)
-        working = asyncio.create_task(
-            self.app.run_worker_async(
-                queues=queues,
-                concurrency=concurrency,
-                additional_context={"worker": self},
-                update_heartbeat_interval=max(stall_s / 6, 0.5),
-                stalled_worker_timeout=stall_s,
-                shutdown_graceful_timeout=grace_s,
-                listen_notify=True,
-                fetch_job_polling_interval=2,
-                install_signal_handlers=not caught,  # where this loop cannot take signals, procrastinate does
-            ),
-            name="recap-worker",
-        )
+
+        async def work() -> None:
+            # procrastinate's worker ends when the database drops its connection mid-fetch (a
+            # failover, a restart): start it again, with a growing pause, rather than exit.
+            pause = 1.0
+            while True:
+                try:
+                    await self.app.run_worker_async(
+                        queues=queues,
+                        concurrency=concurrency,
+                        additional_context={"worker": self},
+                        update_heartbeat_interval=max(stall_s / 6, 0.5),
+                        stalled_worker_timeout=stall_s,
+                        shutdown_graceful_timeout=grace_s,
+                        listen_notify=True,
+                        fetch_job_polling_interval=2,
+                        install_signal_handlers=not caught,  # where this loop cannot take signals, procrastinate does
+                    )
+                    return
+                except procrastinate.exceptions.ConnectorException:
+                    log.warning("the worker lost the database; starting again in %.0f s", pause, exc_info=True)
+                    await asyncio.sleep(pause)
+                    pause = min(pause * 2, 30.0)
+
+        working = asyncio.create_task(work(), name="recap-worker")
 
         async def running() -> str | None:
             return "stopped" if working.done() else None

@@ -3,6 +3,7 @@ processes, slack_sdk posting to the fake Slack Web API, the media server and whi
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -197,6 +198,42 @@ async def test_ten_threads_asking_for_one_video_at_once_cost_one_download_in_wor
             seen = len(await slack.wait_for_async("chat.update", seen, timeout=90)) + 1
         assert len({c.params["ts"] for c in digests_posted(slack)}) == 10  # one digest in each thread
         assert len(media_server.requests_for("media/lighthouses.opus")) <= 2  # one probe, one download
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(30) == 0
+
+
+async def test_a_worker_outlives_the_database_dropping_its_connections(pg, slack, media_server):
+    """A failover while the worker waits: its pool replaces the dead connections. (A connection cut in
+    the middle of a fetch ends procrastinate's worker loop; Worker.serve starts it again. That moment
+    cannot be hit on purpose from here.)"""
+    worker = start_worker(pg, slack)
+    try:
+        admin = create_engine(pg, isolation_level="AUTOCOMMIT")
+        name = pg.rsplit("/", 1)[1]
+        for _ in range(200):  # bounded: until the worker has registered with procrastinate
+            with admin.connect() as c:
+                if (
+                    c.execute(text("SELECT to_regclass('procrastinate_workers')")).scalar()
+                    and c.execute(text("SELECT count(*) FROM procrastinate_workers")).scalar()
+                ):
+                    break
+            assert worker.poll() is None, worker.stderr.read().decode() if worker.stderr else ""
+            await asyncio.sleep(0.05)
+        with admin.connect() as c:  # a failover: every connection of the worker's is cut
+            c.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"  # every backend but this one
+                    " WHERE datname = :d AND pid <> pg_backend_pid()"
+                ),
+                {"d": name},
+            )
+        admin.dispose()
+        assistant = build_assistant(settings(pg, slack))
+        await assistant.on_message(pasted(media_server.url("site/bees.html"), "1700006000.000100"))
+        await assistant.runner.shutdown(0)
+        done = await first_digest(slack)  # the worker took the job after all
+        assert done["blocks"][0]["type"] == "header" and worker.poll() is None
     finally:
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(30) == 0
