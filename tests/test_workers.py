@@ -91,6 +91,21 @@ def digests_posted(slack) -> list[dict]:
     ]
 
 
+async def job_statuses(pg: str, until: list[str], tries: int = 200) -> list[str]:
+    """The jobs table's statuses once they read `until`, or as they are after `tries` looks (bounded)."""
+    engine = create_engine(pg)
+    try:
+        for _ in range(tries):
+            with engine.connect() as c:
+                statuses = list(c.execute(text("SELECT status FROM jobs ORDER BY id")).scalars())
+            if statuses == until:
+                break
+            await asyncio.sleep(0.05)
+        return statuses
+    finally:
+        engine.dispose()
+
+
 async def first_digest(slack, timeout: float = 90) -> dict:
     """Wait for the edit that turns the progress message into the digest; the edits before it are progress."""
     seen = 1
@@ -149,8 +164,7 @@ async def test_a_worker_killed_mid_transcription_is_taken_over_and_the_thread_ge
         (progress,) = slack.calls_to("chat.postMessage", ok=True)  # one message in the thread…
         assert done["ts"] == progress.response["ts"]  # …edited by both workers, ending as the digest
         assert len(digests_posted(slack)) == 1
-        with create_engine(pg).connect() as c:
-            assert c.execute(text("SELECT status FROM jobs")).scalars().all() == ["done"]
+        assert await job_statuses(pg, until=["done"]) == ["done"]  # marked just after the digest is posted
     finally:
         for proc in (first, second):
             if proc is not None and proc.poll() is None:
