@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from summarizer.errors import NotConfigured
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 
     from .assistant import Assistant
     from .chat import Chat
+    from .chatstore import ChatStore
+    from .services import Services
     from .workers import Worker
 
     ChatLogins = list[Callable[[], Awaitable[None]]]
@@ -39,7 +42,6 @@ def build_assistant(settings: Settings, service: RecapService | None = None) -> 
     from .limits import Limits, LimitSettings
     from .retention import keep_tidy
     from .runner import InProcessRunner, Runner
-    from .services import Services
 
     service = service or build_service(settings)
     store = ChatStore(service.store)
@@ -52,9 +54,6 @@ def build_assistant(settings: Settings, service: RecapService | None = None) -> 
         store,
     )
 
-    def variant(writer: str | None, language: str | None) -> RecapService:
-        return build_variant(settings, service, writer, language)
-
     runner: Runner
     if settings.jobs == "workers":  # this process only records and defers; `recap worker`s run the jobs
         from .workers import QueueRunner, ensure_schema, queue_app
@@ -63,7 +62,7 @@ def build_assistant(settings: Settings, service: RecapService | None = None) -> 
         runner = QueueRunner(JobStore(service.store), queue_app(settings.database_url))
     else:
         runner = InProcessRunner(JobStore(service.store), settings.instance, settings.job_concurrency)
-    services = Services(service, store, variant)
+    services = build_services(settings, service, store)
     core: Core = ThreadCore(services)
     if settings.jobs == "embedded" and settings.job_isolation == "process":
         core = ProcessCore(settings, store, settings.job_concurrency)  # the front end's loop stays free for acks
@@ -72,6 +71,13 @@ def build_assistant(settings: Settings, service: RecapService | None = None) -> 
     return Assistant(
         services, store, runner, limits, core, max_links=settings.max_links_per_message, housekeeping=housekeeping
     )
+
+
+def build_services(settings: Settings, service: RecapService, store: ChatStore) -> Services:
+    """The default service and the channels' variants of it, wherever jobs run (front end, child, worker)."""
+    from .services import Services
+
+    return Services(service, store, partial(build_variant, settings, service))
 
 
 def build_variant(settings: Settings, service: RecapService, writer: str | None, language: str | None) -> RecapService:
@@ -130,7 +136,6 @@ def build_worker(settings: Settings, queues: list[str] | None) -> tuple[Worker, 
     from .core import ThreadCore
     from .jobs import JobHandlers
     from .jobstore import JobStore
-    from .services import Services
     from .workers import TRANSCRIBE_QUEUE, Worker, conninfo, ensure_schema, queue_app
 
     conninfo(settings.database_url)  # PostgreSQL, or a clear refusal before anything starts
@@ -145,7 +150,7 @@ def build_worker(settings: Settings, queues: list[str] | None) -> tuple[Worker, 
     service = build_service(settings, transcribe_here=here)
     ensure_schema(service.store.engine)
     store, jobs = ChatStore(service.store), JobStore(service.store)
-    services = Services(service, store, lambda writer, language: build_variant(settings, service, writer, language))
+    services = build_services(settings, service, store)
     worker = Worker(
         JobHandlers(chats, store, jobs, ThreadCore(services)), jobs, queue_app(settings.database_url), transcriber=None
     )

@@ -30,8 +30,6 @@ from .services import Services
 if TYPE_CHECKING:
     from multiprocessing.queues import Queue
 
-    from .service import RecapService
-    from .services import Variant
     from .settings import Settings
 
 # What the children send the front end: (job token, stage, fraction) for that job's listener;
@@ -111,17 +109,15 @@ class ProcessCore:
 
 
 class _Child(TypedDict, total=False):
-    service: RecapService
-    variants: dict[tuple[str | None, str | None], RecapService]
+    services: Services
     progress: Queue[ProgressItem]
-    variant: Variant
 
 
 _child: _Child = {}
 
 
 def _start_child(settings: Settings, progress: Queue[ProgressItem]) -> None:
-    from .app import build_service, build_variant
+    from .app import build_service, build_services
 
     # Stopping is the parent's to decide: Ctrl-C or a service manager signals the whole process
     # group, and a child that died mid-job would cost the drain its digest. The parent's death,
@@ -133,23 +129,11 @@ def _start_child(settings: Settings, progress: Queue[ProgressItem]) -> None:
     logs.configure(settings.log_level, settings.log_format, logs.secrets_of(settings))
 
     service = build_service(settings)
-    _child.update(
-        {
-            "service": service,
-            "variants": {},
-            "progress": progress,
-            "variant": lambda writer, language: build_variant(settings, service, writer, language),
-        }
-    )
+    _child.update({"services": build_services(settings, service, ChatStore(service.store)), "progress": progress})
 
 
 def _work(token: int, writer: str | None, language: str | None, method: str, *args: Any) -> Any:
-    service = _child["service"]
-    if writer or language:
-        variants = _child["variants"]
-        if (writer, language) not in variants:
-            variants[writer, language] = _child["variant"](writer, language)
-        service = variants[writer, language]
+    service = _child["services"].for_choice(writer, language)
 
     def report(stage: str, fraction: float | None) -> None:
         _child["progress"].put((token, stage, fraction))

@@ -23,9 +23,13 @@ class Services:
 
     def for_place(self, place: Place) -> RecapService:
         chosen = self.store.settings(place)
-        if self._variant is None or not (chosen.writer or chosen.language):
+        return self.for_choice(chosen.writer, chosen.language)
+
+    def for_choice(self, writer: str | None, language: str | None) -> RecapService:
+        """The service for a channel's choice (None: the default's), built once per process."""
+        if self._variant is None or not (writer or language):
             return self.default
-        key = (chosen.writer, chosen.language)
+        key = (writer, language)
         if key not in self._built:
             self._built[key] = self._variant(*key)
         return self._built[key]
