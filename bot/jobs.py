@@ -90,14 +90,7 @@ class JobHandlers:
     async def digest(self, job: Job) -> str | None:
         p = job.payload
         place = Place(**p["place"])
-        progress = ChatProgress(
-            self.chats[place.platform],
-            place,
-            asyncio.get_running_loop(),
-            quiet=p["quiet"],
-            sent_id=p.get("progress_id"),
-            remember=lambda mid: self._remember(job, mid),
-        )
+        progress = self._progress(job, self.chats[place.platform], place)
         try:
             await progress.start()
             if p.get("transcription_failed"):  # a transcription worker could not make the transcript
@@ -145,18 +138,7 @@ class JobHandlers:
         p = job.payload
         place = Place(**p["place"])
         chat = self.chats.get(place.platform)  # a GPU machine may serve no chat: then no progress
-        progress = (
-            ChatProgress(
-                chat,
-                place,
-                asyncio.get_running_loop(),
-                quiet=p["quiet"],
-                sent_id=p.get("progress_id"),
-                remember=lambda mid: self._remember(job, mid),
-            )
-            if chat
-            else quiet
-        )
+        progress = self._progress(job, chat, place) if chat else quiet
         try:
             async with self.flights.hold(video_key(p["url"])):
                 await self.core.transcript(place, p["url"], metrics.followed(progress))
@@ -189,6 +171,17 @@ class JobHandlers:
         metrics.answered(answer)
         await chat.post(place, AnswerReply(answer, p.get("show_question", False)))
         return None
+
+    def _progress(self, job: Job, chat: Chat, place: Place) -> ChatProgress:
+        """The job's progress message: the one it posted before, if any, wherever the job ran then."""
+        return ChatProgress(
+            chat,
+            place,
+            asyncio.get_running_loop(),
+            quiet=job.payload["quiet"],
+            sent_id=job.payload.get("progress_id"),
+            remember=lambda mid: self._remember(job, mid),
+        )
 
     async def _remember(self, job: Job, message_id: str) -> None:
         job.payload["progress_id"] = message_id
