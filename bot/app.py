@@ -151,12 +151,8 @@ def build_worker(settings: Settings, queues: list[str] | None) -> tuple[Worker, 
     ensure_schema(service.store.engine)
     store, jobs = ChatStore(service.store), JobStore(service.store)
     services = build_services(settings, service, store)
-    worker = Worker(
-        JobHandlers(chats, store, jobs, ThreadCore(services)), jobs, queue_app(settings.database_url), transcriber=None
-    )
-    worker.handlers.hand_off = None if here else worker.hand_off
-    if here:
-        worker.transcriber = worker.handlers
+    handlers = JobHandlers(chats, store, jobs, ThreadCore(services))
+    worker = Worker(handlers, jobs, queue_app(settings.database_url), transcribes=here)
     return worker, queues, logins
 
 

@@ -124,12 +124,12 @@ async def defer(app: procrastinate.App, task: str, job: Job, queue: str) -> None
 class Worker:
     """Runs recap's jobs as procrastinate hands them over, in a `recap worker` process."""
 
-    def __init__(
-        self, handlers: JobHandlers, jobs: JobStore, app: procrastinate.App, transcriber: JobHandlers | None
-    ) -> None:
+    def __init__(self, handlers: JobHandlers, jobs: JobStore, app: procrastinate.App, transcribes: bool) -> None:
         self.handlers, self.jobs, self.app = handlers, jobs, app
-        # Handlers whose service transcribes here: set when this worker serves the transcribe queue.
-        self.transcriber = transcriber
+        # A worker that serves the transcribe queue transcribes itself; any other hands videos
+        # without captions on to one that does.
+        self.transcribes = transcribes
+        handlers.hand_off = None if transcribes else self.hand_off
 
     async def run(self, job_id: int, attempts: int) -> None:
         job = await asyncio.to_thread(self.jobs.get, job_id)
@@ -153,9 +153,9 @@ class Worker:
     async def transcribe(self, job_id: int) -> None:
         """Make the transcript of a job whose video has no captions, then hand the job back."""
         job = await asyncio.to_thread(self.jobs.get, job_id)
-        if job is None or self.transcriber is None:
+        if job is None or not self.transcribes:
             return
-        await self.transcriber.transcribe(job)
+        await self.handlers.transcribe(job)
         await defer(self.app, RUN, job, queue=job.payload["place"]["platform"])
 
     async def hand_off(self, job: Job) -> None:
