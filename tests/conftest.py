@@ -39,3 +39,4 @@ def media_server(media_server_session: MediaServer) -> Iterator[MediaServer]:
 
 
 from tests.support.databases import database_url, postgres_url, store  # noqa: E402,F401  (shared fixtures)
+from tests.support.processes import processes  # noqa: E402,F401

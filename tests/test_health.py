@@ -42,8 +42,7 @@ from summarizer.models import Usage, Video
 from tests.support import fake_discord as fd
 from tests.support import fake_slack as fs
 from tests.support.databases import DEFAULT_ADMIN_URL
-from tests.support.values import sample_digest
-from tests.test_shutdown import (
+from tests.support.processes import (
     SECRET,
     START_S,
     Recap,
@@ -53,6 +52,7 @@ from tests.test_shutdown import (
     free_port,
     slack_env,
 )
+from tests.support.values import sample_digest
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -129,14 +129,6 @@ async def assert_alive_with_metrics(port: int) -> None:
     for family in ("recap_jobs_started_total", "recap_stage_seconds", "recap_queue_depth", "recap_tokens_total"):
         assert f"# TYPE {family} " in page, family
     assert value(page, "process_resident_memory_bytes") > 0
-
-
-@pytest.fixture
-async def processes():
-    started: list[Recap] = []
-    yield started
-    for recap in started:
-        await recap.stop()  # SIGKILL to its process group: the core's children go too
 
 
 # -- the database, taken away and given back -------------------------------------------------------
