@@ -56,6 +56,19 @@ class ChatProgress:
             await self._post("Watching… looking at the link")
 
     async def _post(self, text: str) -> None:
+        # Cancelled at shutdown while the post is on the wire, the message may already be in the
+        # thread: finish posting and writing its id down first, or whoever resumes the job posts a
+        # second one and this "Watching…" is left behind for ever.
+        posting = asyncio.ensure_future(self._post_and_remember(text))
+        try:
+            await asyncio.shield(posting)
+        except asyncio.CancelledError:
+            await asyncio.wait([posting])
+            if not posting.cancelled() and posting.exception() is not None:
+                log.warning("posting the progress message failed while shutting down")
+            raise
+
+    async def _post_and_remember(self, text: str) -> None:
         self.sent = await self.chat.post(self.place, ProgressNote(text))
         await self.remember(self.sent.message_id)  # for whoever resumes the job: edit, never post again
 

@@ -1,0 +1,68 @@
+"""The progress message of a job: posted once, written down for whoever resumes the job, even when
+the job is cancelled (shutdown) while the post is on its way."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.chat import Place, ProgressNote, Reply, Sent
+from bot.progress import ChatProgress
+from tests.support.memory_chat import MemoryChat
+
+PLACE = Place(platform="slack", workspace="T1", channel="C1", thread="1700000000.000100")
+
+
+class SlowChat(MemoryChat):
+    """A chat whose posts reach the server at once but whose answers arrive only when let through."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrived = asyncio.Event()
+        self.answer = asyncio.Event()
+
+    async def post(self, place: Place, reply: Reply) -> Sent:
+        sent = await super().post(place, reply)
+        self.arrived.set()
+        await self.answer.wait()
+        return sent
+
+
+async def test_a_job_cancelled_while_its_progress_message_is_posted_still_writes_the_message_down():
+    chat = SlowChat()
+    remembered: list[str] = []
+
+    async def remember(message_id: str) -> None:
+        remembered.append(message_id)
+
+    progress = ChatProgress(chat, PLACE, asyncio.get_running_loop(), quiet=False, sent_id=None, remember=remember)
+    job = asyncio.create_task(progress.start())
+    await asyncio.wait_for(chat.arrived.wait(), 5)
+    job.cancel()  # shutdown: the job is handed back while Slack has the message but recap no answer yet
+    await asyncio.sleep(0)
+    assert not job.done()  # the cancellation waits for the post it cannot take back
+    chat.answer.set()
+    try:
+        await asyncio.wait_for(job, 5)
+    except asyncio.CancelledError:
+        pass
+    else:
+        raise AssertionError("the job should still end cancelled")
+    (posted,) = chat.messages
+    assert remembered == [posted.message_id]  # the next process edits this message, never posts another
+
+
+async def test_a_resumed_job_edits_the_progress_message_it_posted_before():
+    chat = MemoryChat()
+    before = await chat.post(PLACE, ProgressNote("Watching… transcribing 40%"))
+    remembered: list[str] = []
+
+    async def remember(message_id: str) -> None:
+        remembered.append(message_id)
+
+    progress = ChatProgress(
+        chat, PLACE, asyncio.get_running_loop(), quiet=False, sent_id=before.message_id, remember=remember
+    )
+    await progress.start()
+    await progress.note("starting again")
+    assert [m.message_id for m in chat.messages] == [before.message_id] and remembered == []
+    assert chat.messages[0].reply == ProgressNote("Watching… starting again")
