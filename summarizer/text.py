@@ -70,8 +70,11 @@ def stem(word: str) -> str:
     return word
 
 
-def tokens(text: str) -> list[str]:
-    """Content words of `text`, lower-cased and stemmed, stopwords removed."""
+def tokens(text: str, language: str | None = None) -> list[str]:
+    """Content words of `text`, lower-cased and stemmed, stopwords removed.
+
+    `language`: the transcript's language code ("en", "fr", "ja"…), None when unknown.
+    """
     return list(_tokens(text))
 
 
