@@ -27,11 +27,12 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from pydantic import AliasChoices, SecretStr, TypeAdapter
+from pydantic import SecretStr
 from pydantic_core import PydanticUndefined
 
 from adapters.cli.commands import parser
 from bot.settings import Settings
+from tests.support.settings_names import names_by_field, setting_names, setting_value
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
@@ -75,21 +76,6 @@ REAL_LOOKING = [
 # --- the code's side ---------------------------------------------------------------------------
 
 
-def setting_names() -> dict[str, str]:
-    """Every environment name Settings reads, to the field it sets: RECAP_<FIELD>, or the aliases."""
-    prefix = Settings.model_config.get("env_prefix", "")
-    names: dict[str, str] = {}
-    for field_name, field in Settings.model_fields.items():
-        alias = field.validation_alias
-        if isinstance(alias, AliasChoices):
-            names.update({choice.upper(): field_name for choice in alias.choices if isinstance(choice, str)})
-        elif isinstance(alias, str):
-            names[alias.upper()] = field_name
-        else:
-            names[f"{prefix}{field_name}".upper()] = field_name
-    return names
-
-
 def known_names() -> set[str]:
     # The contract's settings count as known here; test_contract_settings_exist says if they are not.
     return set(setting_names()) | set(CONTRACT_SETTINGS)
@@ -102,12 +88,6 @@ def recap_command(argv: list[str]) -> None:
     except SystemExit as exc:
         if exc.code != 0:  # 0: --help
             pytest.fail(f"`recap {shlex.join(argv)}` is not a command adapters/cli/commands.py accepts")
-
-
-def setting_value(name: str, value: str) -> Any:
-    """The value a setting takes from this string, as pydantic-settings would parse it."""
-    field = Settings.model_fields[setting_names()[name]]
-    return TypeAdapter(field.annotation).validate_python(value)
 
 
 # --- reading the files ---------------------------------------------------------------------------
@@ -328,10 +308,7 @@ def test_contract_settings_exist():
 
 def test_env_example_lists_every_setting():
     listed = set(env_example())
-    by_field: dict[str, set[str]] = {}
-    for name, field_name in setting_names().items():
-        by_field.setdefault(field_name, set()).add(name)
-    missing = sorted(min(names) for names in by_field.values() if not names & listed)
+    missing = sorted(min(names) for names in names_by_field().values() if not names & listed)
     assert not missing, f".env.example does not list {missing}"
 
 
