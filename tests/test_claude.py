@@ -9,7 +9,8 @@ import anthropic
 import pytest
 
 from adapters.cli.commands import main
-from summarizer.claude import ClaudeWriter, WriterUnavailable, _chunks
+from summarizer.budget import chunks as _chunks
+from summarizer.claude import ClaudeWriter, WriterUnavailable
 from summarizer.errors import NotConfigured
 from summarizer.grounding import finish_answer, ground_answer
 from summarizer.models import Video
