@@ -46,10 +46,11 @@ def decoded_duration(path: Path) -> float:
 
 @pytest.mark.parametrize("talk", TALKS, ids=lambda t: t["name"])
 def test_talk_timings_match_the_audio(talk):
-    assert 45 <= talk["duration"] <= 80
+    # Short talks (bees, lighthouses) and the longer ones written for tests/test_answer_quality.py.
+    assert 45 <= talk["duration"] <= 110
     assert decoded_duration(FIXTURES / talk["media"]) == pytest.approx(talk["duration"], abs=0.02)
     sentences = talk["sentences"]
-    assert 12 <= len(sentences) <= 16
+    assert 12 <= len(sentences) <= 25
     assert sorted({s["topic"] for s in sentences}) == list(range(len(talk["topics"]))) == [0, 1, 2]
     assert [s["topic"] for s in sentences] == sorted(s["topic"] for s in sentences)
     previous_end = 0.0
@@ -76,7 +77,8 @@ def test_silence_is_ten_seconds_and_corrupt_is_undecodable():
 
 def test_fixtures_stay_small():
     total = sum(p.stat().st_size for p in FIXTURES.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    assert total < 400 * 1024
+    # About 300 KiB of short talks plus three longer ones (~150 KiB each) for the answer-quality tests.
+    assert total < 1024 * 1024
 
 
 # -- server --------------------------------------------------------------------------------
