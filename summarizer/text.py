@@ -9,16 +9,53 @@ segment's `start` is the only timestamp a digest may cite for it. Transcripts wi
 from __future__ import annotations
 
 import re
+import threading
+import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
+import Stemmer
+
+from .languages import ELISIONS, JAPANESE_QUESTION_KANJI, language_code, snowball_name, stopwords
 from .models import Segment
 
 # A unit longer than this many words reads as a wall of text in a digest; split it at segments.
 MAX_UNIT_WORDS = 45
+# A "word" longer than this is a URL, a hash or an attack, not something a question repeats;
+# German compounds ("Donaudampfschifffahrtsgesellschaft", 34) fit with room to spare.
+MAX_WORD_CHARS = 64
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# Scripts written without spaces between words, matched by character n-grams instead.
+_HAN = "\u3005-\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_KATAKANA = "\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff"  # with the long-vowel mark, not the middle dot
+_HIRAGANA = "\u3041-\u309f"
+_HANGUL = "\u1100-\u11ff\u3131-\u318e\ua960-\ua97f\uac00-\ud7a3\ud7b0-\ud7ff"
+_CJK_RUN = re.compile(f"[{_HAN}{_KATAKANA}{_HIRAGANA}{_HANGUL}]+")
+_SCRIPT_RUN = re.compile(
+    f"(?P<han>[{_HAN}]+)|(?P<katakana>[{_KATAKANA}]+)|(?P<hiragana>[{_HIRAGANA}]+)|(?P<hangul>[{_HANGUL}]+)"
+)
+_KANA = re.compile(f"[{_KATAKANA}{_HIRAGANA}]")
+_HANGUL_CHAR = re.compile(f"[{_HANGUL}]")
+
+# Before NFKC, which would turn an acute accent used as an apostrophe into a combining mark.
+_APOSTROPHES = re.compile("[\u2018\u2019\u02bc\u00b4\u0060\uff07]")
+# Invisible format characters: zero-width (non-)joiners, direction marks, soft hyphen, BOM, tags.
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\U000e0000-\U000e007f]")
+# Generic diacritics still loose after NFKC composed what it could: stacked "zalgo" marks, the dot
+# "İ".casefold() leaves. Script-specific marks (Devanagari vowel signs, Arabic harakat) stay.
+_LOOSE_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+
+# Sentence ends. A Western full stop needs a space after it and a sentence start after that
+# (checked in _split_sentences: "e.g. the" and "3.5" are not ends, "… Über" and "? ¿Por" are);
+# CJK full stops need neither, and a closing bracket stays with the sentence it closes.
+_SENTENCE_END = re.compile(
+    "(?P<cjk>[\u3002\uff01\uff1f\uff0e\uff61]+[\u300d\u300f\uff09\u3011\u3015\u3009\u300b\"'\u201d\u2019)\\]]*\\s*)"
+    "|[.!?\u2026\u061f\u0964]+[\"'\u201d\u2019\u00bb)\\]]*\\s+"
+)
+_OPENERS = "\"'\u201c\u2018\u00ab\u201e\u00bf\u00a1([\u300c\u300e\uff08"
+# A Japanese quotation goes on after its full stop: 「はい。」と答えた.
+_QUOTE_GOES_ON = ("\u3068", "\u3063\u3066")
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are aren't as at be because been
@@ -71,17 +108,123 @@ def stem(word: str) -> str:
 
 
 def tokens(text: str, language: str | None = None) -> list[str]:
-    """Content words of `text`, lower-cased and stemmed, stopwords removed.
+    """Content words of `text`, normalised and stemmed the way `language` needs, stopwords removed.
 
-    `language`: the transcript's language code ("en", "fr", "ja"…), None when unknown.
+    `language`: the transcript's language tag ("en", "fr-FR", "ja"…), None when unknown. Ask with
+    the same language for a question and the passages it is matched against. Chinese, Japanese
+    and Korean are cut into character n-grams whatever the language says (they are known by
+    their script); other words are Unicode words, Snowball-stemmed where Snowball has the
+    language, and stemmed the light English way for "en" and for an unknown language.
     """
-    return list(_tokens(text))
+    return list(_tokens(text, language_code(language)))
 
 
 @lru_cache(maxsize=16384)
-def _tokens(text: str) -> tuple[str, ...]:
+def _tokens(text: str, code: str | None) -> tuple[str, ...]:
     # The writer asks for the same sentence's words dozens of times (sections, keywords, Q&A).
-    return tuple(stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1)
+    english = code in (None, "en")
+    stops = STOPWORDS if english else stopwords(code or "")
+    elisions = _ALL_ELISIONS if code is None else ELISIONS.get(code, frozenset())
+    snowball = _stemmer(name) if (name := snowball_name(code)) else None
+    out: list[str] = []
+    for match in _word_pattern().finditer(_normalised(text)):
+        word = match.group()
+        if match.lastgroup == "cjk":
+            out += _ngrams(word, code, stops)
+            continue
+        if elisions and "'" in word and (cut := word.split("'", 1))[0] in elisions:
+            word = cut[1]  # "l'abeille" is "abeille"
+        if len(word) < 2 or len(word) > MAX_WORD_CHARS or word in stops:
+            continue
+        out.append(stem(word) if english else snowball.stemWord(word) if snowball else word)
+    return tuple(out)
+
+
+_ALL_ELISIONS = frozenset().union(*ELISIONS.values())
+
+
+def _normalised(text: str) -> str:
+    """One spelling per word: compatibility forms folded (NFKC: full-width, ligatures), case
+    folded ("Straße" = "strasse"), invisible characters dropped, apostrophes made one character."""
+    if text.isascii():
+        return text.lower().replace("_", " ").replace("`", "'")
+    text = unicodedata.normalize("NFKC", _APOSTROPHES.sub("'", text)).casefold()
+    text = _LOOSE_MARKS.sub("", _INVISIBLE.sub("", text)).replace("_", " ")
+    # CJK runs stand apart from the Latin letters and digits around them ("Pythonの本", "3月").
+    return _CJK_RUN.sub(r" \g<0> ", text) if _CJK_RUN.search(text) else text
+
+
+@cache
+def _word_pattern() -> re.Pattern[str]:
+    """A CJK run, or a word: letters and digits with the combining marks that belong to them
+    (Devanagari, Thai, Arabic vowel signs), joined by inner apostrophes ("aujourd'hui")."""
+    # Built on first use: scanning the Basic Multilingual Plane for marks takes ~50 ms.
+    marks = "".join(
+        f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+        for a, b in _ranges(cp for cp in range(0x10000) if unicodedata.category(chr(cp)).startswith("M"))
+    )
+    letter = f"\\w[\\w{marks}]*"
+    return re.compile(f"(?P<cjk>{_CJK_RUN.pattern})|{letter}(?:'{letter})*")
+
+
+def _ranges(points: Iterator[int]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for cp in points:
+        if out and out[-1][1] == cp - 1:
+            out[-1] = (out[-1][0], cp)
+        else:
+            out.append((cp, cp))
+    return out
+
+
+def _ngrams(run: str, code: str | None, stops: frozenset[str]) -> list[str]:
+    """Terms of a run of CJK text, which has no spaces between words.
+
+    Kanji/hanzi give single characters and bigrams (a word is one or two characters more often
+    than not); katakana and hangul give bigrams ("ミツバチ": ミツ ツバ バチ, so a longer compound
+    still shares most of them); hiragana is skipped: it writes Japanese particles and verb
+    endings, so "産みます" and "産む" meet on 産.
+    """
+    out: list[str] = []
+    for match in _SCRIPT_RUN.finditer(run):
+        piece, script = match.group(), match.lastgroup
+        if script == "hiragana" or piece in stops:
+            continue
+        if script == "han":
+            for part in _cut(piece, JAPANESE_QUESTION_KANJI if code in (None, "ja") else ""):
+                out += [c for c in part if c not in stops]
+                out += [g for g in _bigrams(part) if g not in stops]
+        else:
+            out += [g for g in (_bigrams(piece) or [piece]) if g not in stops]
+    return out
+
+
+def _bigrams(run: str) -> list[str]:
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def _cut(run: str, at: str) -> list[str]:
+    return [p for p in re.split(f"[{at}]", run) if p] if at else [run]
+
+
+def script_language(text: str) -> str | None:
+    """The language a text's script gives away (kana: "ja", hangul: "ko", hanzi alone: "zh"), else None."""
+    if _KANA.search(text):
+        return "ja"
+    if _HANGUL_CHAR.search(text):
+        return "ko"
+    return "zh" if re.search(f"[{_HAN}]", text) else None
+
+
+# PyStemmer's stemmers are not thread-safe, and digests are written on worker threads.
+_PER_THREAD = threading.local()
+
+
+def _stemmer(name: str) -> Stemmer.Stemmer:
+    local = _PER_THREAD.__dict__
+    if name not in local:
+        local[name] = Stemmer.Stemmer(name)
+    return local[name]
 
 
 def word_count(text: str) -> int:
@@ -121,7 +264,27 @@ def units(segments: list[Segment]) -> list[Unit]:
 
 
 def _split_sentences(text: str) -> list[str]:
-    return [p.strip() for p in _SENTENCE_END.split(text) if p.strip()]
+    pieces, begin = [], 0
+    for end in _SENTENCE_END.finditer(text):
+        cut = end.end()
+        if cut >= len(text):
+            break
+        if end.lastgroup == "cjk":
+            if text.startswith(_QUOTE_GOES_ON, cut):
+                continue
+        elif not _starts_sentence(text, cut):
+            continue
+        pieces.append(text[begin:cut].strip())
+        begin = cut
+    pieces.append(text[begin:].strip())
+    return [p for p in pieces if p]
+
+
+def _starts_sentence(text: str, at: int) -> bool:
+    """Whether a sentence can begin at `at`: a capital (É, Ä, Ñ too), a digit, or a letter of a
+    script without case (CJK, Arabic, Devanagari), after at most a few opening quotes or ¿ ¡."""
+    first = text[at : at + 4].lstrip(_OPENERS)[:1]
+    return first.isdigit() or (first.isalpha() and not first.islower())
 
 
 def _segment_at(offsets: list[int], char: int) -> int:
