@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections import Counter
 
+from .headings import heading
 from .models import QA, Answer, Citation, Digest, Moment, Section, Transcript, TranscriptInfo, Turn, Video
+from .questions import Names, ask, names_of, subject_of
 from .retrieval import PassageIndex
 from .text import Unit, tokens, units, word_count
-from .topics import boundaries, cosine, keywords, tf_idf
+from .topics import boundaries, cosine, keyword_weights, keywords, talk_words, tf_idf
 
 # Below this IDF-weighted share of the question's words, the video does not cover the question.
 MIN_COVERAGE = 0.5
@@ -25,31 +27,31 @@ class ExtractiveWriter:
     name = "extractive"
 
     def write_digest(self, video: Video, transcript: Transcript) -> Digest:
+        lang = transcript.language
         us = units(transcript.segments)
-        score = _centrality(us)
-        starts = boundaries(us)
+        score = _centrality(us, lang)
+        starts = boundaries(us, language=lang)
         parts = [us[a:b] for a, b in zip(starts, starts[1:] + [len(us)])]
-        sections = [self._section(part, us, score) for part in parts]
+        asker = _Asker(us, score, lang)
+        core = asker.core()
+        titles: set[str] = set()
+        sections = [section(part, us, score, asker, titles) for part in parts]
         for a, b in zip(sections, sections[1:]):  # a topic can change mid-segment; sections must not overlap
             a.end_s = min(a.end_s, b.start_s)
-        used = {q.answer for s in sections for q in s.deeper}
-        ranked = _ranked(us, parts, score)
+        ranked = _ranked(us, parts, score, lang)
         highlights = [Moment(text=u.text, start_s=u.start) for u in sorted(ranked, key=lambda u: u.index)]
-        # A takeaway per section, preferring what the highlights have not already said.
-        takeaways = [max(part, key=lambda u: (u not in ranked, score[u.index])).text for part in parts]
-        topics = keywords(us, us, k=3)
         return Digest(
             video=video,
             transcript=TranscriptInfo(
                 source=transcript.source, segments=len(transcript.segments), covered_s=transcript.end
             ),
             writer=self.name,
-            hook=_hook(us, score),
-            core_question=_core_question(us, topics),
+            hook=_hook(us, score, parts[0], lang),
+            core_question=core or "What is this talk about?",
             highlights=highlights or [Moment(text=us[0].text, start_s=us[0].start)],
             sections=sections,
-            takeaways=takeaways,
-            qa=_closing_qa(us, score, used),
+            takeaways=_takeaways(parts, ranked, score, lang),
+            qa=asker.closing(),
             reading_minutes=0,
             watch_minutes=0,
             saved_minutes=0,  # filled in by grounding.finish
@@ -77,19 +79,30 @@ class ExtractiveWriter:
             citations=[Citation(start_s=h.unit.start, end_s=h.unit.end, text=h.unit.text) for h in best],
         )
 
-    def _section(self, part: list[Unit], whole: list[Unit], score: dict[int, float]) -> Section:
-        by_score = sorted(part, key=lambda u: -score[u.index])
-        summary = [u for u in part if u in by_score[: max(1, min(3, len(part) // 2))]]
-        quote = by_score[0]
-        words = keywords(part, whole, k=3)
-        return Section(
-            title=_title(words) or f"Part at {int(part[0].start)}s",
-            start_s=part[0].start,
-            end_s=part[-1].end,
-            summary=" ".join(u.text for u in summary),
-            quote=Moment(text=quote.text, start_s=quote.start),
-            deeper=_questions_for(part, words, score)[:2],
-        )
+
+def section(part: list[Unit], whole: list[Unit], score: dict[int, float], asker: _Asker, taken: set[str]) -> Section:
+    """A section of `part`: its most telling phrase as the heading, its best sentences as the
+    summary, its best sentence quoted, and the questions its sentences answer. `taken`: headings
+    already given to other sections (this one's is added)."""
+    lang = asker.language
+    by_score = sorted(part, key=lambda u: -score[u.index])
+    summary = [u for u in part if u in by_score[: max(1, min(3, len(part) // 2))]]
+    quote = by_score[0]
+    common = talk_words(whole, lang)
+    weights = {t: w * (0.3 if t in common else 1.0) for t, w in keyword_weights(part, whole, lang).items()}
+    title = heading(part[0].text, [u.text for u in by_score], weights, lang, taken)
+    if not title:  # nothing phrase-like: the section's strongest word, as said
+        title = next((w for w in keywords(part, whole, k=3, language=lang) if w.lower() not in taken), "")
+        title = title[:1].upper() + title[1:]
+    taken.add(title.lower())
+    return Section(
+        title=title or f"Part at {int(part[0].start) // 60}:{int(part[0].start) % 60:02d}",
+        start_s=part[0].start,
+        end_s=part[-1].end,
+        summary=" ".join(u.text for u in summary),
+        quote=Moment(text=quote.text, start_s=quote.start),
+        deeper=asker.for_part(part, limit=2),
+    )
 
 
 def highlights(transcript: Transcript) -> list[Moment]:
@@ -98,26 +111,28 @@ def highlights(transcript: Transcript) -> list[Moment]:
     us = units(transcript.segments)
     if not us:
         return []
-    score = _centrality(us)
-    starts = boundaries(us)
+    lang = transcript.language
+    score = _centrality(us, lang)
+    starts = boundaries(us, language=lang)
     parts = [us[a:b] for a, b in zip(starts, starts[1:] + [len(us)])]
-    return [Moment(text=u.text, start_s=u.start) for u in sorted(_ranked(us, parts, score), key=lambda u: u.index)]
+    ranked = _ranked(us, parts, score, lang)
+    return [Moment(text=u.text, start_s=u.start) for u in sorted(ranked, key=lambda u: u.index)]
 
 
-def _ranked(us: list[Unit], parts: list[list[Unit]], score: dict[int, float]) -> list[Unit]:
+def _ranked(us: list[Unit], parts: list[list[Unit]], score: dict[int, float], language: str | None) -> list[Unit]:
     """Every section's best moment first, so the highlights span the talk, then the best of the rest."""
     leaders = [max(part, key=lambda u: score[u.index]) for part in parts]
     others = sorted((u for u in us if u not in leaders), key=lambda u: -score[u.index])
-    return _diverse(leaders + others, limit=min(6, max(3, len(us) // 3)))
+    return _diverse(leaders + others, limit=min(6, max(3, len(us) // 3)), language=language)
 
 
-def _centrality(us: list[Unit]) -> dict[int, float]:
+def _centrality(us: list[Unit], language: str | None) -> dict[int, float]:
     """How worth reading each unit is: central to the talk, yet specific, and of readable length.
 
     Centrality alone favours sentences made of the talk's commonest words ("bees", "honey"),
     which say little; the mean weight of a unit's words rewards the specific facts.
     """
-    bags = tf_idf(us)
+    bags = tf_idf(us, language)
     centroid = sum(bags, Counter())
     specific = {u.index: sum(bag.values()) / max(1, len(bag)) for u, bag in zip(us, bags)}
     top = max(specific.values(), default=0) or 1.0
@@ -129,61 +144,125 @@ def _centrality(us: list[Unit]) -> dict[int, float]:
     return out
 
 
-def _diverse(ranked: list[Unit], limit: int) -> list[Unit]:
+def _diverse(ranked: list[Unit], limit: int, language: str | None) -> list[Unit]:
     """Maximal marginal relevance: skip a unit that mostly repeats one already picked."""
     picked: list[Unit] = []
     for u in ranked:
-        bag = Counter(tokens(u.text))
-        if all(cosine(bag, Counter(tokens(p.text))) < 0.5 for p in picked):
+        if not any(_repeats(u.text, p.text, language) for p in picked):
             picked.append(u)
         if len(picked) == limit:
             break
     return picked
 
 
-def _hook(us: list[Unit], score: dict[int, float]) -> str:
-    opening = us[: max(2, len(us) // 5)]
-    first = max(opening, key=lambda u: score[u.index])
-    best = max(us, key=lambda u: score[u.index])
-    chosen = sorted({first, best}, key=lambda u: u.index)
+def _repeats(a: str, b: str, language: str | None, threshold: float = 0.5) -> bool:
+    """Whether two sentences say mostly the same words (a passage said twice, a restatement)."""
+    return cosine(Counter(tokens(a, language)), Counter(tokens(b, language))) >= threshold
+
+
+def _hook(us: list[Unit], score: dict[int, float], opening: list[Unit], language: str | None) -> str:
+    """The opening paragraph: consecutive sentences from where the talk opens its subject.
+
+    It starts at the first sentence of the opening section that is worth reading (greetings and
+    housekeeping score low), one earlier if that one leans on it ("It was built…"), and runs on
+    until it makes a short paragraph.
+    """
+    top = max(score[u.index] for u in opening)
+    start = next(u.index for u in opening if score[u.index] >= 0.6 * top)
+    if start > 0 and us[start].text.split()[0].lower() in _LEANING:
+        start -= 1
+    chosen = [us[start]]
+    for u in us[start + 1 : start + 3]:
+        if word_count(" ".join(c.text for c in chosen)) >= 30 or u not in opening:
+            break
+        if u.text.split()[0].lower() not in _LEANING and score[u.index] < 0.5 * top:
+            break
+        chosen.append(u)
     return " ".join(u.text for u in chosen)
 
 
-def _core_question(us: list[Unit], topics: list[str]) -> str:
-    asked = [u.text for u in us[: max(3, len(us) // 3)] if u.text.rstrip().endswith("?")]
-    if asked:
-        return asked[0]
-    if not topics:
-        return "What is this video about?"
-    listed = ", ".join(topics[:-1]) + f" and {topics[-1]}" if len(topics) > 1 else topics[0]
-    return f"What does the video say about {listed}?"
+# Sentences opening with these lean on the one before; a paragraph cannot start with them.
+_LEANING = frozenset("it it's its this that these those they them he she so and but then also".split())
 
 
-def _title(words: list[str]) -> str:
-    if not words:
-        return ""
-    listed = ", ".join(words[:-1]) + f" and {words[-1]}" if len(words) > 1 else words[0]
-    return listed[0].upper() + listed[1:]
+def _takeaways(parts: list[list[Unit]], ranked: list[Unit], score: dict[int, float], language: str | None) -> list[str]:
+    """A takeaway per section, preferring what the highlights have not said, never one that
+    repeats another (a talk that says a passage twice gives it once)."""
+    out: list[str] = []
+    for part in parts:
+        for u in sorted(part, key=lambda u: (u in ranked, -score[u.index])):
+            if not any(_repeats(u.text, t, language) for t in out):
+                out.append(u.text)
+                break
+    return out or [max(ranked or [u for p in parts for u in p], key=lambda u: score[u.index]).text]
 
 
-def _questions_for(part: list[Unit], words: list[str], score: dict[int, float]) -> list[QA]:
-    """Questions the speaker asks and answers, else 'what about <keyword>' answered by its best sentence."""
-    out: list[QA] = []
-    for a, b in zip(part, part[1:]):
-        if a.text.rstrip().endswith("?") and not b.text.rstrip().endswith("?"):
-            out.append(QA(question=a.text, answer=b.text, start_s=b.start))
-    for word in words:
-        stem = tokens(word)
-        holders = [u for u in part if stem and stem[0] in tokens(u.text)]
-        if holders:
-            best = max(holders, key=lambda u: score[u.index])
-            out.append(QA(question=f"What does the video say about {word}?", answer=best.text, start_s=best.start))
-    unique: dict[str, QA] = {}
-    for qa in out:  # two keywords answered by one sentence make one question, not two
-        unique.setdefault(qa.answer, qa)
-    return list(unique.values())
+class _Asker:
+    """The questions a talk's sentences answer, each asked once, best first."""
+
+    def __init__(self, us: list[Unit], score: dict[int, float], language: str | None) -> None:
+        self.us = us
+        self.score = score
+        self.language = language
+        self.asked: set[str] = set()
+        self.answers: set[str] = set()
+        english = language is None or language.lower().startswith("en")
+        names = names_of([u.text for u in us]) if english else Names()
+        self.pairs: list[tuple[float, QA, Unit]] = []
+        top = max(score.values(), default=0) or 1.0
+        for a, b in zip(us, us[1:]):
+            if _is_question(a.text) and not _is_question(b.text):  # the speaker asks and answers
+                self.pairs.append((3.0 + score[b.index] / top, QA(question=a.text, answer=b.text, start_s=b.start), b))
+        if not english:
+            return
+        for u in us:
+            previous = subject_of(us[u.index - 1].text) if u.index else ()
+            for q in ask(u.text, previous, names)[:1]:
+                qa = QA(question=q.text, answer=u.text, start_s=u.start)
+                self.pairs.append((q.score + score[u.index] / top, qa, u))
+        self.pairs.sort(key=lambda p: (-p[0], p[2].index))
+
+    def core(self) -> str | None:
+        """The question the talk sets out to answer: one the speaker asks in its first third, else the
+        best question its most central sentences answer."""
+        opening = self.us[: max(3, len(self.us) // 3)]
+        asked = [u.text for u in opening if _is_question(u.text)]
+        if asked:
+            return asked[0]
+        # A question about what the whole talk keeps coming back to ("bees", "lighthouses").
+        common = talk_words(self.us, self.language)
+        made = [
+            (len(common & set(tokens(qa.question, self.language))), s, -u.index, qa)
+            for s, qa, u in self.pairs
+            if s < 3.0
+        ]
+        if not made:
+            return None
+        best = max(made, key=lambda p: p[:3])
+        return self._take(best[3]).question
+
+    def for_part(self, part: list[Unit], limit: int) -> list[QA]:
+        inside = {u.index for u in part}
+        return self._pick([p for p in self.pairs if p[2].index in inside], limit)
+
+    def closing(self, limit: int = 4) -> list[QA]:
+        return self._pick(self.pairs, limit)
+
+    def _pick(self, pairs: list[tuple[float, QA, Unit]], limit: int) -> list[QA]:
+        """The best `limit` questions not asked yet, each answered by a sentence no other answers."""
+        out: list[QA] = []
+        for _, qa, _ in pairs:
+            if len(out) == limit:
+                break
+            if qa.question.lower() not in self.asked and qa.answer not in self.answers:
+                out.append(self._take(qa))
+        return out
+
+    def _take(self, qa: QA) -> QA:
+        self.asked.add(qa.question.lower())
+        self.answers.add(qa.answer)
+        return qa
 
 
-def _closing_qa(us: list[Unit], score: dict[int, float], used: set[str]) -> list[QA]:
-    """The talk's main subjects, each answered by a sentence no section already answered with."""
-    return [qa for qa in _questions_for(us, keywords(us, us, k=8), score) if qa.answer not in used][:4]
+def _is_question(text: str) -> bool:
+    return text.rstrip().endswith(("?", "？", "؟"))

@@ -34,15 +34,15 @@ def cosine(a: Counter, b: Counter) -> float:
     return dot / norm if norm else 0.0
 
 
-def tf_idf(units: list[Unit]) -> list[Counter]:
+def tf_idf(units: list[Unit], language: str | None = None) -> list[Counter]:
     """One weighted bag of words per unit; words in every unit carry no topic."""
-    bags = [Counter(tokens(u.text)) for u in units]
+    bags = [Counter(tokens(u.text, language)) for u in units]
     df = Counter(t for bag in bags for t in bag)
     n = len(bags)
     return [Counter({t: c * math.log((1 + n) / (1 + df[t])) for t, c in bag.items()}) for bag in bags]
 
 
-def boundaries(units: list[Unit], window: int = 3) -> list[int]:
+def boundaries(units: list[Unit], window: int = 3, language: str | None = None) -> list[int]:
     """Indices of the units that open a new section (always includes 0).
 
     The deepest similarity valleys win; how many sections a talk gets grows with its length
@@ -52,7 +52,7 @@ def boundaries(units: list[Unit], window: int = 3) -> list[int]:
     n = len(units)
     if n < 2 * MIN_UNITS_PER_SECTION:
         return [0]
-    bags = tf_idf(units)
+    bags = tf_idf(units, language)
     window = max(1, min(window, n // 4 or 1))
     sims = []
     for gap in range(1, n):  # gap g sits before unit g
@@ -90,24 +90,36 @@ def _depth(sims: list[float], i: int) -> float:
     return (left - sims[i]) + (right - sims[i])
 
 
-def keywords(part: list[Unit], whole: list[Unit], k: int = 3) -> list[str]:
-    """Surface words that characterise `part` against the whole talk, most telling first."""
-    df = Counter(t for u in whole for t in set(tokens(u.text)))
+def keyword_weights(part: list[Unit], whole: list[Unit], language: str | None = None) -> dict[str, float]:
+    """How much each word (stem) of `part` sets it apart from the whole talk."""
+    df = Counter(t for u in whole for t in set(tokens(u.text, language)))
     n = len(whole)
-    counts = Counter(t for u in part for t in tokens(u.text))
-    spread = Counter(t for u in part for t in set(tokens(u.text)))
+    counts = Counter(t for u in part for t in tokens(u.text, language))
+    spread = Counter(t for u in part for t in set(tokens(u.text, language)))
     # Words said in several sentences of the part carry its subject; one-off words are colour.
-    scored = {
+    return {
         t: c * math.log((1 + n) / (1 + df[t])) * (1 + (spread[t] > 1)) + 0.01 * c
         for t, c in counts.items()
         if len(t) > 2 and t not in NUMBER_WORDS
     }
+
+
+def talk_words(whole: list[Unit], language: str | None = None, share: float = 0.3) -> frozenset[str]:
+    """Words (stems) said in at least `share` of the talk's sentences: what the whole talk is
+    about ("bees"), which cannot tell one of its sections from another."""
+    df = Counter(t for u in whole for t in set(tokens(u.text, language)))
+    return frozenset(t for t, c in df.items() if c >= max(2, share * len(whole)))
+
+
+def keywords(part: list[Unit], whole: list[Unit], k: int = 3, language: str | None = None) -> list[str]:
+    """Surface words that characterise `part` against the whole talk, most telling first."""
+    scored = keyword_weights(part, whole, language)
     # Show the word as spoken most often, not its stem.
     spoken: dict[str, Counter] = {}
     for u in part:
         for w in u.text.split():
             w = w.strip(".,!?;:\"'()[]").lower()
-            stemmed = tokens(w)
+            stemmed = tokens(w, language)
             if stemmed:
                 spoken.setdefault(stemmed[0], Counter())[w] += 1
     best = sorted(scored, key=lambda t: -scored[t])[:k]

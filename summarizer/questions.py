@@ -1,0 +1,370 @@
+"""Questions a curious listener would ask about a sentence of a talk, which that sentence answers.
+
+Rule-based and deterministic: the sentence's clause (clauses.parse) is turned around the way people
+ask: a year becomes "When…", a duration "How long…", "because" or a purpose "Why…", a count
+"How many…", the subject "Who…"/"What…". A question that would lean on a pronoun the reader cannot
+resolve ("What can confuse them?") or that the rules cannot build cleanly is not asked at all:
+`ask` returns fewer questions, never a filled-in template. English only; for other languages the
+writer keeps to the questions the speaker asks and answers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .clauses import (
+    CONJUNCTIONS,
+    DETERMINERS,
+    IRREGULAR,
+    PREPOSITIONS,
+    RELATIVES,
+    Clause,
+    base_of_past,
+    base_of_present,
+    is_number,
+    is_plural,
+    noun_phrase,
+    parse,
+    third_person,
+)
+
+# How good a question of each form usually is: the specific ones read like a person asking.
+FORM_SCORE = {"asked": 3.0, "when": 2.2, "why": 2.2, "how": 2.0, "where": 2.0, "who": 1.8, "what": 1.4}
+MAX_WORDS = 14
+# A question holding one of these leans on something said before it, which its reader has not seen.
+UNRESOLVED = frozenset("it its they them he she him her this these those that we us our you your i me my".split())
+PEOPLE = frozenset(
+    """people person persons man men woman women children kids farmer farmers beekeeper beekeepers keeper keepers
+    sailor sailors visitor visitors engineer engineers scientist scientists researcher researchers team teams
+    customer customers user users student students teacher teachers doctor doctors king kings queen's monks
+    inventor inventors builder builders settlers soldiers fishermen merchants traders officials manager managers
+    developers staff humans parents experts historians archaeologists astronomers explorers writers artists
+    founder founders workers' nurses patients pilots""".split()
+)
+TIME_UNITS = frozenset(
+    "second seconds minute minutes hour hours day days week weeks month months year years decade decades "
+    "century centuries".split()
+)
+MONTHS = frozenset("january february march april may june july august september october november december".split())
+MEASURES = frozenset("tall high long wide deep old big heavy far large fast hot cold".split())
+APPROX = frozenset("about around roughly nearly almost over under more than less up to just some".split())
+# Years said aloud start with these ("eighteen fifty one", "nineteen ninety eight").
+YEAR_OPENERS = frozenset(
+    "eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty two".split()
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    form: str
+
+    @property
+    def score(self) -> float:
+        return FORM_SCORE[self.form]
+
+
+def ask(sentence: str, previous_subject: tuple[str, ...] = (), names: Names | None = None) -> list[Question]:
+    """Questions `sentence` answers, best first; [] when none worth asking can be made.
+
+    `previous_subject`: the subject of the sentence before, which an opening "It"/"They" refers to.
+    `names`: the talk's proper nouns (see `proper_nouns`), which keep their capital mid-question.
+    """
+    c = parse(sentence)
+    if c is None:
+        return []
+    names = names or Names()
+    subject = c.subject
+    if len(subject) == 1 and subject[0].lower() in ("it", "they") and previous_subject:
+        subject = previous_subject
+    elif any(w.lower() in UNRESOLVED for w in subject):
+        subject = ()
+    found: list[Question] = []
+    for build in (_when, _how_long, _why, _where, _how_measure, _how_many, _who_what, _what_object):
+        q = build(c, subject, names) if subject else None
+        if q is not None and _readable(q.text):
+            found.append(q)
+    unique = {q.text.lower(): q for q in reversed(found)}
+    return sorted(unique.values(), key=lambda q: -q.score)
+
+
+def subject_of(sentence: str) -> tuple[str, ...]:
+    """The sentence's subject when it is a noun phrase a later "It" can stand for, else ()."""
+    c = parse(sentence)
+    if c is None or any(w.lower() in UNRESOLVED for w in c.subject):
+        return ()
+    return c.subject
+
+
+def _readable(text: str) -> bool:
+    ws = re.findall(r"[A-Za-z']+|\d+", text)
+    return 3 <= len(ws) <= MAX_WORDS and not any(w.lower() in UNRESOLVED for w in ws)
+
+
+def _phrase(ws: tuple[str, ...], names: Names) -> str:
+    """Words as they sit mid-question: a sentence's opening capital goes, a name's stays."""
+    if not ws:
+        return ""
+    head = ws[0] if ws[0] in names or ws[0].isupper() and len(ws[0]) > 1 else ws[0].lower()
+    return " ".join((head, *ws[1:])).replace(" ,", ",")
+
+
+@dataclass(frozen=True)
+class Names:
+    """What the talk's capitals say: `proper` words are capitalised mid-sentence and never said in
+    lower case (names); `lower` are the words it does say in lower case."""
+
+    proper: frozenset[str] = frozenset()
+    lower: frozenset[str] = frozenset()
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.proper
+
+    def maybe_name(self, word: str) -> bool:
+        """A capitalised word the talk never says in lower case: 'Priya' or 'Support' cannot be told apart."""
+        return word[:1].isupper() and word.lower() not in self.lower
+
+
+def names_of(sentences: list[str]) -> Names:
+    capital: set[str] = set()
+    lower: set[str] = set()
+    for sentence in sentences:
+        for i, w in enumerate(re.findall(r"[A-Za-z][A-Za-z'-]*", sentence)):
+            if w[0].isupper() and i > 0:
+                capital.add(w)
+            elif w[0].islower():
+                lower.add(w)
+    return Names(frozenset(w for w in capital if w.lower() not in lower), frozenset(lower))
+
+
+def _q(form: str, *parts: str) -> Question:
+    text = " ".join(p for p in parts if p).strip()
+    return Question(text[0].upper() + text[1:] + "?", form)
+
+
+def _do(c: Clause, subject: tuple[str, ...]) -> tuple[str, str] | None:
+    """do-support: ("did", "invent") for "invented", ("does", "live") for "lives"; None if unsure."""
+    if c.kind == "past":
+        base = base_of_past(c.verb)
+        return ("did", base) if base else None
+    if c.kind == "present":
+        return ("does", base_of_present(c.verb)) if _third_person(c.verb) else ("do", c.verb)
+    return None
+
+
+def _time_phrase(ws: tuple[str, ...]) -> tuple[int, int] | None:
+    """(start, end) of a phrase saying when: 'in eighteen fifty one', 'in 1851', 'in the twentieth
+    century', 'two thousand years ago'."""
+    low = [w.lower() for w in ws]
+    for i, w in enumerate(low):
+        if w in ("in", "during", "by") and i + 1 < len(low):
+            nxt = low[i + 1 : i + 5]
+            if re.fullmatch(r"1\d{3}|20\d{2}", nxt[0]) or nxt[0] in MONTHS:
+                return i, i + 2
+            if nxt[0] in YEAR_OPENERS and len(nxt) > 1 and is_number(nxt[1]):
+                end = i + 1
+                while end < len(low) and is_number(low[end]):
+                    end += 1
+                return i, end
+            if nxt[0] == "the" and "century" in nxt[:3] or nxt[0] == "the" and "decade" in nxt[:3]:
+                return i, i + 1 + nxt.index("century" if "century" in nxt else "decade") + 1
+        if w == "ago" and i > 0:
+            start = i - 1
+            while start > 0 and (is_number(low[start - 1]) or low[start - 1] in APPROX or low[start - 1] in TIME_UNITS):
+                start -= 1
+            return start, i + 1
+    return None
+
+
+def _duration(ws: tuple[str, ...]) -> int | None:
+    """Where 'for (about) six weeks' / 'for centuries' starts, if the rest says how long."""
+    low = [w.lower() for w in ws]
+    for i, w in enumerate(low):
+        if w != "for":
+            continue
+        j = i + 1
+        while j < len(low) and low[j] in APPROX:
+            j += 1
+        while j < len(low) and is_number(low[j]):
+            j += 1
+        if j < len(low) and low[j] in TIME_UNITS and (j > i + 1 or low[j] in ("centuries", "decades", "years")):
+            return i
+    return None
+
+
+def _object(rest: tuple[str, ...], max_words: int = 8) -> tuple[str, ...]:
+    """What follows the verb, cut where a clause, a list or a second phrase of detail begins."""
+    out: list[str] = []
+    preps = 0
+    content = False
+    for i, w in enumerate(rest):
+        low = w.lower()
+        if w in (",", ";", ":") or low in RELATIVES or (content and low in CONJUNCTIONS):
+            break
+        if low == "to" and content and i + 1 < len(rest) and rest[i + 1].islower() and rest[i + 1] not in DETERMINERS:
+            break  # "to light the lamp": a purpose, not part of the object
+        if low in PREPOSITIONS:
+            preps += 1
+            if content and preps > 1 or (content and low in ("without", "instead", "than")):
+                break
+        out.append(w)
+        content = content or (low not in DETERMINERS and low not in PREPOSITIONS and not is_number(low))
+        if len(out) >= max_words:
+            return ()
+    while out and (out[-1].lower() in PREPOSITIONS or out[-1].lower() in DETERMINERS):
+        out.pop()
+    return tuple(out) if content else ()
+
+
+def _third_person(verb: str) -> bool:
+    return verb.endswith("s") and not verb.endswith("ss")
+
+
+def _verb_phrase(c: Clause) -> str:
+    """The verb group as it reads after 'Who'/'What' (singular)."""
+    if c.kind == "present":
+        return c.verb if _third_person(c.verb) else third_person(c.verb)
+    aux = {"are": "is", "were": "was", "have": "has"}.get(c.aux, c.aux)
+    return " ".join(p for p in (aux, c.verb) if p)
+
+
+def _is_person(subject: tuple[str, ...], names: Names) -> bool:
+    return subject[-1].lower() in PEOPLE or (len(subject) >= 2 and all(w in names for w in subject))
+
+
+def _opener_tail(c: Clause, names: Names) -> str:
+    """An opening phrase of place or time moved to the end: 'every night', 'in summer'."""
+    if not c.opener or any(is_number(w) for w in c.opener) or len(c.opener) > 4:
+        return ""
+    low = [w.lower() for w in c.opener]
+    if low[0] in ("in", "at", "every", "during", "today", "later", "much"):
+        return _phrase(c.opener, names)
+    return ""
+
+
+def _when(c: Clause, subject: tuple[str, ...], names: Names) -> Question | None:
+    in_opener = _time_phrase(c.opener) is not None
+    span = _time_phrase(c.rest)
+    if not in_opener and span is None:
+        return None
+    rest = c.rest[: span[0]] if span else c.rest
+    if c.kind == "passive":
+        return _q("when", "when", c.aux, _phrase(subject, names), c.verb, " ".join(_object(rest)))
+    if c.kind != "past":
+        return None
+    obj = noun_phrase(rest)
+    participle = IRREGULAR[c.verb][1] if c.verb in IRREGULAR else c.verb
+    if obj and obj[0].lower() in DETERMINERS and not any(is_number(w) for w in obj):
+        return _q("when", "when", "were" if is_plural(obj) else "was", _phrase(obj, names), participle)
+    do = _do(c, subject)
+    tail = _object(rest)
+    if do and tail:
+        return _q("when", "when", do[0], _phrase(subject, names), do[1], " ".join(tail))
+    return None
+
+
+def _how_long(c: Clause, subject: tuple[str, ...], names: Names) -> Question | None:
+    at = _duration(c.rest)
+    if at is None:
+        return None
+    before = " ".join(_object(c.rest[:at])) if at else ""
+    tail = _opener_tail(c, names)
+    if c.kind in ("perfect", "passive", "modal"):
+        return _q("how", "how long", c.aux, _phrase(subject, names), c.verb, before, tail)
+    do = _do(c, subject)
+    return _q("how", "how long", do[0], _phrase(subject, names), do[1], before, tail) if do else None
+
+
+def _why(c: Clause, subject: tuple[str, ...], names: Names) -> Question | None:
+    low = [w.lower() for w in c.rest]
+    if "because" in low:
+        cut = low.index("because")
+    else:
+        to = [
+            i for i, w in enumerate(low) if w == "to" and i > 0 and i + 1 < len(low) and low[i + 1] not in DETERMINERS
+        ]
+        cut = to[0] if to and c.kind not in ("copula", "possession") else -1
+        if cut > 0 and (is_number(low[cut + 1]) or low[cut + 1] in PREPOSITIONS or not c.rest[cut + 1].islower()):
+            cut = -1
+    if cut <= 0:
+        return None
+    obj = " ".join(_object(c.rest[:cut]))
+    if not obj:
+        return None
+    tail = _opener_tail(c, names)
+    if c.kind in ("copula", "passive", "perfect", "modal"):
+        return _q("why", "why", c.aux, _phrase(subject, names), c.verb, obj, tail)
+    do = _do(c, subject)
+    return _q("why", "why", do[0], _phrase(subject, names), do[1], obj, tail) if do else None
+
+
+def _where(c: Clause, subject: tuple[str, ...], names: Names) -> Question | None:
+    if (
+        c.kind != "copula"
+        or len(c.rest) < 2
+        or c.rest[0].lower() not in ("in", "at", "near")
+        or not c.rest[1][:1].isupper()
+    ):
+        return None
+    return _q("where", "where", c.aux, _phrase(subject, names))
+
+
+def _how_measure(c: Clause, subject: tuple[str, ...], names: Names) -> Question | None:
+    if c.kind != "copula":
+        return None
+    low = [w.lower() for w in c.rest]
+    i = 0
+    while i < len(low) and low[i] in APPROX:
+        i += 1
+    if i >= len(low) or not is_number(low[i]):
+        return None
+    while i < len(low) and is_number(low[i]):
+        i += 1
+    if i + 1 < len(low) and low[i + 1] in MEASURES:
+        return _q("how", "how", low[i + 1], c.aux, _phrase(subject, names))
+    return None
+
+
+def _how_many(c: Clause, subject: tuple[str, ...], names: Names) -> Question | None:
+    low = [w.lower() for w in c.rest]
+    if not low or not is_number(low[0]) or c.kind in ("copula", "possession", "passive"):
+        return None
+    i = 0
+    while i < len(low) and is_number(low[i]):
+        i += 1
+    noun = noun_phrase(c.rest, i)
+    if not noun or len(noun) > 2 or noun[-1].lower() in TIME_UNITS | {"percent", "times"}:
+        return None
+    after = " ".join(_object(c.rest[i + len(noun) :])) if i + len(noun) < len(c.rest) else ""
+    if c.kind in ("modal", "perfect"):
+        return _q("how", "how many", " ".join(noun), c.aux, _phrase(subject, names), c.verb, after)
+    do = _do(c, subject)
+    return _q("how", "how many", " ".join(noun), do[0], _phrase(subject, names), do[1], after) if do else None
+
+
+def _who_what(c: Clause, subject: tuple[str, ...], names: Names) -> Question | None:
+    if c.kind == "copula" or c.kind == "possession" or c.subject[0].lower() in ("it", "they"):
+        return None
+    obj = _object(c.rest)
+    if not obj:
+        return None
+    who = _is_person(c.subject, names)
+    if not who and any(names.maybe_name(w) and w.lower() not in DETERMINERS for w in c.subject):
+        return None  # "Priya built…", "Frankfurt holds…": a person or a place, the rules cannot tell
+    return _q("who" if who else "what", "who" if who else "what", _verb_phrase(c), " ".join(obj))
+
+
+def _what_object(c: Clause, subject: tuple[str, ...], names: Names) -> Question | None:
+    """'What can beekeepers take…?', 'What have many old lighthouses become?'"""
+    if not subject or c.kind not in ("modal", "perfect") or not c.rest or is_number(c.rest[0]):
+        return None
+    obj = noun_phrase(c.rest)
+    if not obj or obj[0].lower() in PREPOSITIONS or obj[0].lower() == "and" or any(w[:1].isupper() for w in obj):
+        return None
+    left = c.rest[len(obj) :]
+    left = left[: left.index(",")] if "," in left else left
+    after = _object(left) if left else ()
+    if after != left or (after and after[0].lower() not in PREPOSITIONS):
+        after = ()  # only a whole phrase of detail, never one cut short ("see … from far")
+    return _q("what", "what", c.aux, _phrase(subject, names), c.verb, " ".join(after), _opener_tail(c, names))
