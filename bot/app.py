@@ -209,6 +209,8 @@ def build_writer(settings: Settings) -> Writer:
     key = settings.anthropic_api_key
     if settings.writer == "extractive" or (settings.writer == "auto" and not key):
         return ExtractiveWriter()
+    if settings.writer == "openai":
+        return build_openai_writer(settings)
     if not key:
         raise NotConfigured("RECAP_WRITER=claude needs ANTHROPIC_API_KEY.")
     import anthropic
@@ -232,3 +234,46 @@ def build_writer(settings: Settings) -> Writer:
         max_transcript_tokens=settings.claude_max_transcript_tokens,
     )
     return FallbackWriter(claude, ExtractiveWriter()) if settings.writer_fallback == "extractive" else claude
+
+
+def build_openai_writer(settings: Settings) -> Writer:
+    """A self-hosted model behind an OpenAI-compatible API (Ollama, vLLM, llama.cpp, LM Studio)."""
+    missing = [
+        name
+        for name, value in (
+            ("RECAP_OPENAI_BASE_URL", settings.openai_base_url),
+            ("RECAP_OPENAI_MODEL", settings.openai_model),
+        )
+        if not value
+    ]
+    if missing:
+        raise NotConfigured(
+            f"RECAP_WRITER=openai needs {' and '.join(missing)}: the server's OpenAI API "
+            "(e.g. http://localhost:11434/v1 for Ollama) and the model it serves."
+        )
+    import openai
+
+    from summarizer.fallback import FallbackWriter
+    from summarizer.openai_writer import OpenAIWriter
+
+    key = settings.openai_api_key
+    client = openai.OpenAI(
+        # The SDK insists on a key; servers that need none ignore this one.
+        api_key=key.get_secret_value() if key else "unused",
+        base_url=settings.openai_base_url,
+        timeout=settings.openai_timeout_s,
+        max_retries=settings.openai_max_retries,
+    )
+    writer = OpenAIWriter(
+        client,
+        model=str(settings.openai_model),
+        max_tokens=settings.openai_max_tokens,
+        budget_tokens=settings.openai_budget_tokens,
+        concurrency=settings.openai_concurrency,
+        language=settings.language,
+        max_transcript_tokens=settings.openai_max_transcript_tokens,
+        stream=settings.openai_stream,
+        timeout_s=settings.openai_timeout_s,
+        deadline_s=settings.openai_deadline_s,
+    )
+    return FallbackWriter(writer, ExtractiveWriter()) if settings.writer_fallback == "extractive" else writer

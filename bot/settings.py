@@ -29,9 +29,10 @@ class Settings(BaseSettings):
     anthropic_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("ANTHROPIC_API_KEY", "RECAP_ANTHROPIC_API_KEY")
     )
-    # auto: Claude when an API key is set, else the offline extractive writer.
-    writer: Literal["auto", "extractive", "claude"] = "auto"
-    # When Claude fails (outage, quota), write with the offline writer instead of failing. Off by
+    # auto: Claude when an API key is set, else the offline extractive writer. openai: a model the
+    # team runs itself behind an OpenAI-compatible API (Ollama, vLLM, llama.cpp, LM Studio).
+    writer: Literal["auto", "extractive", "claude", "openai"] = "auto"
+    # When the model writer fails (outage, quota), write with the offline writer instead of failing. Off by
     # default: a silently different digest is a surprise nobody asked for.
     writer_fallback: Literal["none", "extractive"] = "none"
     claude_model: str = "claude-haiku-5-5"
@@ -45,6 +46,24 @@ class Settings(BaseSettings):
     claude_timeout_s: float = 120
     claude_max_retries: int = 4
     anthropic_base_url: str | None = None
+    # RECAP_WRITER=openai: the server's OpenAI API (http://localhost:11434/v1 for Ollama) and the model
+    # it serves. Self-hosted servers mostly need no key; a placeholder is sent where none is set.
+    openai_base_url: str | None = None
+    openai_model: str | None = None
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "RECAP_OPENAI_API_KEY")
+    )
+    openai_max_tokens: int = Field(default=4000, ge=1)
+    # Local models have short contexts (Ollama's default is a few thousand tokens unless num_ctx is
+    # raised): longer transcripts are noted in chunks of this many tokens, then merged.
+    openai_budget_tokens: int = Field(default=8000, ge=100)
+    openai_max_transcript_tokens: int = Field(default=400_000, ge=1)
+    openai_concurrency: int = Field(default=2, ge=1)
+    # Streamed replies: the timeout bounds silences only, the deadline the whole reply.
+    openai_stream: bool = True
+    openai_timeout_s: float = Field(default=300, gt=0)
+    openai_deadline_s: float = Field(default=900, gt=0)
+    openai_max_retries: int = Field(default=2, ge=0)
     # Language of digests and answers; unset: the video's own language.
     language: str | None = None
     # captions-only never downloads or transcribes audio (front ends of a scale-out deployment).
