@@ -12,7 +12,9 @@ import re
 from collections.abc import Iterable
 from typing import TypeGuard
 
+from .languages import language_code
 from .models import Segment
+from .text import script_language
 
 # A cue as it stands in the file: start, end, raw text lines.
 _Cue = tuple[float, float, list[str]]
@@ -50,6 +52,38 @@ _BRACKETED_ONLY = re.compile(r"^\[[^\]]*\]$")
 def caption_format(ext: str) -> str | None:
     """The parser format for a yt-dlp subtitle `ext`, or None when we cannot parse it."""
     return _FORMAT_BY_EXT.get(ext.strip().lower().lstrip("."))
+
+
+# A BCP 47 tag as sites write them: "fr", "de-DE", "pt_BR", "zh-Hans", YouTube's "fr-orig".
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8}){0,3}")
+# WebVTT's header block (before the first cue) may say "Language: fr", as YouTube's tracks do.
+_VTT_LANGUAGE = re.compile(r"^Language:[ \t]*(\S{1,35})[ \t]*$", re.MULTILINE)
+
+
+def declared_language(data: str) -> str | None:
+    """The language a WebVTT track's header declares ("Language: fr"), or None."""
+    header = data.lstrip("\ufeff")[:2048].split("\n\n", 1)[0].replace("\r", "")
+    if not header.startswith("WEBVTT"):
+        return None
+    match = _VTT_LANGUAGE.search(header)
+    return match.group(1) if match else None
+
+
+def caption_language(key: str | None, declared: str | None, segments: list[Segment]) -> str | None:
+    """The language of a caption track, as a tag ("fr", "de-DE"), or None when nothing tells.
+
+    `key`: how yt-dlp names the track: the page's `srclang` or YouTube's code, but a page's label
+    ("English", "Español") when the `<track>` has no `srclang`. `declared`: the track's own header.
+    Failing both, kana or hangul in the text say Japanese or Korean (a CJK transcript must be
+    cut into n-grams with the right stop words, never read as English).
+    """
+    for claim in (key, declared):
+        tag = (claim or "").strip().removesuffix("-orig")
+        if _LANGUAGE_TAG.fullmatch(tag) and language_code(tag):
+            return tag.replace("_", "-")
+        if code := language_code(tag):  # "English", "fra"
+            return code
+    return script_language(" ".join(seg.text for seg in segments[:50]))
 
 
 class TooManyCues(ValueError):

@@ -24,7 +24,7 @@ import yt_dlp
 from yt_dlp.utils import DownloadError
 
 from . import media, netguard
-from .captions import caption_format, parse_captions
+from .captions import caption_format, caption_language, declared_language, parse_captions
 from .cookies import CookiesFile
 from .errors import FetchFailed, NotAllowed, NotAVideoLink
 from .links import canonical_url, video_key
@@ -129,30 +129,33 @@ class YtDlpFetcher:
             if not chosen:
                 continue
             for track in _usable_formats(tracks[chosen]):
-                segments = self._caption_segments(track, probe.video)
+                segments, declared = self._caption_segments(track, probe.video)
                 if segments:
                     if not probe.video.duration_s and segments[-1].start > self.settings.max_duration_s:
                         raise NotAllowed(
                             f"That video's captions run to {clock(segments[-1].start)}; the limit here is "
                             f"{clock(self.settings.max_duration_s)} (RECAP_MAX_DURATION_MINUTES)."
                         )
-                    return Transcript(segments=segments, source=source, language=chosen.removesuffix("-orig"))
+                    # The track's language, not the page's: a French talk's French captions are French.
+                    language = caption_language(chosen, declared, segments)
+                    return Transcript(segments=segments, source=source, language=language)
         return None
 
-    def _caption_segments(self, track: dict[str, Any], video: Video) -> list[Segment]:
-        """A track's segments, or [] (and a warning) for one too big or too strange to be captions."""
+    def _caption_segments(self, track: dict[str, Any], video: Video) -> tuple[list[Segment], str | None]:
+        """A track's segments and the language its header declares, or [] (and a warning) for one
+        too big or too strange to be captions."""
         cap = self.settings.max_caption_bytes
         data = self._with_backoff(lambda ydl: _read_capped(ydl, track["url"], cap))
         if data is None:
             log.warning("Skipped a caption track larger than %.1f MB once decompressed: %s", cap / 2**20, track["url"])
-            return []
+            return [], None
+        text = data.decode("utf-8", "replace")
         try:
-            return parse_captions(
-                data.decode("utf-8", "replace"), caption_format(track["ext"]), duration_s=video.duration_s or None
-            )
+            segments = parse_captions(text, caption_format(track["ext"]), duration_s=video.duration_s or None)
         except ValueError as exc:  # not json, or absurdly many cues
             log.warning("Skipped a caption track that is not usable (%s): %s", exc, track["url"])
-            return []
+            return [], None
+        return segments, declared_language(text)
 
     def download_audio(self, probe: Probe, dest: Path, progress: Callable[[float], None]) -> Path:
         """The smallest audio-only format (else the smallest format) downloaded into `dest`, and

@@ -94,9 +94,9 @@ _EXTRA_STOPWORDS = {
     "fr": """ça cela ceci cet cette celui celle ceux celles comment pourquoi combien quand où quel quelle
         quels quelles lequel laquelle lesquels euh ben bah voilà alors donc aussi très plus moins
         tout tous toute toutes bien comme si fait faire peut peuvent ici là y a ont quoi chose choses
-        vraiment beaucoup dit parle parlez""",
+        vraiment beaucoup dit parle parlez elles contre sans sous chez entre vers depuis pendant dont""",
     "de": """wann warum wieso weshalb wer wem wen wessen woher wohin womit wofür wovon worüber wieviel
-        wieviele äh ähm halt eben ja mal schon gibt gab also genau eigentlich ganz sagt spricht""",
+        wieviele viele äh ähm halt eben ja mal schon gibt gab also genau eigentlich ganz sagt spricht""",
     "es": """cómo cuándo cuánto cuánta cuántos cuántas dónde adónde quién quiénes cuál cuáles eh pues bueno
         entonces así aquí ahí allí vez hace dice habla cosa cosas""",
     "it": """come quando quanto quanta quanti quante dove chi quale quali perché cosa ecco allora dunque così

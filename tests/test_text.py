@@ -162,3 +162,182 @@ def test_question_and_answer_sentence_meet_on_their_content_words():
 def test_numbers_and_contractions_are_kept_as_words():
     assert tokens("In 1822 Fresnel's lens") == ["1822", stem("fresnel"), stem("lens")]
     assert tokens("It's the bees' knees") == [stem("bee"), stem("knee")]
+
+
+# --- words in other languages and scripts -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("l'abeille", "abeille"),
+        ("L’abeille", "abeilles"),  # typographic apostrophe, plural
+        ("d'abeilles", "abeille"),
+        ("qu'elles", ""),  # "that they": nothing to match on
+        ("jusqu'à l'été", ""),
+    ],
+)
+def test_french_elision_leaves_the_word(a, b):
+    assert tokens(a, "fr") == tokens(b, "fr")
+
+
+def test_french_keeps_words_that_merely_contain_an_apostrophe():
+    assert len(tokens("aujourd'hui", "fr")) == 1 and tokens("aujourd'hui", "fr") != tokens("hui", "fr")
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("Honigbienen", "Honigbiene"),
+        ("Windräder", "Windrad"),
+        ("Rotorblättern", "Rotorblatt"),
+        ("Straße", "STRASSE"),  # casefolded: ß is ss
+        ("Bienenvölker", "Bienenvolk"),
+    ],
+)
+def test_german_compounds_and_plurals_share_a_stem(a, b):
+    assert tokens(a, "de") == tokens(b, "de") != []
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("canción", "canciones"),
+        ("lámpara", "lámparas"),
+        ("inventó", "inventar"),
+        ("Ñandú", "ñandú"),
+    ],
+)
+def test_spanish_accented_words_are_words_and_share_stems(a, b):
+    assert tokens(a, "es") == tokens(b, "es") != []
+
+
+def test_spanish_question_words_are_stopwords_with_or_without_their_marks():
+    assert tokens("¿Cuántos años tiene el faro?", "es") == tokens("años faro", "es")
+
+
+@pytest.mark.parametrize("tag", ["fr", "fr-FR", "FR", "fr_CA", "fra", "fr-orig", "French"])
+def test_region_variants_and_other_spellings_of_a_language_are_that_language(tag):
+    assert tokens("Les abeilles vivent dans la ruche", tag) == tokens("abeille vivent ruche", "fr")
+
+
+@pytest.mark.parametrize("tag", ["", "und", "not a tag!", "x" * 10_000, "12", "en-US", "en", "eng"])
+def test_unknown_and_english_tags_keep_todays_english_words(tag):
+    assert tokens("It's the bees' knees in 1822", tag) == tokens("It's the bees' knees in 1822")
+
+
+def test_a_language_without_a_stemmer_gets_plain_words_not_english_stems():
+    assert tokens("nyuki wanaishi kwenye mizinga", "sw") == ["nyuki", "wanaishi", "kwenye", "mizinga"]
+
+
+def test_the_same_text_in_two_languages_is_cached_apart():
+    assert tokens("Les ruches", "fr") != tokens("Les ruches", None)  # "les" is French, not English
+
+
+def test_japanese_is_cut_into_kanji_and_katakana_ngrams_without_particles():
+    got = tokens("ミツバチの女王は卵を産みます。", "ja")
+    assert {"ミツ", "ツバ", "バチ", "女王", "卵", "産"} <= set(got)
+    assert not any(t in got for t in ("の", "は", "を", "みます", "ます"))
+    # A verb's kanji stays when its ending changes; "何" asks rather than says.
+    assert set(tokens("いつ産みましたか", "ja")) == set(tokens("産む", "ja")) == {"産"}
+    assert tokens("何個", "ja") == tokens("個", "ja") == ["個"]
+
+
+def test_cjk_is_recognised_by_its_script_whatever_the_language_says():
+    assert tokens("東京タワーは高い", None) == tokens("東京タワーは高い", "ja")
+    assert {"蜜蜂", "花园"} <= set(tokens("我们的蜜蜂在花园里", "zh"))
+    assert "我们" not in tokens("我们的蜜蜂", "zh")  # a Chinese stopword
+    assert {"꿀벌"} <= set(tokens("꿀벌은", "ko")) & set(tokens("꿀벌이", "ko"))
+
+
+def test_mixed_scripts_each_get_their_own_words():
+    got = tokens("Das iPhone 15 kostet 999€ in 東京, Pythonの本", "de")
+    assert {"iphon", "15", "999", "東京", "python", "本"} <= set(got)
+    assert not any("東" in t and len(t) > 2 for t in got), "Latin and CJK are never glued into one token"
+
+
+def test_invisible_characters_do_not_split_or_hide_words():
+    plain = tokens("abeille reine", "fr")
+    assert tokens("abei\u200blle re\u200dine", "fr") == plain  # zero-width space and joiner
+    assert tokens("\u200fabeille\u200e \u202ereine\u202c", "fr") == plain  # direction marks
+    assert tokens("abe\u00adille reine\ufeff", "fr") == plain  # soft hyphen, BOM
+    assert tokens("abe\u0301ille", "fr") == tokens("abéille", "fr")  # decomposed and composed accents agree
+
+
+def test_emoji_and_symbols_are_not_words():
+    assert tokens("🐝🍯 ❤️ 👩\u200d💻 ★★★", None) == []
+    assert tokens("🐝 honey 🍯", None) == tokens("honey")
+
+
+def test_hindi_words_keep_their_vowel_signs():
+    # Devanagari vowel signs are combining marks, not word breaks: one word, not four pieces.
+    assert len(tokens("हिन्दी", "hi")) == 1
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "a" * 1_000_000,  # one 1 MB "word"
+        "é" * 1_000_000,
+        "\u200d".join(["ab"] * 300_000),  # words glued by zero-width joiners
+        "e" + "\u0301" * 1_000_000,  # a million combining accents on one letter
+        "\u202e" + "word " * 200_000,  # right-to-left override, then a lot of words
+        "🐝" * 300_000,
+        "l'" * 300_000,
+    ],
+)
+def test_hostile_text_is_tokenised_quickly(hostile):
+    import time
+
+    started = time.perf_counter()
+    got = tokens(hostile + " unique1", "fr")
+    assert time.perf_counter() - started < 2.0
+    assert all(len(t) <= 64 for t in got) and "unique1" in got
+
+
+def test_a_long_cjk_run_gives_ngrams_in_linear_time():
+    import time
+
+    started = time.perf_counter()
+    got = tokens("日本" * 200_000 + "x", "ja")
+    assert time.perf_counter() - started < 2.0
+    assert len(got) == 2 * 400_000 - 1
+
+
+# --- sentences in other languages ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, sentences",
+    [
+        ("Das ist gut. Über alles!", ["Das ist gut.", "Über alles!"]),
+        ("Voilà. Écoutez bien.", ["Voilà.", "Écoutez bien."]),
+        ("Es un ave. Ñandú es su nombre.", ["Es un ave.", "Ñandú es su nombre."]),
+        ("¿Por qué? ¡Porque sí! Bueno.", ["¿Por qué?", "¡Porque sí!", "Bueno."]),
+        ("«Oui», dit-il. «Non.» Puis il part.", ["«Oui», dit-il.", "«Non.»", "Puis il part."]),
+        ("Это пчела. Она летает.", ["Это пчела.", "Она летает."]),
+        ("ミツバチは踊ります。女王は一匹です！次は？", ["ミツバチは踊ります。", "女王は一匹です！", "次は？"]),
+        ("「はい。」と答えた。次です。", ["「はい。」と答えた。", "次です。"]),
+        ("蜜蜂会跳舞。 它们很忙。", ["蜜蜂会跳舞。", "它们很忙。"]),
+        ("e.g. the 3.5 rule. 42 bees.", ["e.g. the 3.5 rule.", "42 bees."]),
+    ],
+)
+def test_sentences_end_in_any_language(text, sentences):
+    assert [u.text for u in units([seg(0.0, 5.0, text)])] == sentences
+
+
+def test_japanese_sentences_anchor_to_the_cue_they_start_in():
+    segments = [seg(0.0, 2.0, "お茶は中国から"), seg(2.0, 4.0, "伝わりました。最初は"), seg(4.0, 6.0, "薬でした。")]
+    assert [(u.start, u.text) for u in units(segments)] == [
+        (0.0, "お茶は中国から 伝わりました。"),
+        (2.0, "最初は 薬でした。"),
+    ]
+
+
+def test_a_megabyte_of_full_stops_splits_quickly():
+    import time
+
+    started = time.perf_counter()
+    us = units([seg(0.0, 5.0, "。" * 500_000 + "終わり。" + ". A" * 20_000)])
+    assert time.perf_counter() - started < 3.0
+    assert 20_000 <= len(us) <= 20_003 and "終わり。" in [u.text for u in us[:3]]
