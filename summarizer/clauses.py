@@ -86,6 +86,8 @@ IRREGULAR = {
     "got": ("get", "got"),
     "understood": ("understand", "understood"),
 }
+# Past tenses that are verbs even before a bare noun ("Curie discovered radium").
+DOERS_VERBS = frozenset("invented discovered founded designed created composed painted proposed named".split())
 PARTICIPLES = frozenset(p for _, p in IRREGULAR.values()) | {"been", "done", "seen", "gone"}
 # Words that open a sentence with a phrase about when, where or how ("Today, …", "In 1851, …").
 OPENERS = PREPOSITIONS | frozenset("today now later much once then yesterday soon every eventually finally".split())
@@ -195,7 +197,7 @@ def _verb_group(toks: list[str], i: int) -> tuple[str, str, int] | None:
         raise _Unreadable
     if not toks[i].islower() or not low.isalpha() or low in FUNCTION:
         return None
-    if low in IRREGULAR or (_looks_past(low) and (nxt in FUNCTION or not nxt.isalpha())):
+    if low in IRREGULAR or (_looks_past(low) and (nxt in FUNCTION or not nxt.isalpha() or low in DOERS_VERBS)):
         return "", low, i + 1  # not "filtered water": an -ed word before a bare noun describes it
     # A present-tense verb: a content word followed by what opens its object…
     if nxt in DETERMINERS or (nxt and is_number(nxt)):

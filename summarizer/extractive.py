@@ -11,16 +11,17 @@ from __future__ import annotations
 
 from collections import Counter
 
+from . import answers
+from .answers import AnswerFinder
 from .headings import heading
-from .models import QA, Answer, Citation, Digest, Moment, Section, Transcript, TranscriptInfo, Turn, Video
+from .models import QA, Answer, Digest, Moment, Section, Transcript, TranscriptInfo, Turn, Video
 from .questions import Names, ask, names_of, subject_of
-from .retrieval import PassageIndex
 from .text import Unit, tokens, units, word_count
 from .topics import boundaries, cosine, keyword_weights, keywords, talk_words, tf_idf
 
-# Below this IDF-weighted share of the question's words, the video does not cover the question.
-MIN_COVERAGE = 0.5
-NOT_COVERED = "The video does not seem to cover that: nothing in the transcript speaks to it."
+# Answers live in summarizer/answers.py; these names stay importable from here.
+MIN_COVERAGE = answers.MIN_COVERAGE
+NOT_COVERED = answers.NOT_COVERED
 
 
 class ExtractiveWriter:
@@ -32,10 +33,9 @@ class ExtractiveWriter:
         score = _centrality(us, lang)
         starts = boundaries(us, language=lang)
         parts = [us[a:b] for a, b in zip(starts, starts[1:] + [len(us)])]
-        asker = _Asker(us, score, lang)
-        core = asker.core()
-        titles: set[str] = set()
-        sections = [section(part, us, score, asker, titles) for part in parts]
+        maker = SectionMaker(us, lang, score)
+        core = maker.asker.core()
+        sections = [maker.section(part) for part in parts]
         for a, b in zip(sections, sections[1:]):  # a topic can change mid-segment; sections must not overlap
             a.end_s = min(a.end_s, b.start_s)
         ranked = _ranked(us, parts, score, lang)
@@ -51,58 +51,57 @@ class ExtractiveWriter:
             highlights=highlights or [Moment(text=us[0].text, start_s=us[0].start)],
             sections=sections,
             takeaways=_takeaways(parts, ranked, score, lang),
-            qa=asker.closing(),
+            qa=maker.asker.closing(),
             reading_minutes=0,
             watch_minutes=0,
             saved_minutes=0,  # filled in by grounding.finish
         )
 
     def write_answer(self, video: Video, transcript: Transcript, question: str, turns: list[Turn]) -> Answer:
-        index = PassageIndex(units(transcript.segments))
-        hits = index.search(question, k=3)
-        if turns and (not hits or max(h.coverage for h in hits) < MIN_COVERAGE):
-            # A follow-up such as "and how long do they live?" leans on the previous question.
-            hits = index.search(question, k=3, extra_terms=tokens(turns[-1].question))
-        hits = [h for h in hits if h.coverage >= MIN_COVERAGE / 2]
-        if not hits or max(h.coverage for h in hits) < MIN_COVERAGE:
-            return Answer(question=question, answer=NOT_COVERED, grounded=False, citations=[])
-        top = max(hits, key=lambda h: (h.coverage, h.score))
-        # A second passage earns its place only if it speaks to the question as fully as the first.
-        best = sorted(
-            [h for h in hits if h is top or (h.coverage >= top.coverage and h.score >= 0.6 * top.score)][:2],
-            key=lambda h: h.unit.index,
-        )
-        return Answer(
-            question=question,
-            answer=" ".join(h.unit.text for h in best),
-            grounded=True,
-            citations=[Citation(start_s=h.unit.start, end_s=h.unit.end, text=h.unit.text) for h in best],
-        )
+        return AnswerFinder().answer(video, transcript, question, turns)
 
 
-def section(part: list[Unit], whole: list[Unit], score: dict[int, float], asker: _Asker, taken: set[str]) -> Section:
-    """A section of `part`: its most telling phrase as the heading, its best sentences as the
-    summary, its best sentence quoted, and the questions its sentences answer. `taken`: headings
-    already given to other sections (this one's is added)."""
-    lang = asker.language
-    by_score = sorted(part, key=lambda u: -score[u.index])
-    summary = [u for u in part if u in by_score[: max(1, min(3, len(part) // 2))]]
-    quote = by_score[0]
-    common = talk_words(whole, lang)
-    weights = {t: w * (0.3 if t in common else 1.0) for t, w in keyword_weights(part, whole, lang).items()}
-    title = heading(part[0].text, [u.text for u in by_score], weights, lang, taken)
-    if not title:  # nothing phrase-like: the section's strongest word, as said
-        title = next((w for w in keywords(part, whole, k=3, language=lang) if w.lower() not in taken), "")
-        title = title[:1].upper() + title[1:]
-    taken.add(title.lower())
-    return Section(
-        title=title or f"Part at {int(part[0].start) // 60}:{int(part[0].start) % 60:02d}",
-        start_s=part[0].start,
-        end_s=part[-1].end,
-        summary=" ".join(u.text for u in summary),
-        quote=Moment(text=quote.text, start_s=quote.start),
-        deeper=asker.for_part(part, limit=2),
-    )
+class SectionMaker:
+    """Builds sections of a talk from its own sentences, each heading and question used once."""
+
+    def __init__(self, us: list[Unit], language: str | None, score: dict[int, float] | None = None) -> None:
+        self.us = us
+        self.language = language
+        self.score = score if score is not None else _centrality(us, language)
+        self.asker = _Asker(us, self.score, language)
+        self.common = talk_words(us, language)
+        self.taken: set[str] = set()  # headings given so far, lower-cased
+
+    def heading(self, part: list[Unit]) -> str:
+        """The most telling phrase of `part`, else its strongest word; '' for a part with no words."""
+        lang = self.language
+        by_score = sorted(part, key=lambda u: -self.score[u.index])
+        weights = keyword_weights(part, self.us, lang)
+        weights = {t: w * (0.3 if t in self.common else 1.0) for t, w in weights.items()}
+        title = heading(part[0].text, [u.text for u in by_score], weights, lang, self.taken)
+        if not title:
+            title = next((w for w in keywords(part, self.us, k=3, language=lang) if w.lower() not in self.taken), "")
+            title = title[:1].upper() + title[1:]
+        self.taken.add(title.lower())
+        return title
+
+    def section(self, part: list[Unit], title: str = "") -> Section:
+        """A section of `part`: its most telling phrase as the heading (or `title`), its best
+        sentences as the summary, its best sentence quoted, and questions its sentences answer."""
+        if title:
+            self.taken.add(title.lower())
+        by_score = sorted(part, key=lambda u: -self.score[u.index])
+        summary = [u for u in part if u in by_score[: max(1, min(3, len(part) // 2))]]
+        quote = by_score[0]
+        start = part[0].start
+        return Section(
+            title=title or self.heading(part) or f"Part at {int(start) // 60}:{int(start) % 60:02d}",
+            start_s=start,
+            end_s=part[-1].end,
+            summary=" ".join(u.text for u in summary),
+            quote=Moment(text=quote.text, start_s=quote.start),
+            deeper=self.asker.for_part(part, limit=2),
+        )
 
 
 def highlights(transcript: Transcript) -> list[Moment]:

@@ -25,6 +25,7 @@ from yt_dlp.utils import DownloadError
 
 from . import media, netguard
 from .captions import caption_format, caption_language, declared_language, parse_captions
+from .chapters import read_chapters
 from .cookies import CookiesFile
 from .errors import FetchFailed, NotAllowed, NotAVideoLink
 from .links import canonical_url, video_key
@@ -101,6 +102,7 @@ class YtDlpFetcher:
             duration_s=float(info.get("duration") or 0),
             language=info.get("language"),
             is_live=bool(info.get("is_live")) or info.get("live_status") in ("is_live", "is_upcoming"),
+            chapters=read_chapters(info.get("chapters"), float(info.get("duration") or 0)),
         )
         self._refuse_unwanted(video, info)
         return Probe(video, info)

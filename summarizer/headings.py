@@ -112,8 +112,8 @@ def _tidy(phrase: tuple[str, ...]) -> str:
         ws.pop()
     if not ws or len(ws) > MAX_WORDS + (ws[0].lower() == "the"):
         return ""
-    if any(w.lower() in PRONOUNS or is_number(w) or w in (",", ";", ":") for w in ws):
-        return ""
+    if any(w.lower() in PRONOUNS or is_number(w) or w.lower() in ("and", "or", ",", ";", ":") for w in ws):
+        return ""  # a heading names one thing; "Lamps and timers" starts a keyword list
     if all(w.lower() in FUNCTION for w in ws):
         return ""
     text = " ".join(ws)

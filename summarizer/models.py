@@ -21,6 +21,15 @@ def clock(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+class Chapter(BaseModel):
+    """A part of the video as its author marked it (YouTube chapters, JSON-LD clips). The last one's
+    `end_s` equals its `start_s` when the page gave no length: it runs to the end of the talk."""
+
+    title: str
+    start_s: float = Field(ge=0)
+    end_s: float = Field(ge=0)
+
+
 class Video(BaseModel):
     key: str
     url: str
@@ -29,6 +38,7 @@ class Video(BaseModel):
     duration_s: float = 0.0
     language: str | None = None
     is_live: bool = False
+    chapters: list[Chapter] = []  # in order, not overlapping (summarizer.chapters checks them)
 
 
 class Segment(BaseModel):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from .chapters import follow_chapters
 from .errors import EmptyTranscript, NeedsTranscription, WriterFailed
 from .grounding import finish_answer, finish_digest, ground_answer, ground_digest
 from .links import video_key
@@ -95,7 +96,7 @@ class Summarizer:
         progress("writing", None)
         try:
             draft = self.writer.write_digest(video, transcript)
-            return finish_digest(ground_digest(draft, transcript), video.url)
+            return finish_digest(ground_digest(follow_chapters(draft, video, transcript), transcript), video.url)
         except ValidationError as exc:
             raise self._unusable("a digest", exc) from None
 

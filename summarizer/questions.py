@@ -42,6 +42,10 @@ PEOPLE = frozenset(
     developers staff humans parents experts historians archaeologists astronomers explorers writers artists
     founder founders workers' nurses patients pilots""".split()
 )
+# Verbs whose doer is a person whatever the name: things do not invent or write.
+PERSON_VERBS = frozenset(
+    "invented discovered founded wrote designed created composed painted built proposed described named".split()
+)
 TIME_UNITS = frozenset(
     "second seconds minute minutes hour hours day days week weeks month months year years decade decades "
     "century centuries".split()
@@ -106,7 +110,8 @@ def _phrase(ws: tuple[str, ...], names: Names) -> str:
     """Words as they sit mid-question: a sentence's opening capital goes, a name's stays."""
     if not ws:
         return ""
-    head = ws[0] if ws[0] in names or ws[0].isupper() and len(ws[0]) > 1 else ws[0].lower()
+    name = ws[0] in names or (len(ws) > 1 and ws[1][:1].isupper() and ws[0].lower() not in DETERMINERS)
+    head = ws[0] if name or ws[0].isupper() and len(ws[0]) > 1 else ws[0].lower()
     return " ".join((head, *ws[1:])).replace(" ,", ",")
 
 
@@ -346,12 +351,17 @@ def _how_many(c: Clause, subject: tuple[str, ...], names: Names) -> Question | N
 def _who_what(c: Clause, subject: tuple[str, ...], names: Names) -> Question | None:
     if c.kind == "copula" or c.kind == "possession" or c.subject[0].lower() in ("it", "they"):
         return None
-    obj = _object(c.rest)
+    span = _time_phrase(c.rest)  # when it happened is another question's answer
+    obj = _object(c.rest[: span[0]] if span else c.rest)
     if not obj:
         return None
     who = _is_person(c.subject, names)
-    if not who and any(names.maybe_name(w) and w.lower() not in DETERMINERS for w in c.subject):
-        return None  # "Priya built…", "Frankfurt holds…": a person or a place, the rules cannot tell
+    if not who and names.maybe_name(c.subject[-1]):
+        # "Langstroth invented…" names a person: things do not invent. "Frankfurt holds…" or
+        # "Support answered…" could be a person, a place or a team: the rules cannot tell.
+        if c.verb not in PERSON_VERBS:
+            return None
+        who = True
     return _q("who" if who else "what", "who" if who else "what", _verb_phrase(c), " ".join(obj))
 
 
