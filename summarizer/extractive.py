@@ -11,16 +11,17 @@ from __future__ import annotations
 
 from collections import Counter
 
+from . import answers
+from .answers import AnswerFinder
 from .headings import heading
-from .models import QA, Answer, Citation, Digest, Moment, Section, Transcript, TranscriptInfo, Turn, Video
+from .models import QA, Answer, Digest, Moment, Section, Transcript, TranscriptInfo, Turn, Video
 from .questions import Names, ask, names_of, subject_of
-from .retrieval import PassageIndex
 from .text import Unit, tokens, units, word_count
 from .topics import boundaries, cosine, keyword_weights, keywords, talk_words, tf_idf
 
-# Below this IDF-weighted share of the question's words, the video does not cover the question.
-MIN_COVERAGE = 0.5
-NOT_COVERED = "The video does not seem to cover that: nothing in the transcript speaks to it."
+# Answers live in summarizer/answers.py; these names stay importable from here.
+MIN_COVERAGE = answers.MIN_COVERAGE
+NOT_COVERED = answers.NOT_COVERED
 
 
 class ExtractiveWriter:
@@ -57,26 +58,7 @@ class ExtractiveWriter:
         )
 
     def write_answer(self, video: Video, transcript: Transcript, question: str, turns: list[Turn]) -> Answer:
-        index = PassageIndex(units(transcript.segments))
-        hits = index.search(question, k=3)
-        if turns and (not hits or max(h.coverage for h in hits) < MIN_COVERAGE):
-            # A follow-up such as "and how long do they live?" leans on the previous question.
-            hits = index.search(question, k=3, extra_terms=tokens(turns[-1].question))
-        hits = [h for h in hits if h.coverage >= MIN_COVERAGE / 2]
-        if not hits or max(h.coverage for h in hits) < MIN_COVERAGE:
-            return Answer(question=question, answer=NOT_COVERED, grounded=False, citations=[])
-        top = max(hits, key=lambda h: (h.coverage, h.score))
-        # A second passage earns its place only if it speaks to the question as fully as the first.
-        best = sorted(
-            [h for h in hits if h is top or (h.coverage >= top.coverage and h.score >= 0.6 * top.score)][:2],
-            key=lambda h: h.unit.index,
-        )
-        return Answer(
-            question=question,
-            answer=" ".join(h.unit.text for h in best),
-            grounded=True,
-            citations=[Citation(start_s=h.unit.start, end_s=h.unit.end, text=h.unit.text) for h in best],
-        )
+        return AnswerFinder().answer(video, transcript, question, turns)
 
 
 class SectionMaker:

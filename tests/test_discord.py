@@ -10,41 +10,21 @@ import discord
 import pytest
 
 from adapters.discord import embeds
-from adapters.discord.app import RecapClient
 from bot.app import build_assistant
 from bot.settings import Settings
+from tests.support.discord_bot import client, fake_discord, new_assistant, settle, text_of
 from tests.support.fake_discord import CHANNEL_ID, GUILD_ID, FakeDiscord, point_discord_py_at, running
 
 
 @pytest.fixture
 async def fake():
-    async with FakeDiscord(heartbeat_interval=0.2) as fake, point_discord_py_at(fake):
+    async with fake_discord() as fake:
         yield fake
 
 
 @pytest.fixture
 def assistant(tmp_path):
-    return build_assistant(
-        Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'd.sqlite3'}", allow_private_networks=True)
-    )
-
-
-def client(assistant, **kw) -> RecapClient:
-    return RecapClient(assistant, guild_id=GUILD_ID, guild_ready_timeout=0.05, **kw)
-
-
-async def settle(assistant, handled: int) -> None:
-    """Wait until the bot has handled `handled` requests since the test began (discord.py runs
-    handlers as tasks after the gateway delivered the event), then until their jobs are done."""
-    try:
-        await asyncio.wait_for(assistant.handled.reach(handled), 10)
-    except TimeoutError:
-        raise AssertionError(f"the bot handled {assistant.handled.count} requests, not {handled}") from None
-    await assistant.runner.drain()
-
-
-def text_of(request) -> str:
-    return json.dumps(request.json, ensure_ascii=False)
+    return new_assistant(tmp_path)
 
 
 async def test_a_pasted_link_gets_a_thread_with_progress_then_the_digest(fake, assistant, media_server):

@@ -5,18 +5,21 @@ decides what to do about them."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Unpack
 
 import discord
 from discord import app_commands
 
-from bot.assistant import HELP, Assistant
+from bot.assistant import Assistant
 from bot.chat import Incoming, Place
 
 from ..links import discord_links
 from . import embeds
-from .chat import NO_ENTRY, DiscordChat, DiscordRequester
+from .buttons import TEMPLATE, DigestButton
+from .chat import DiscordChat, DiscordRequester
+from .commands import add_commands
+from .commandsync import sync_if_changed
+from .relay import relayed_place
 
 if TYPE_CHECKING:
     from discord.client import _ClientOptions  # the keyword arguments discord.Client takes
@@ -65,18 +68,28 @@ def incoming(message: discord.Message, me: discord.abc.User) -> Incoming | None:
     )
 
 
+def reaches(client: discord.Client, interaction: discord.Interaction) -> bool:
+    """Whether recap may post in the interaction's channel itself: a server that installed recap
+    (so recap is a member, and discord.py has the server from the gateway) or recap's own DMs. Where
+    only the person installed recap (their account, not the server), it may only answer the
+    interaction."""
+    if interaction.guild_id is not None:
+        return interaction.is_guild_integration() and client.get_guild(interaction.guild_id) is not None
+    return bool(interaction.context.dm_channel)
+
+
 class AskModal(discord.ui.Modal, title="Ask about this video"):
     question: discord.ui.TextInput[AskModal] = discord.ui.TextInput(
         label="Your question", style=discord.TextStyle.paragraph, max_length=1000
     )
 
-    def __init__(self, assistant: Assistant) -> None:
+    def __init__(self, client: RecapClient) -> None:
         super().__init__(custom_id=embeds.ASK_MODAL)
-        self.assistant = assistant
+        self.client = client
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        place = place_of(interaction.channel, interaction.guild)
-        await self.assistant.ask(place, self.question.value, DiscordRequester(interaction, place))
+        place = self.client.place(interaction)
+        await self.client.assistant.ask(place, self.question.value, DiscordRequester(interaction, place))
 
 
 class RecapClient(discord.Client):
@@ -96,14 +109,23 @@ class RecapClient(discord.Client):
         self.tree = app_commands.CommandTree(self)
         self.chat = DiscordChat(self)
         assistant.add_chat("discord", self.chat)
-        self._commands()
+        self.add_dynamic_items(DigestButton)
+        add_commands(self)
 
     async def setup_hook(self) -> None:
         guild = discord.Object(self.guild_id) if self.guild_id else None
         if guild:  # one guild syncs at once; global commands take a while to appear everywhere
             self.tree.copy_global_to(guild=guild)
-        await self.tree.sync(guild=guild)
+        await sync_if_changed(self, self.tree, self.guild_id)
         await self.assistant.resume()  # once a process, however often the gateway reconnects
+
+    def place(self, interaction: discord.Interaction) -> Place:
+        """Where an interaction's answers go; where recap cannot post itself, the interaction answers."""
+        if reaches(self, interaction):
+            return place_of(interaction.channel, interaction.guild)
+        place = relayed_place(interaction)
+        self.chat.relays.add(place, interaction)
+        return place
 
     async def on_message(self, message: discord.Message) -> None:
         if self.user is None or message.author == self.user:
@@ -113,80 +135,23 @@ class RecapClient(discord.Client):
             await self.assistant.on_message(msg)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """Buttons under digests: custom ids survive restarts, so they are matched here, not in a View."""
+        """A click on a component whose id is none of recap's buttons (an older recap's, a damaged
+        one): say so rather than leave Discord to show "interaction failed". recap's own are
+        `DigestButton`s, which discord.py matches by their template and hands to `pressed`."""
         if interaction.type is not discord.InteractionType.component:
             return
-        data: Mapping[str, object] = interaction.data or {}
-        parsed = embeds.parse_custom_id(str(data.get("custom_id", "")))
-        if parsed is None:  # a component recap no longer makes: say so rather than "interaction failed"
+        custom_id = interaction.custom_id
+        if not isinstance(custom_id, str) or not TEMPLATE.fullmatch(custom_id):
             await interaction.response.send_message(STALE_BUTTON, ephemeral=True)
-            return
-        action, key = parsed
-        place = place_of(interaction.channel, interaction.guild)
+
+    async def pressed(self, interaction: discord.Interaction, action: str, key: str) -> None:
+        """A digest's button: the full digest, the transcript, or the question modal."""
         if action == embeds.ASK:
-            await interaction.response.send_modal(AskModal(self.assistant))
-        elif action in (embeds.FULL_DIGEST, embeds.TRANSCRIPT):
-            await interaction.response.defer()
-            if action == embeds.FULL_DIGEST:
-                await self.assistant.full_digest(place, key)
-            else:
-                await self.assistant.transcript(place, key)
-
-    def _commands(self) -> None:
-        assistant = self.assistant
-        group = app_commands.Group(name="recap", description="Digests of videos, and answers about them")
-
-        @group.command(name="video", description="Summarise a video in a new thread")
-        @app_commands.describe(url="link to the video")
-        async def video(interaction: discord.Interaction, url: str) -> None:
-            here = place_of(interaction.channel, interaction.guild)
-            await assistant.request_digests(here, discord_links(url), DiscordRequester(interaction, here))
-
-        @group.command(name="ask", description="Ask about the video of this thread, or the channel's latest")
-        async def ask(interaction: discord.Interaction, question: str) -> None:
-            here = place_of(interaction.channel, interaction.guild)
-            await assistant.ask_latest(here, question, DiscordRequester(interaction, here))
-
-        @group.command(name="help", description="What recap does")
-        async def help_(interaction: discord.Interaction) -> None:
-            await interaction.response.send_message(HELP, ephemeral=True)
-
-        @group.command(name="settings", description="Channel settings (server admins)")
-        @app_commands.default_permissions(manage_guild=True)
-        @app_commands.choices(
-            writer=[app_commands.Choice(name=n, value=n) for n in ("default", "extractive", "claude")]
-        )
-        async def settings(
-            interaction: discord.Interaction,
-            auto: bool | None = None,
-            language: str | None = None,
-            writer: app_commands.Choice[str] | None = None,
-        ) -> None:
-            changes = {
-                name: value
-                for name, value in (
-                    ("auto", None if auto is None else ("on" if auto else "off")),
-                    ("language", language),
-                    ("writer", writer.value if writer else None),
-                )
-                if value is not None
-            }
-            admin = bool(interaction.permissions and interaction.permissions.manage_guild)
-            text = await assistant.change_settings(place_of(interaction.channel, interaction.guild), changes, admin)
-            await interaction.response.send_message(
-                text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-            )
-
-        @app_commands.context_menu(name="Recap this video")
-        async def recap_message(interaction: discord.Interaction, message: discord.Message) -> None:
-            here = place_of(message.channel, message.guild)
-            requester = DiscordRequester(interaction, here)
-            # Threaded on the message itself, unless it is in a thread already.
-            root = None if here.thread else str(message.id)
-            if root and here.workspace != "dm" and not interaction.app_permissions.create_public_threads:
-                await requester.tell(NO_ENTRY)
-                return
-            await assistant.request_digests(here, discord_links(message.content), requester, root=root)
-
-        self.tree.add_command(group)
-        self.tree.add_command(recap_message)
+            await interaction.response.send_modal(AskModal(self))
+            return
+        place = self.place(interaction)
+        await interaction.response.defer()
+        if action == embeds.FULL_DIGEST:
+            await self.assistant.full_digest(place, key)
+        elif action == embeds.TRANSCRIPT:
+            await self.assistant.transcript(place, key)

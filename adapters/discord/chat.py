@@ -15,6 +15,7 @@ import discord
 from bot.chat import CannotPost, DigestReply, FullDigestReply, Notice, Place, Reply, Sent, TranscriptFile, render
 
 from . import embeds
+from .relay import Relays, relayed
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,12 @@ _EDITABLE = (discord.TextChannel, discord.VoiceChannel, discord.StageChannel, di
 class DiscordChat:
     def __init__(self, client: discord.Client) -> None:
         self.client = client
+        # Where recap is no member, interactions answer (relay.py); a worker's chat holds none.
+        self.relays = Relays()
 
     async def post(self, place: Place, reply: Reply) -> Sent:
+        if relayed(place):
+            return await self.relays.post(place, reply)
         try:
             target = await self._target(place, reply)
             sent = await self._send_pages(target, render(reply, embeds))
@@ -47,6 +52,8 @@ class DiscordChat:
         return Sent(place, str(sent.id))
 
     async def update(self, sent: Sent, reply: Reply) -> None:
+        if relayed(sent.place):
+            return await self.relays.update(sent, reply)
         channel = await self._where(sent.place)
         first, *rest = render(reply, embeds)
         await channel.get_partial_message(int(sent.message_id)).edit(**embeds.to_discord(first))
@@ -56,10 +63,14 @@ class DiscordChat:
             await channel.edit(name=_thread_name(reply))  # the thread was opened before the title was known
 
     async def upload(self, place: Place, file: TranscriptFile) -> None:
+        if relayed(place):
+            return await self.relays.upload(place, file)
         target = await self._target(place, None)
         await target.send(file=discord.File(io.BytesIO(file.text.encode()), filename=file.filename))
 
     async def whisper(self, place: Place, user: str, text: str) -> None:
+        if relayed(place):
+            return await self.relays.whisper(place, text)
         # Only interactions can be answered privately on Discord; a message gets a reply in its thread.
         await self.post(place, Notice(text))
 

@@ -25,6 +25,8 @@ from typing import Any
 
 import discord
 
+from adapters.discord.buttons import ANY_ID, ASK, CUSTOM_ID_MAX, FULL_DIGEST, TEMPLATE, TRANSCRIPT, DigestButton
+from adapters.discord.buttons import ASK_MODAL as ASK_MODAL  # every custom id recap makes is named here
 from adapters.discord.markdown import MARKDOWN, MARKUP, escape, link
 from adapters.markup import one_line, provenance, reading_facts
 from adapters.textfit import Cut, fit, shorten, size
@@ -41,17 +43,12 @@ EMBEDS_PER_MESSAGE_MAX = 10  # embeds in one message
 # Title, description, field names and values, footer text and author names of all embeds of one
 # message together (discord.Embed.__len__ counts the same parts; recap sends no fields or authors).
 EMBEDS_TOTAL_MAX = 6000
-CUSTOM_ID_MAX = 100  # a button's or a modal's custom_id
 
 # --- recap's own choices ---------------------------------------------------------------------
 CITATION_QUOTE_MAX = 200  # a source's quoted words, in answers
 PROGRESS_MAX = 500  # one progress line
 COLOUR = 0x5865F2  # every card of a reply has the same stripe, so continuations read as one
 
-FULL_DIGEST = "recap:full"
-TRANSCRIPT = "recap:transcript"
-ASK = "recap:ask"
-ASK_MODAL = "recap:ask-modal"
 NOT_COVERED = "The video does not cover this."
 
 Message = dict[str, Any]
@@ -152,10 +149,8 @@ def requested_message(url: str, user: str) -> Message:
 
 def parse_custom_id(value: str) -> tuple[str, str] | None:
     """(prefix, video_key) of a custom_id recap made; None for anything else."""
-    for prefix in (FULL_DIGEST, TRANSCRIPT, ASK, ASK_MODAL):
-        if value.startswith(prefix + ":") and len(value) > len(prefix) + 1:
-            return prefix, value[len(prefix) + 1 :]
-    return None
+    match = ANY_ID.fullmatch(value)
+    return (match["action"], match["key"]) if match else None
 
 
 def digest_buttons(video_key: str) -> list[dict[str, Any]]:
@@ -180,7 +175,8 @@ def digest_buttons(video_key: str) -> list[dict[str, Any]]:
 
 
 def to_discord(payload: Message) -> dict[str, Any]:
-    """Keyword arguments for discord.py's send/edit: Embed objects, the buttons as a View, no pings."""
+    """Keyword arguments for discord.py's send/edit: Embed objects, the buttons as a View of dynamic
+    items (matched by their custom ids when clicked, so no view is kept per message), no pings."""
     kwargs: dict[str, Any] = {
         "content": payload.get("content"),
         "embeds": [discord.Embed.from_dict(e) for e in payload.get("embeds", [])],
@@ -197,11 +193,11 @@ def to_discord(payload: Message) -> dict[str, Any]:
         view = discord.ui.View(timeout=None)
         for row, action_row in enumerate(payload["components"]):
             for b in action_row["components"]:
-                view.add_item(
-                    discord.ui.Button(
-                        style=discord.ButtonStyle(b["style"]), label=b["label"], custom_id=b["custom_id"], row=row
-                    )
-                )
+                match = TEMPLATE.fullmatch(b["custom_id"])
+                if match is None:
+                    raise ValueError(f"not a custom_id of recap's buttons: {b['custom_id'][:40]!r}")
+                style = discord.ButtonStyle(b["style"])
+                view.add_item(DigestButton(match["action"], match["key"], b["label"], style, row))
         kwargs["view"] = view
     return kwargs
 

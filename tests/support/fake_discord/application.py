@@ -16,7 +16,8 @@ def make_command(body: dict, guild_id: str | None, index: int | None = None, exi
         "id": (existing or {}).get("id") or str(snowflake()),
         "application_id": str(APP_ID),
         "version": str(snowflake()),
-        "default_member_permissions": body.get("default_member_permissions"),
+        # Sent as a string or a number (discord.py sends a number); Discord keeps a string.
+        "default_member_permissions": _permissions(body.get("default_member_permissions")),
         "type": body.get("type", 1),
         "name": body.get("name") or "",
         "name_localizations": body.get("name_localizations"),
@@ -32,6 +33,10 @@ def make_command(body: dict, guild_id: str | None, index: int | None = None, exi
     if guild_id is not None:
         cmd["guild_id"] = guild_id
     return cmd
+
+
+def _permissions(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 class ApplicationRoutes:

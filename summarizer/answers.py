@@ -1,0 +1,106 @@
+"""Answers to follow-up questions from the transcript alone, for the offline (extractive) writer.
+
+The answer is the transcript's own best sentence for the question, found by hybrid retrieval
+(summarizer/retrieval.py: BM25 and sentence embeddings, fused), with the sentence before it when
+it cannot stand alone ("It was built about two thousand years ago."). Or, when nothing in the
+talk speaks to the question, an honest "not covered".
+
+That decision is the fused score of the best sentence against one threshold, calibrated on
+questions that the fixture talks do and do not answer (tests/fixtures/questions/, measured by
+tests/test_answer_quality.py): low enough that paraphrased questions are answered, high enough
+that nine in ten questions the talk does not answer are refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .embedding import SentenceEncoder, shared_encoder
+from .models import Answer, Citation, Transcript, Turn, Video
+from .retrieval import Hit, PassageIndex, leans_on_previous
+from .text import Unit, tokens, units
+
+NOT_COVERED = "The video does not seem to cover that: nothing in the transcript speaks to it."
+# The fused score (retrieval.search) below which the talk does not answer the question.
+# Calibrated on the tuning question sets (see the module docstring and BENCHMARKS.md).
+MIN_SCORE = 0.3
+# With BM25 alone (no embeddings): the IDF-weighted share of the question's words the best
+# passage must say. The rule the offline writer used before embeddings; kept as the baseline.
+MIN_COVERAGE = 0.5
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The passage that answers, and the sentences quoted with it, in speaking order."""
+
+    best: Hit
+    quoted: list[Unit]
+
+
+class AnswerFinder:
+    """Finds the answer to a question in one transcript.
+
+    `hybrid=False` answers from BM25 alone with the coverage rule: the baseline the benchmarks and
+    the quality tests compare against.
+    """
+
+    def __init__(self, encoder: SentenceEncoder | None = None, hybrid: bool = True) -> None:
+        self.encoder = encoder or (shared_encoder() if hybrid else None)
+        self.hybrid = hybrid
+
+    def answer(self, video: Video, transcript: Transcript, question: str, turns: list[Turn]) -> Answer:
+        found = self.find(video, transcript, question, turns)
+        if found is None:
+            return Answer(question=question, answer=NOT_COVERED, grounded=False, citations=[])
+        # The best sentence is cited first, at its own start; a sentence quoted for context follows.
+        cited = [found.best.unit] + [u for u in found.quoted if u != found.best.unit]
+        return Answer(
+            question=question,
+            answer=" ".join(u.text for u in found.quoted),
+            grounded=True,
+            citations=[Citation(start_s=u.start, end_s=u.end, text=u.text) for u in cited],
+        )
+
+    def find(self, video: Video, transcript: Transcript, question: str, turns: list[Turn]) -> Finding | None:
+        us = units(transcript.segments)
+        if not us or not question.strip():
+            return None
+        index = self._index(video, transcript, us)
+        best = self._best(index, question, None, transcript.language)
+        if turns and not self._answers(best):
+            # A follow-up such as "and how long do they live?" leans on the previous question.
+            best = self._best(index, question, turns[-1].question, transcript.language)
+        if best is None or not self._answers(best):
+            return None
+        return Finding(best, self._quoted(us, best.unit))
+
+    def _index(self, video: Video, transcript: Transcript, us: list[Unit]) -> PassageIndex:
+        vectors = None
+        if self.encoder is not None:
+            vectors = self.encoder.encode_transcript(video.key, [u.text for u in us])
+        return PassageIndex(us, transcript.language, vectors)
+
+    def _best(self, index: PassageIndex, question: str, previous: str | None, language: str | None) -> Hit | None:
+        extra = tokens(previous, language) if previous else None
+        vector = None
+        if self.encoder is not None:
+            vector = self.encoder.encode_question(f"{previous} {question}" if previous else question)
+        hits = index.search(question, k=3, extra_terms=extra, query_vector=vector)
+        if not hits:
+            return None
+        # BM25 alone ranks by shared words; of its best three, the one saying most of the question wins.
+        return hits[0] if vector is not None else max(hits, key=lambda h: (h.coverage, h.score))
+
+    def _answers(self, hit: Hit | None) -> bool:
+        if hit is None:
+            return False
+        if self.encoder is None:
+            return hit.coverage >= MIN_COVERAGE
+        return hit.score >= MIN_SCORE
+
+    @staticmethod
+    def _quoted(us: list[Unit], unit: Unit) -> list[Unit]:
+        """The unit, after its predecessor when it leans on it ("It…", "This…", "They…")."""
+        if unit.index > 0 and leans_on_previous(unit):
+            return [us[unit.index - 1], unit]
+        return [unit]
