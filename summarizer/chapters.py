@@ -86,7 +86,8 @@ def clean_title(value: object) -> str:
     at most MAX_TITLE_CHARS (cut at a word, with an ellipsis)."""
     if not isinstance(value, str):
         return ""
-    text = html.unescape(_TAG.sub(" ", value[: 20 * MAX_TITLE_CHARS]))
+    # Entities first: "&lt;b&gt;" is markup too, once a renderer has unescaped it.
+    text = _TAG.sub(" ", html.unescape(value[: 20 * MAX_TITLE_CHARS]))
     text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
     text = _SPACE.sub(" ", text).strip()
     if len(text) > MAX_TITLE_CHARS:
