@@ -60,12 +60,11 @@ async def test_a_user_install_is_answered_through_the_interaction(fake, tmp_path
         assert record.response_type == 4 and record.response["data"]["flags"] & 64  # "On it", privately
         posts = webhook_posts(fake, command)
         assert "Watching…" in posts[0].json["content"]
-        digest = next(p for p in posts if p.json.get("embeds"))
-        assert digest.json["embeds"][0]["title"] == "The Secret Life of Honey Bees"
+        shown = next(m for m in fake.bot_messages(ELSEWHERE_CHANNEL) if m.get("embeds"))  # as people see it
+        assert shown["embeds"][0]["title"] == "The Secret Life of Honey Bees"
         assert not fake.requests_to(None, r"/channels/.*"), "recap is no member there: nothing goes to the channel"
 
         # The digest's buttons continue the conversation through their own interactions.
-        shown = fake.message_by_id(digest.response["id"])
         full_id = next(
             c["custom_id"] for row in shown["components"] for c in row["components"] if ":full:" in c["custom_id"]
         )
