@@ -225,16 +225,16 @@ def test_every_topic_is_represented_by_a_highlight_or_takeaway(source):
 
 
 @pytest.mark.parametrize("source", SENTENCE_SOURCES)
-def test_section_titles_are_words_said_in_that_section(source):
+def test_section_titles_are_phrases_said_in_that_section(source):
+    # Headings are noun phrases ("The Fresnel lens"), no longer keyword lists; tests/test_offline_digest.py
+    # holds the rest of what makes them read like a person's.
     transcript, d = digest_for(source)
     for s in d.sections:
-        assert s.title[0].isupper()
-        words = s.title.lower().replace(" and ", ", ").split(", ")
-        assert 1 <= len(words) <= 3
+        assert s.title[0].isupper() and 1 <= len(s.title.split()) <= 6
         inside = " ".join(seg.text for seg in transcript.segments if s.start_s <= seg.start < s.end_s)
-        for w in words:
-            assert w not in STOPWORDS and tokens(w)[0] not in NUMBER_WORDS, s.title
-            assert tokens(w)[0] in tokens(inside), f"{w!r} of {s.title!r} is not said in that section"
+        assert s.title.lower() in inside.lower(), f"{s.title!r} is not said in that section"
+        content = [w for w in s.title.lower().split() if w not in STOPWORDS]
+        assert content and not all(tokens(w)[0] in NUMBER_WORDS for w in content), s.title
 
 
 def test_minutes_are_consistent_for_a_short_talk():

@@ -1,0 +1,228 @@
+"""The offline digest reads like a person wrote it: questions a listener would ask, headings that
+are phrases, an opening paragraph for a hook, takeaways that never say the same thing twice."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+
+import pytest
+
+from summarizer.extractive import ExtractiveWriter
+from summarizer.models import Digest, Segment, Transcript
+from summarizer.questions import ask
+from summarizer.text import tokens, units
+from summarizer.topics import NUMBER_WORDS, cosine
+from tests.support.talk_fixtures import rechunked_transcript, sentence_transcript, sentences, video
+
+SOURCES = {
+    "bees/sentences": lambda: sentence_transcript("bees"),
+    "bees/rechunked": lambda: rechunked_transcript("bees"),
+    "lighthouses/sentences": lambda: sentence_transcript("lighthouses"),
+    "lighthouses/rechunked": lambda: rechunked_transcript("lighthouses"),
+}
+
+
+def written(transcript: Transcript, talk: str = "bees") -> Digest:
+    return ExtractiveWriter().write_digest(video(talk), transcript)
+
+
+_digests: dict[str, tuple[Transcript, Digest]] = {}
+
+
+def digest_for(source: str) -> tuple[Transcript, Digest]:
+    if source not in _digests:
+        transcript = SOURCES[source]()
+        _digests[source] = transcript, written(transcript, source.split("/")[0])
+    return _digests[source]
+
+
+def questions(d: Digest) -> list[str]:
+    return [d.core_question, *(q.question for s in d.sections for q in s.deeper), *(q.question for q in d.qa)]
+
+
+def near_duplicates(texts: list[str]) -> list[tuple[str, str]]:
+    bags = [Counter(tokens(t, "en")) for t in texts]
+    return [(texts[i], texts[j]) for i in range(len(texts)) for j in range(i) if cosine(bags[i], bags[j]) >= 0.5]
+
+
+# --- questions --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_no_question_is_a_filled_in_template(source):
+    _, d = digest_for(source)
+    asked = questions(d)
+    assert len(asked) >= 4
+    for q in asked:
+        assert not q.startswith("What does the video say about"), q
+        assert q.endswith("?") and q[0].isupper() and len(q.split()) <= 14, q
+        assert not re.search(r"\b(it|its|they|them|this|these|those)\b", q.lower()), f"leans on a pronoun: {q!r}"
+    assert len({q.lower() for q in asked}) == len(asked), "a question is asked once"
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_every_question_is_answered_by_a_sentence_of_the_talk_at_its_start(source):
+    transcript, d = digest_for(source)
+    said = {u.text: u.start for u in units(transcript.segments)}
+    for q in [*(q for s in d.sections for q in s.deeper), *d.qa]:
+        assert said.get(q.answer) == q.start_s, q
+
+
+@pytest.mark.parametrize(
+    "talk, question, answer",
+    [
+        ("bees", "When was the modern hive invented?", "Lorenzo Langstroth invented the modern hive"),
+        ("bees", "How long does each worker live in summer?", "each worker lives for about six weeks"),
+        ("bees", "Why do honey bees do a little dance?", "Honey bees do a little dance"),
+        ("lighthouses", "When was the Fresnel lens invented?", "The Fresnel lens was invented"),
+        ("lighthouses", "Why were early lights weak?", "Early lights were weak, because"),
+        ("lighthouses", "When did lighthouses become automatic?", "lighthouses became automatic"),
+    ],
+)
+def test_questions_a_listener_would_ask_are_asked_and_answered(talk, question, answer):
+    _, d = digest_for(f"{talk}/sentences")
+    pairs = {q.question: q.answer for s in d.sections for q in s.deeper} | {q.question: q.answer for q in d.qa}
+    asked = [*pairs, d.core_question]
+    assert question in asked, asked
+    if question in pairs:
+        assert answer in pairs[question]
+
+
+@pytest.mark.parametrize(
+    "sentence, wanted",
+    [
+        ("Langstroth invented the modern hive with wooden frames in 1851.", "When was the modern hive invented?"),
+        (
+            "Langstroth invented the modern hive with wooden frames in 1851.",
+            "Who invented the modern hive with wooden frames?",
+        ),
+        ("Varroa mites weaken the colony.", "What weakens the colony?"),
+        ("The hive stays cool because the workers fan their wings.", None),  # "stays cool": no verb this knows
+        ("The hive is cool because the workers fan their wings.", "Why is the hive cool?"),
+        ("The queen can lay two thousand eggs in a single day.", "How many eggs can the queen lay in a single day?"),
+        ("The tower was more than one hundred meters tall.", "How tall was the tower?"),
+    ],
+)
+def test_questions_from_sentence_structure(sentence, wanted):
+    got = [q.text for q in ask(sentence)]
+    assert (wanted in got) if wanted else got == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "It costs a tenth of the price.",  # "What costs…?" would need to know what "it" is
+        "We built it in a week.",
+        "Is that really true?",  # a question already
+        "Okay, so let's walk through what happened last Tuesday.",
+        "Stir it well, cover it loosely, and leave it on the counter.",
+        "Use filtered water if you can, because chlorine in tap water can slow the yeast down.",
+        "",
+        "!!! ,,, 123 ???",
+        "and and and and and the the the of of of.",
+    ],
+)
+def test_no_question_is_better_than_a_bad_one(sentence):
+    assert ask(sentence) == []
+
+
+def test_a_huge_sentence_is_read_quickly_and_gives_nothing_odd():
+    began = time.perf_counter()
+    assert ask("The bees " + "and the wasps " * 20_000 + "make honey.") == []
+    assert ask("Bees make " + "honey " * 50_000) == []
+    assert time.perf_counter() - began < 1.0
+
+
+# --- headings ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_headings_are_short_phrases_said_in_their_section(source):
+    transcript, d = digest_for(source)
+    for s in d.sections:
+        inside = " ".join(seg.text for seg in transcript.segments if s.start_s <= seg.start < s.end_s).lower()
+        words = s.title.split()
+        assert 1 <= len(words) <= 6 and s.title[0].isupper(), s.title
+        assert " and " not in s.title and "," not in s.title, f"a keyword list: {s.title!r}"
+        assert not all(tokens(w, "en") == [] or tokens(w, "en")[0] in NUMBER_WORDS for w in words), s.title
+        assert s.title.lower() in inside, f"{s.title!r} is not a phrase said in its section"
+    assert len({s.title.lower() for s in d.sections}) == len(d.sections), "two sections, two headings"
+
+
+def test_the_bees_talk_gets_the_headings_a_reader_expects():
+    _, d = digest_for("bees/sentences")
+    assert [s.title for s in d.sections] == ["Wooden frames", "Workers", "Serious threats"]
+
+
+# --- the hook ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_the_hook_is_the_opening_paragraph(source):
+    transcript, d = digest_for(source)
+    us = units(transcript.segments)
+    picked = [u for u in us if u.text in d.hook]
+    assert " ".join(u.text for u in picked) == d.hook, "the hook is whole sentences of the talk"
+    indices = [u.index for u in picked]
+    assert indices == list(range(indices[0], indices[0] + len(indices))), "sentences that follow one another"
+    assert picked[0].start < d.sections[0].end_s, "from where the talk opens its subject"
+    assert 2 <= len(picked) <= 3
+
+
+# --- takeaways --------------------------------------------------------------------------------
+
+
+def repeated_talk() -> Transcript:
+    """The bees talk with its middle said twice (a speaker who recaps, a video that loops)."""
+    said = sentences("bees")
+    again = [s for s in said if s["topic"] == 1]
+    offset = said[-1]["end"] + 1.0
+    segs = [Segment(start=s["start"], end=s["end"], text=s["text"]) for s in said]
+    segs += [Segment(start=s["start"] + offset, end=s["end"] + offset, text=s["text"]) for s in again]
+    return Transcript(segments=segs, source="captions", language="en")
+
+
+def test_a_passage_said_twice_gives_each_takeaway_highlight_and_question_once():
+    d = written(repeated_talk())
+    assert near_duplicates(d.takeaways) == []
+    assert near_duplicates([h.text for h in d.highlights]) == []
+    answers = [q.answer for s in d.sections for q in s.deeper] + [q.answer for q in d.qa]
+    assert len(answers) == len(set(answers))
+    assert len(set(questions(d))) == len(questions(d))
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_takeaways_never_repeat_one_another(source):
+    _, d = digest_for(source)
+    assert d.takeaways and near_duplicates(d.takeaways) == []
+
+
+# --- other languages: no English rules on French words ----------------------------------------
+
+FRENCH = [
+    "Les abeilles vivent avec les hommes depuis neuf mille ans.",
+    "En Égypte ancienne, les paysans transportaient leurs ruches sur des bateaux.",
+    "Pendant des siècles, les apiculteurs utilisaient des paniers de paille.",
+    "Pourquoi les abeilles dansent-elles ?",
+    "Elles dansent pour montrer à leurs sœurs où trouver les fleurs.",
+    "Une ruche compte une reine, des milliers d'ouvrières et quelques centaines de faux bourdons.",
+    "La reine pond deux mille œufs par jour.",
+    "En été, une ouvrière vit environ six semaines.",
+    "Aujourd'hui, les abeilles font face à de graves menaces.",
+    "De minuscules acariens attaquent les jeunes abeilles et propagent des maladies.",
+    "Les produits chimiques agricoles peuvent tuer les abeilles.",
+    "Planter des fleurs est un moyen simple de les aider.",
+]
+
+
+def test_a_french_talk_asks_only_the_questions_its_speaker_asks():
+    segs = [Segment(start=i * 5.0, end=i * 5.0 + 4.5, text=t) for i, t in enumerate(FRENCH)]
+    d = written(Transcript(segments=segs, source="captions", language="fr"))
+    qas = [q for s in d.sections for q in s.deeper] + list(d.qa)
+    assert [(q.question, q.answer) for q in qas] == [(FRENCH[3], FRENCH[4])]
+    assert d.core_question == FRENCH[3]
+    text = " ".join(FRENCH).lower()
+    for s in d.sections:
+        assert s.title.lower() in text and len(s.title.split()) <= 6, s.title
