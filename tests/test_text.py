@@ -341,3 +341,23 @@ def test_a_megabyte_of_full_stops_splits_quickly():
     us = units([seg(0.0, 5.0, "。" * 500_000 + "終わり。" + ". A" * 20_000)])
     assert time.perf_counter() - started < 3.0
     assert 20_000 <= len(us) <= 20_003 and "終わり。" in [u.text for u in us[:3]]
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("Bees live in hives.", 4),
+        ("Ça va très bien, merci.", 5),
+        ("꿀벌은 춤을 춥니다", 3),  # Korean spaces its words
+        ("日本茶についてお話しします。", 7),  # 13 characters: about 7 words' worth of reading
+        ("Pythonの本を読んだ。", 4),
+        ("日本 、 茶", 2),  # punctuation between runs is not a word
+    ],
+)
+def test_words_are_counted_in_scripts_without_spaces_too(text, words):
+    assert word_count(text) == words
+
+
+def test_a_short_japanese_talk_is_long_enough_to_summarise():
+    # One caption line is one "word" to str.split(): eleven lines of Japanese read like a hundred words.
+    assert sum(word_count("静岡県だけで、全国の茶葉の約四割が生産されています。") for _ in range(11)) > 100
