@@ -1,74 +1,47 @@
-"""`recap`: digests and answers in the terminal, no chat platform needed.
+"""`recap`: digests, answers and transcripts in the terminal, no chat platform needed.
 
 Exit status: 0 done, 1 a failure (network, site, media, writer), 2 bad input (link, file,
-question, setting), 130 interrupted. Tracebacks only with --debug.
+question, setting, option), 130 interrupted. With several links (or questions in `recap chat`),
+each failure is reported and the rest still run: 0 when all worked, 1 when any failed in a way
+trying again may fix, else 2. Tracebacks only with --debug.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
-import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from rich.console import Console
 
-from summarizer.errors import BadInput, RecapError
+from summarizer.errors import RecapError
 
+from .arguments import parse, parser
+from .conversation import chat
+from .digests import summarize
+from .outcomes import status_of
 from .progress import ProgressReporter
-from .views import answer_view, digest_view
+from .subtitles import export
+from .views import answer_view, as_json
 
 if TYPE_CHECKING:  # bot is imported inside main() at run time; these are for the annotations
     from bot.service import RecapService
     from bot.settings import Settings
 
+__all__ = ["main", "parser"]
+
 log = logging.getLogger("recap")
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="recap", description="Grounded digests of videos, and answers about them.")
-    p.add_argument("--debug", action="store_true", help="verbose logs and tracebacks on stderr")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    s = sub.add_parser("summarize", help="print a digest of a video link or a local media file")
-    s.add_argument("target", metavar="URL", help="video link or path of a media file")
-    s.add_argument("--json", action="store_true", help="print the digest as JSON (shared/digest.schema.json)")
-
-    a = sub.add_parser("ask", help="answer a question from a video's transcript, with timestamps")
-    a.add_argument("target", metavar="URL")
-    a.add_argument("question")
-    a.add_argument("--json", action="store_true", help="print the answer as JSON")
-    a.add_argument("--conversation", metavar="ID", help="continue a conversation: earlier questions give context")
-
-    c = sub.add_parser("chat", help="a digest, then follow-up questions until an empty line or Ctrl-D")
-    c.add_argument("target", metavar="URL")
-
-    sub.add_parser(
-        "migrate", help="create or upgrade the database (and, with RECAP_JOBS=workers, the job queue's tables)"
-    )
-    f = sub.add_parser("forget", help="delete everything recap keeps about a video: transcript, digests, conversations")
-    f.add_argument("target", metavar="URL", help="video link (any spelling of it) or path of a media file")
-
-    sl = sub.add_parser("slack", help="run the Slack app (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
-    sl.add_argument("--port", type=int, default=3000, help="HTTP mode: port for /slack/events (default 3000)")
-    sub.add_parser("discord", help="run the Discord bot (DISCORD_TOKEN)")
-    w = sub.add_parser("worker", help="run jobs for the chat front ends (RECAP_JOBS=workers, PostgreSQL)")
-    w.add_argument(
-        "--queue",
-        action="append",
-        metavar="QUEUE",
-        dest="queues",
-        help="take only these queues: slack, discord, transcribe (repeatable; default: every "
-        "platform with credentials here, and transcribe)",
-    )
-    return p
-
-
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args = parse(argv)
+    if args.command == "completion":  # no settings, no database: it only describes the parser
+        from .completion import script
+
+        sys.stdout.write(script(args.shell))
+        return 0
     # soft_wrap: an error is one line however narrow the terminal, so logs and scripts can grep it.
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     out = Console(highlight=False)
@@ -81,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         from bot.settings import Settings
 
         try:
-            settings = Settings()
+            settings = Settings(**for_this_run(args))
         except ValidationError as exc:  # only the environment is validated here, never model output
             first = exc.errors()[0]
             err.print(f"recap: a setting is invalid: {first['loc']}: {first['msg']}", markup=False)
@@ -94,12 +67,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "migrate":
             return migrate(settings, out)
         service = build_service(settings)
+        if getattr(args, "model", None) and service.writer == "extractive":
+            err.print(
+                "recap: --model names a model, but the writer is the offline extractive one, which has none: "
+                "add --writer claude (with ANTHROPIC_API_KEY) or --writer openai (with RECAP_OPENAI_BASE_URL).",
+                markup=False,
+            )
+            return 2
         return COMMANDS[args.command](service, args, out, err)
     except RecapError as exc:
         if args.debug:
             log.exception("failed")
         err.print(f"recap: {exc}", markup=False)
-        return exit_status(exc)
+        return status_of(exc)
     except KeyboardInterrupt:
         err.print("recap: interrupted")
         return 130
@@ -110,19 +90,21 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def exit_status(exc: RecapError) -> int:
-    """2 when trying again with the same input cannot help, 1 when it might."""
-    return 2 if isinstance(exc, BadInput) else 1
+def for_this_run(args: argparse.Namespace) -> dict[str, Any]:
+    """--writer, --model and --language as the settings they stand for, over the environment's.
 
+    --model is every model-backed writer's model: only the chosen writer reads its own, so the
+    flag needs to know neither which writer `auto` picks nor which writers exist."""
+    from bot.settings import Settings
 
-def summarize(service: RecapService, args: argparse.Namespace, out: Console, err: Console) -> int:
-    with ProgressReporter(err) as progress:
-        digest = service.digest(args.target, progress)
-    if args.json:
-        print(json.dumps(digest.model_dump(mode="json", exclude={"video": {"is_live"}}), ensure_ascii=False, indent=2))
-    else:
-        out.print(digest_view(digest))
-    return 0
+    given: dict[str, Any] = {}
+    if getattr(args, "writer", None):
+        given["writer"] = args.writer
+    if getattr(args, "language", None):
+        given["language"] = args.language
+    if getattr(args, "model", None):
+        given |= {name: args.model for name in ("claude_model", "openai_model") if name in Settings.model_fields}
+    return given
 
 
 def ask(service: RecapService, args: argparse.Namespace, out: Console, err: Console) -> int:
@@ -132,26 +114,16 @@ def ask(service: RecapService, args: argparse.Namespace, out: Console, err: Cons
     with ProgressReporter(err) as progress:
         answer = service.ask(args.target, args.question, args.conversation, progress)
     if args.json:
-        print(json.dumps(answer.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        print(as_json(answer))
     else:
         out.print(answer_view(answer))
     return 0
 
 
-def chat(service: RecapService, args: argparse.Namespace, out: Console, err: Console) -> int:
+def transcript(service: RecapService, args: argparse.Namespace, out: Console, err: Console) -> int:
     with ProgressReporter(err) as progress:
-        digest = service.digest(args.target, progress)
-    out.print(digest_view(digest))
-    conversation = f"cli:{uuid.uuid4()}"
-    out.print("\nAsk about the video (empty line or Ctrl-D to leave).")
-    while True:
-        try:
-            question = input("? ").strip()
-        except EOFError:
-            break
-        if not question:
-            break
-        out.print(answer_view(service.ask(args.target, question, conversation)))
+        video, found = service.transcript(args.target, progress)  # the stored one when there is one
+    sys.stdout.write(export(video, found, args.format))
     return 0
 
 
@@ -225,7 +197,7 @@ NAMES = {
     "queued jobs": ("finished queue job", "finished queue jobs"),
 }
 
-COMMANDS = {"summarize": summarize, "ask": ask, "chat": chat, "forget": forget}
+COMMANDS = {"summarize": summarize, "ask": ask, "chat": chat, "transcript": transcript, "forget": forget}
 
 if __name__ == "__main__":
     sys.exit(main())

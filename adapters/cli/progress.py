@@ -1,4 +1,7 @@
-"""Live progress on stderr: a bar on a terminal, one plain line per step when piped to a log."""
+"""Live progress on stderr: a bar on a terminal, one plain line per step when piped to a log.
+
+With several links, one display counts them ("Link 2 of 5") above the stage of the current one.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ class ProgressReporter:
         self.live = console.is_terminal
         self._progress: Progress | None = None
         self._task: TaskID | None = None
+        self._links: TaskID | None = None
         self._stage: str | None = None
         self._said = -1.0
         self._last = 0.0
@@ -50,6 +54,22 @@ class ProgressReporter:
     ) -> None:
         if self._progress:
             self._progress.stop()
+
+    def link(self, number: int, count: int, label: str) -> None:
+        """Work on link `number` of `count` starts (from 1); said only when there are several."""
+        if count < 2:
+            return
+        said = f"Link {number} of {count}: {label}"
+        if self._progress is not None:
+            if self._links is None:
+                self._links = self._progress.add_task(said, total=count)
+            self._progress.update(self._links, description=said, completed=number - 1)
+            if self._task is not None:  # the last stage of the previous link
+                self._progress.remove_task(self._task)
+                self._task = None
+        else:
+            self.console.print(f"[{number}/{count}] {label}", highlight=False, markup=False)
+        self._stage = None
 
     def __call__(self, stage: str, fraction: float | None) -> None:
         label = LABELS.get(stage, stage)

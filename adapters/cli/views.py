@@ -6,6 +6,9 @@ escaping and link syntax differ.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from rich.console import Group
 from rich.markup import escape
 from rich.panel import Panel
@@ -71,6 +74,14 @@ def digest_view(d: Digest) -> Group:
             lines.append(Text(f"    {q.answer}"))
     lines += [Text(""), _line(f"[dim]{escape(provenance(d))} · {d.transcript.segments} segments[/dim]")]
     return Group(*lines)
+
+
+def as_json(value: Digest | Answer, *, compact: bool = False) -> str:
+    """The JSON of shared/digest.schema.json; one line each where several follow one another."""
+    data: dict[str, Any] = value.model_dump(
+        mode="json", exclude={"video": {"is_live"}} if isinstance(value, Digest) else None
+    )
+    return json.dumps(data, ensure_ascii=False, indent=None if compact else 2)
 
 
 def answer_view(a: Answer) -> Panel:
