@@ -145,7 +145,11 @@ class Chat(Protocol):
         """Post in `place` (its thread when it has one); return where the message landed."""
 
     async def update(self, sent: Sent, reply: Reply) -> None:
-        """Replace a message recap posted earlier (progress -> digest)."""
+        """Replace a message recap posted earlier (a progress message's next stage)."""
+
+    async def delete(self, sent: Sent) -> None:
+        """Remove a message recap posted earlier (the progress message, once the digest is
+        posted); one already gone is no error."""
 
     async def upload(self, place: Place, file: TranscriptFile) -> None:
         """Attach the transcript as a file in `place`."""

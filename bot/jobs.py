@@ -181,10 +181,12 @@ class JobHandlers:
             quiet=job.payload["quiet"],
             sent_id=job.payload.get("progress_id"),
             remember=lambda mid: self._remember(job, mid),
+            final_id=job.payload.get("final_id"),
+            remember_final=lambda mid: self._remember(job, mid, "final_id"),
         )
 
-    async def _remember(self, job: Job, message_id: str) -> None:
-        job.payload["progress_id"] = message_id
+    async def _remember(self, job: Job, message_id: str, name: str = "progress_id") -> None:
+        job.payload[name] = message_id
         await asyncio.to_thread(self.jobs.save_payload, job.id, job.payload)
 
     def _release(self, job: Job) -> None:

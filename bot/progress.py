@@ -1,4 +1,6 @@
-"""A job's progress, shown as one thread message that recap edits as the pipeline advances."""
+"""A job's progress, shown as one thread message that recap edits as the pipeline advances, and
+its final reply, posted as a new message so that the people following the thread are notified
+(an edit notifies nobody), after which the progress message is deleted."""
 
 from __future__ import annotations
 
@@ -42,10 +44,15 @@ class ChatProgress:
         quiet: bool,
         sent_id: str | None,
         remember: Callable[[str], Awaitable[None]],
+        final_id: str | None = None,
+        remember_final: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         self.chat, self.place, self.loop, self.quiet = chat, place, loop, quiet
         self.sent: Sent | None = Sent(place, sent_id) if sent_id else None
         self.remember = remember
+        # The final reply an earlier run of this job already posted: a resumed job edits it.
+        self.final: Sent | None = Sent(place, final_id) if final_id else None
+        self.remember_final = remember_final
         self._last = 0.0
         self._pending: concurrent.futures.Future[None] | None = None
         self._done = False
@@ -112,8 +119,23 @@ class ChatProgress:
         self._done = True
 
     async def finish(self, reply: Reply) -> None:
+        """Post `reply` as a new message, then delete the progress message. Written down between
+        the two, so a job resumed after a crash edits its final reply instead of posting a second."""
         await self.close()
-        if self.sent is None:
-            self.sent = await self.chat.post(self.place, reply)
+        if self.final is not None:
+            await self.chat.update(self.final, reply)
         else:
-            await self.chat.update(self.sent, reply)
+            posting = asyncio.ensure_future(self._post_final(reply))
+            try:
+                await asyncio.shield(posting)
+            except asyncio.CancelledError:  # as in _post: the reply may be in the thread already
+                await asyncio.wait([posting])
+                raise
+        if self.sent is not None:
+            await self.chat.delete(self.sent)
+            self.sent = None
+
+    async def _post_final(self, reply: Reply) -> None:
+        self.final = await self.chat.post(self.place, reply)
+        if self.remember_final is not None:
+            await self.remember_final(self.final.message_id)

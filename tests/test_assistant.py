@@ -42,8 +42,10 @@ async def test_a_pasted_link_gets_progress_then_the_digest_in_its_thread(bot, me
 
     (reply,) = chat.messages
     assert reply.place == Place("memory", "W1", "C1", "100.1")  # the thread of the pasted message
-    assert isinstance(reply.history[0], ProgressNote) and reply.history[0].text.startswith("Watching…")
-    assert isinstance(reply.reply, DigestReply)
+    (progress,) = chat.deleted  # "Watching…" was shown, then removed once the digest was there
+    assert isinstance(progress.history[0], ProgressNote) and progress.history[0].text.startswith("Watching…")
+    # The digest is a message of its own, never an edit: edits notify nobody who follows the thread.
+    assert reply.history == [reply.reply] and isinstance(reply.reply, DigestReply)
     assert reply.reply.digest.video.title == "The Secret Life of Honey Bees"
 
 

@@ -38,8 +38,12 @@ async def test_a_pasted_link_gets_a_thread_with_progress_then_the_digest(fake, a
         thread_id = msg["id"]  # a thread started on a message has the message's id
         posts = fake.requests_to("POST", rf"/channels/{thread_id}/messages", ok=True)
         assert "Watching…" in posts[0].json["content"]
-        edits = fake.requests_to("PATCH", rf"/channels/{thread_id}/messages/\d+", ok=True)
-        final = edits[-1].json
+        # The digest is a new message (an edit notifies nobody) and "Watching…" is deleted.
+        (shown,) = fake.bot_messages(thread_id)
+        (deleted,) = fake.requests_to("DELETE", rf"/channels/{thread_id}/messages/\d+", ok=True)
+        assert deleted.path.endswith(f"/{posts[0].response['id']}") and shown["id"] != posts[0].response["id"]
+        final = posts[-1].json
+        assert shown["embeds"][0]["title"] == final["embeds"][0]["title"]
         assert final["embeds"][0]["title"] == "The Secret Life of Honey Bees"
         assert f"]({link}#t=15)" in json.dumps(final["embeds"])
         custom_ids = [c["custom_id"] for row in final["components"] for c in row["components"]]
@@ -79,8 +83,8 @@ async def test_slash_command_is_answered_privately_then_threads_on_a_public_foll
         assert f"<@{interaction['member']['user']['id']}>" in followup.json["content"]
         (top_id,) = record.followup_ids
         assert fake.thread_for(top_id) is not None
-        edits = fake.requests_to("PATCH", rf"/channels/{top_id}/messages/\d+", ok=True)
-        assert edits[-1].json["embeds"][0]["title"] == "The Secret Life of Honey Bees"
+        (digest,) = fake.bot_messages(top_id)  # the thread holds the digest alone, "Watching…" deleted
+        assert digest["embeds"][0]["title"] == "The Secret Life of Honey Bees"
 
 
 async def test_context_menu_and_buttons(fake, assistant, media_server):
@@ -175,8 +179,8 @@ async def test_a_direct_message_is_answered_in_the_dm(fake, assistant, media_ser
         await fake.dispatch("MESSAGE_CREATE", fake.dm_message(media_server.url("site/bees.html")))
         await settle(assistant, 1)
         assert not fake.requests_to("POST", r"/channels/\d+/messages/\d+/threads")  # DMs have no threads
-        edits = fake.requests_to("PATCH", rf"/channels/{DM_CHANNEL_ID}/messages/\d+", ok=True)
-        assert edits[-1].json["embeds"][0]["title"] == "The Secret Life of Honey Bees"
+        (digest,) = fake.bot_messages(DM_CHANNEL_ID)  # posted anew, "Watching…" deleted
+        assert digest["embeds"][0]["title"] == "The Secret Life of Honey Bees"
 
 
 async def test_user_text_echoed_by_recap_pings_nobody(fake, assistant, media_server):

@@ -9,7 +9,7 @@ import pytest
 from adapters.discord.relay import Relays
 from bot.chat import CannotPost, Notice, Place
 from tests.support.discord_bot import client, fake_discord, new_assistant, settle, text_of
-from tests.support.fake_discord import ALICE_ID, APP_ID, CHANNEL_ID, running
+from tests.support.fake_discord import ALICE_ID, APP_ID, CHANNEL_ID, DM_CHANNEL_ID, running
 
 ELSEWHERE_GUILD = "1300000000000009000"  # a server that did not install recap
 ELSEWHERE_CHANNEL = "1300000000000009001"
@@ -87,6 +87,32 @@ async def test_a_user_install_is_answered_through_the_interaction(fake, tmp_path
         (answer,) = webhook_posts(fake, submit)  # "Looking into it…" was the private response
         assert "Langstroth" in text_of(answer)
         assert not fake.requests_to(None, r"/channels/.*")
+        assert not fake.requests_to(None, r".*", ok=False), "Discord refused a request"
+
+
+async def test_the_message_menu_and_a_dm_with_only_the_user_install_answer_through_the_interaction(
+    fake, tmp_path, media_server
+):
+    assistant = new_assistant(tmp_path)
+    async with running(client(assistant, guild_id=None), fake, until="guild"):
+        url = media_server.url("site/bees.html")
+        target = {**fake.message(f"look {url}"), "channel_id": ELSEWHERE_CHANNEL}
+        menu = await fake.dispatch(
+            "INTERACTION_CREATE",
+            user_installed(fake, fake.message_context_menu("Recap this video", target, channel_id=ELSEWHERE_CHANNEL)),
+        )
+        dm = fake.slash_command("recap video", {"url": url}, channel_id=DM_CHANNEL_ID)
+        dm["authorizing_integration_owners"] = {USER_INSTALL: str(ALICE_ID)}  # the person's install, not a server's
+        dm = await fake.dispatch("INTERACTION_CREATE", dm)
+        await settle(assistant, 2)
+        for interaction in (menu, dm):
+            assert fake.interactions[interaction["id"]].response["data"]["flags"] & 64  # "On it", privately
+            posts = webhook_posts(fake, interaction)
+            assert posts and "Watching…" in posts[0].json["content"]
+        titles = [m["embeds"][0]["title"] for m in fake.bot_messages(ELSEWHERE_CHANNEL) if m.get("embeds")]
+        assert titles == ["The Secret Life of Honey Bees"]
+        assert any(m.get("embeds") for m in fake.bot_messages(DM_CHANNEL_ID))
+        assert not fake.requests_to(None, r"/channels/.*"), "no thread, no post: only the interactions answer"
         assert not fake.requests_to(None, r".*", ok=False), "Discord refused a request"
 
 

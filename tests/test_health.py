@@ -191,9 +191,11 @@ async def mention(slack: fs.FakeSlack, port: int, link: str, ts: str) -> str:
 
 
 async def digest_in(slack: fs.FakeSlack, progress_ts: str) -> None:
+    """Wait for the digest in the thread of the progress message `progress_ts` (posted as a new message)."""
+    (progress,) = [c for c in slack.calls_to("chat.postMessage", ok=True) if c.response["ts"] == progress_ts]
+
     def arrived() -> bool:
-        message = slack.message(fs.CHANNEL_ID, progress_ts)
-        return bool(message and message["blocks"][0]["type"] == "header")
+        return bool(slack.digests(fs.CHANNEL_ID, progress.params["thread_ts"]))
 
     deadline = time.monotonic() + JOB_S
     while not arrived():
@@ -382,7 +384,7 @@ async def test_a_worker_is_unready_from_sigterm_while_it_finishes_its_job(
     assert (await get(port, "/healthz")).status == 200  # draining, not dead
     await asyncio.to_thread(held.wait, 10)  # the captions go out: the job finishes within the grace
     assert await recap.exit_status(JOB_S) == 0, recap.log
-    (digest,) = [c for c in slack.calls_to("chat.update", ok=True) if c.params["blocks"][0]["type"] == "header"]
+    (digest,) = [c for c in slack.calls_to("chat.postMessage", ok=True) if c.params["blocks"][0]["type"] == "header"]
     assert "Honey Bees" in digest.params["blocks"][0]["text"]["text"]
     with Store.open(database.url).engine.connect() as c:
         assert c.execute(text("SELECT status FROM jobs")).scalars().all() == ["done"]

@@ -72,9 +72,10 @@ async def test_an_unexpected_failure_still_ends_in_a_reply_and_hides_its_details
         c.execute(text("DROP TABLE digests"))
     await assistant.on_message(message(media_server.url("site/bees.html"), mentions_bot=True))
     await assistant.runner.drain()
+    (progress,) = chat.deleted
+    assert isinstance(progress.history[0], ProgressNote)  # "Watching…" was shown…
     (posted,) = chat.messages
-    assert isinstance(posted.history[0], ProgressNote)  # "Watching…" was shown…
-    assert isinstance(posted.reply, Notice) and UNEXPECTED in posted.reply.text  # …and replaced by why not
+    assert isinstance(posted.reply, Notice) and UNEXPECTED in posted.reply.text  # …and followed by why not
     assert "digests" not in posted.reply.text and "table" not in posted.reply.text
     assert jobs(assistant) == [("digest", "failed")]
 
@@ -187,8 +188,9 @@ async def test_the_core_can_run_in_child_processes_with_progress_and_channel_set
         await assistant.change_settings(CHANNEL, {"language": "fr"}, is_admin=True)
         await assistant.on_message(message(media_server.url("media/lighthouses.opus"), mentions_bot=True))
         await assistant.runner.drain()
+        (progress,) = chat.deleted
         (posted,) = chat.messages
-        stages = [r.text for r in posted.history if isinstance(r, ProgressNote)]
+        stages = [r.text for r in progress.history if isinstance(r, ProgressNote)]
         assert any("transcribing" in s for s in stages)  # progress crossed back from the child
         assert isinstance(posted.reply, DigestReply)
         assert assistant.service.stored_digest(posted.reply.digest.video.key) is None  # stored as French…

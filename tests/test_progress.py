@@ -66,3 +66,51 @@ async def test_a_resumed_job_edits_the_progress_message_it_posted_before():
     await progress.note("starting again")
     assert [m.message_id for m in chat.messages] == [before.message_id] and remembered == []
     assert chat.messages[0].reply == ProgressNote("Watching… starting again")
+
+
+async def test_the_final_reply_is_a_new_message_then_the_progress_message_goes():
+    chat = MemoryChat()
+    finals: list[str] = []
+
+    async def remember(message_id: str) -> None:
+        pass
+
+    async def remember_final(message_id: str) -> None:
+        finals.append(message_id)
+
+    loop = asyncio.get_running_loop()
+    progress = ChatProgress(
+        chat, PLACE, loop, quiet=False, sent_id=None, remember=remember, remember_final=remember_final
+    )
+    await progress.start()
+    await progress.finish(ProgressNote("the digest"))
+    (watching,) = chat.deleted
+    (final,) = chat.messages  # posted anew, so the thread's followers are notified of it
+    assert watching.reply == ProgressNote("Watching… looking at the link") and finals == [final.message_id]
+    assert final.history == [ProgressNote("the digest")]
+
+
+async def test_a_job_resumed_after_its_final_reply_was_posted_edits_it_and_removes_the_progress_message():
+    """Killed between posting the digest and deleting "Watching…": the next run posts no second digest."""
+    chat = MemoryChat()
+    watching = await chat.post(PLACE, ProgressNote("Watching… writing the digest"))
+    posted = await chat.post(PLACE, ProgressNote("the digest"))
+
+    async def remember(message_id: str) -> None:
+        raise AssertionError("nothing new to remember")
+
+    progress = ChatProgress(
+        chat,
+        PLACE,
+        asyncio.get_running_loop(),
+        quiet=False,
+        sent_id=watching.message_id,
+        remember=remember,
+        final_id=posted.message_id,
+        remember_final=remember,
+    )
+    await progress.start()
+    await progress.finish(ProgressNote("the digest, again"))
+    (final,) = chat.messages
+    assert final.message_id == posted.message_id and final.reply == ProgressNote("the digest, again")
+    assert [m.message_id for m in chat.deleted] == [watching.message_id]

@@ -83,15 +83,15 @@ class SlackRun:
         assert post.params["thread_ts"] == ts and "Watching…" in str(post.params["blocks"])
         return post.response["ts"]
 
-    def digest_in(self, ts: str) -> bool:
-        message = self.slack.message(fs.CHANNEL_ID, ts)
-        return bool(message and message["blocks"][0]["type"] == "header")
+    def digest_in(self, thread_ts: str) -> bool:
+        return bool(self.slack.digests(fs.CHANNEL_ID, thread_ts))
 
     def assert_one_digest(self, thread_ts: str, progress_ts: str) -> None:
-        """The thread holds one message from recap: its progress message, edited into the digest."""
-        assert [m["ts"] for m in self.slack.thread(fs.CHANNEL_ID, thread_ts)] == [progress_ts]
-        assert len(self.slack.calls_to("chat.postMessage", ok=True)) == 1  # no second "Watching…"
-        final = self.slack.message(fs.CHANNEL_ID, progress_ts)
+        """The thread holds one message from recap: the digest, posted as a new message (so the
+        thread's followers are notified), and the progress message is gone."""
+        (final,) = self.slack.thread(fs.CHANNEL_ID, thread_ts)
+        assert final["ts"] != progress_ts and self.slack.message(fs.CHANNEL_ID, progress_ts) is None
+        assert len(self.slack.calls_to("chat.postMessage", ok=True)) == 2  # one "Watching…", one digest
         assert final["blocks"][0]["type"] == "header" and "lighthouses" in final["blocks"][0]["text"]["text"].lower()
 
 
@@ -111,7 +111,7 @@ async def test_a_slack_process_killed_mid_job_finishes_the_reply_after_a_restart
     assert job_rows(slack_run.db) == [("running", "test-host/slack")]
 
     second = await slack_run.start()
-    await until(lambda: slack_run.digest_in(progress), JOB_S, "the digest")
+    await until(lambda: slack_run.digest_in("1700000100.000100"), JOB_S, "the digest")
     await until(lambda: job_rows(slack_run.db) == [("done", None)], 10, "the job to be done")
     slack_run.assert_one_digest("1700000100.000100", progress)
     assert "resumed 1 unfinished job" in second.log
@@ -166,12 +166,12 @@ async def test_sigterm_with_no_grace_hands_the_job_back_for_the_next_process(sla
     assert await recap.exit_status(JOB_S) == 0
     (row,) = job_rows(slack_run.db)
     assert row[1] is None and row[0] in ("pending", "running")  # unowned, unfinished
-    assert not slack_run.digest_in(progress)
+    assert not slack_run.digest_in("1700000300.000100")
     assert "handed back 1 unfinished job" in recap.log
 
     # Unowned, it is anyone's at once: a process under another name need not wait out a lease.
     later = await slack_run.start(instance="other-host")
-    await until(lambda: slack_run.digest_in(progress), JOB_S, "the digest")
+    await until(lambda: slack_run.digest_in("1700000300.000100"), JOB_S, "the digest")
     await until(lambda: job_rows(slack_run.db) == [("done", None)], 10, "the job to be done")
     slack_run.assert_one_digest("1700000300.000100", progress)
     later.signal(signal.SIGTERM)
@@ -197,7 +197,8 @@ async def test_sigterm_in_socket_mode_disconnects_then_lets_the_job_finish(tmp_p
         recap.signal(signal.SIGTERM)
         await until(lambda: end.closed, 10, "recap to disconnect")  # at once, while the job goes on
         assert await recap.exit_status(JOB_S) == 0
-        final = slack.message(fs.CHANNEL_ID, post.response["ts"])
+        assert slack.message(fs.CHANNEL_ID, post.response["ts"]) is None  # "Watching…" gone…
+        (final,) = slack.thread(fs.CHANNEL_ID, "1700000400.000100")  # …the digest posted instead
         assert final["blocks"][0]["type"] == "header" and "lighthouses" in final["blocks"][0]["text"]["text"].lower()
         assert len(end.sockets) == 1  # it did not connect again
 
@@ -241,9 +242,9 @@ async def test_sigterm_lets_a_discord_job_finish(tmp_path, processes, media_serv
         assert "Watching…" in post.json["content"]
         recap.signal(signal.SIGTERM)
         assert await recap.exit_status(JOB_S) == 0
-        edits = fake.requests_to("PATCH", rf"/channels/{thread}/messages/{post.response['id']}", ok=True)
-        assert edits and "lighthouses" in edits[-1].json["embeds"][0]["title"].lower()
-        assert len(fake.requests_to("POST", rf"/channels/{thread}/messages", ok=True)) == 1
+        (digest,) = fake.bot_messages(thread)  # posted anew, and "Watching…" deleted
+        assert digest["id"] != post.response["id"] and "lighthouses" in digest["embeds"][0]["title"].lower()
+        assert len(fake.requests_to("POST", rf"/channels/{thread}/messages", ok=True)) == 2
 
 
 FakeDiscordServer = fd.FakeDiscord  # the fake runs on the test's loop; recap reaches it over the network

@@ -67,12 +67,18 @@ async def test_a_pasted_link_gets_a_threaded_digest_with_progress(recap, slack, 
     assert delivery.status == 200
     await settle(assistant, 1)
 
-    (post,) = slack.calls_to("chat.postMessage", ok=True)
+    post, digest = slack.calls_to("chat.postMessage", ok=True)
     assert post.params["channel"] == fs.CHANNEL_ID and post.params["thread_ts"] == "1700000100.000100"
     assert "Watching…" in dumps(post.params["blocks"])
-    updates = slack.calls_to("chat.update", ok=True)
-    final = slack.message(fs.CHANNEL_ID, post.response["ts"])
-    assert updates and final["blocks"][0]["type"] == "header"
+    # The digest is a new message in the thread, so that its followers are notified; "Watching…" goes.
+    assert digest.params["thread_ts"] == "1700000100.000100"
+    assert slack.message(fs.CHANNEL_ID, post.response["ts"]) is None
+    (final,) = slack.thread(fs.CHANNEL_ID, "1700000100.000100")
+    assert final["ts"] == digest.response["ts"] and final["blocks"][0]["type"] == "header"
+    assert "edited" not in final
+    # Every timestamp is a video link: no message of recap's gets Slack's link previews.
+    assert all(c.params.get("unfurl_links") is False for c in (post, digest))
+    assert all(c.params.get("unfurl_media") is False for c in (post, digest))
     assert "The Secret Life of Honey Bees" in final["blocks"][0]["text"]["text"]
     actions = [b for b in final["blocks"] if b["type"] == "actions"]
     assert [e["action_id"] for e in actions[0]["elements"]] == [
@@ -94,7 +100,8 @@ async def test_a_retried_event_gets_one_reply(recap, slack, media_server):
         )
     ).status == 200
     await settle(assistant, 3)
-    assert len(slack.calls_to("chat.postMessage", ok=True)) == 1
+    assert len(slack.calls_to("chat.postMessage", ok=True)) == 2  # one "Watching…", one digest
+    assert len(slack.thread(fs.CHANNEL_ID, "1700000200.000100")) == 1
 
 
 async def test_a_thread_reply_is_answered_with_cited_timestamps(recap, slack, media_server):
@@ -127,9 +134,8 @@ async def test_a_bad_link_gets_a_short_reason_in_the_thread(recap, slack, media_
         url, fs.app_mention(f"<@{fs.BOT_USER_ID}> {media_server.url('site/missing.html')}", ts="1700000400.000100")
     )
     await settle(assistant, 1)
-    post = slack.calls_to("chat.postMessage", ok=True)[0]
-    final = slack.message(fs.CHANNEL_ID, post.response["ts"])
-    assert "404" in final["text"] and post.params["thread_ts"] == "1700000400.000100"
+    (final,) = slack.thread(fs.CHANNEL_ID, "1700000400.000100")
+    assert "404" in final["text"] and final["thread_ts"] == "1700000400.000100"
 
 
 async def test_slash_command_starts_a_new_thread(recap, slack, media_server):
@@ -139,6 +145,9 @@ async def test_slash_command_starts_a_new_thread(recap, slack, media_server):
     await settle(assistant, 1)
     top, progress = slack.calls_to("chat.postMessage", ok=True)[:2]
     assert "thread_ts" not in top.params or top.params["thread_ts"] is None
+    # The asker is mentioned for real, in the message and in its notification line; never escaped.
+    assert f"for <@{fs.USER_ID}>" in top.params["blocks"][0]["text"]["text"]
+    assert top.params["text"].endswith(f" for <@{fs.USER_ID}>") and "&lt;" not in dumps(top.params)
     assert progress.params["thread_ts"] == top.response["ts"]
 
 
@@ -158,8 +167,7 @@ async def test_buttons_full_digest_transcript_and_ask_modal(recap, slack, media_
     assistant, url = recap
     await deliver(url, fs.message(media_server.url("site/bees.html"), ts="1700000600.000100"))
     await settle(assistant, 1)
-    digest_ts = slack.calls_to("chat.postMessage", ok=True)[0].response["ts"]
-    digest_message = slack.message(fs.CHANNEL_ID, digest_ts)
+    (digest_message,) = slack.digests(fs.CHANNEL_ID, "1700000600.000100")
     key = next(b for b in digest_message["blocks"] if b["type"] == "actions")["elements"][0]["value"]
 
     await deliver(url, fs.block_actions(blocks.ACTION_FULL_DIGEST, key, message=digest_message))
@@ -199,7 +207,7 @@ async def test_slack_rate_limits_are_waited_out(recap, slack, media_server, monk
     await deliver(url, fs.message(media_server.url("site/bees.html"), ts="1700000700.000100"))
     await settle(assistant, 1)
     calls = slack.calls_to("chat.postMessage")
-    assert [c.status for c in calls] == [429, 200]
+    assert [c.status for c in calls] == [429, 200, 200]  # "Watching…" waited and went out; then the digest
 
 
 async def test_a_bad_signature_is_refused(recap, slack, media_server):
@@ -332,7 +340,7 @@ async def test_an_enterprise_grid_workspace_is_answered_with_its_installed_token
     delivery = await deliver(f"{base}/slack/events", (json.dumps(envelope).encode(), ctype))
     assert delivery.status == 200
 
-    (post,) = await slack.wait_for_async("chat.postMessage", 1)
+    post = (await slack.wait_for_async("chat.postMessage", 1))[0]
     assert post.headers["authorization"] == f"Bearer {fs.BOT_TOKEN}"
     assert post.params["thread_ts"] == "1700001000.000100"
 
@@ -356,9 +364,8 @@ async def test_a_direct_message_is_answered_in_its_thread(recap, slack, media_se
     assistant, url = recap
     await deliver(url, fs.message(media_server.url("site/bees.html"), channel="D0DIRECT01", ts="1700000900.000100"))
     await settle(assistant, 1)
-    (post,) = slack.calls_to("chat.postMessage", ok=True)
-    assert post.params["channel"] == "D0DIRECT01" and post.params["thread_ts"] == "1700000900.000100"
-    assert slack.message("D0DIRECT01", post.response["ts"])["blocks"][0]["type"] == "header"
+    (final,) = slack.thread("D0DIRECT01", "1700000900.000100")
+    assert final["thread_ts"] == "1700000900.000100" and final["blocks"][0]["type"] == "header"
 
 
 async def test_a_command_in_a_channel_recap_is_not_in_says_so_privately(recap, slack, media_server):
@@ -404,7 +411,7 @@ async def test_refusals_in_a_thread_are_ephemeral(tmp_path, slack, media_server)
         )
         await settle(assistant, 2)
         posts = slack.calls_to("chat.postMessage", ok=True)
-        assert len(posts) == 1  # the digest; the refusal went to the asker alone
+        assert len(posts) == 2  # progress and the digest; the refusal went to the asker alone
         (whisper,) = slack.ephemerals
         assert whisper["user"] == fs.USER_ID and whisper["thread_ts"] == "1700001000.000100"
         assert "in the last hour" in whisper["text"]

@@ -83,10 +83,10 @@ def pasted(url: str, mid: str) -> Incoming:
 
 
 def digests_posted(slack) -> list[dict]:
-    """Final digests as the thread shows them (the progress message edited into a digest)."""
+    """Final digests, each posted as a new message in its thread (an edit would notify nobody)."""
     return [
         c
-        for c in slack.calls_to("chat.update", ok=True)
+        for c in slack.calls_to("chat.postMessage", ok=True)
         if c.params.get("blocks") and c.params["blocks"][0].get("type") == "header"
     ]
 
@@ -107,10 +107,10 @@ async def job_statuses(pg: str, until: list[str], tries: int = 200) -> list[str]
 
 
 async def first_digest(slack, timeout: float = 90) -> dict:
-    """Wait for the edit that turns the progress message into the digest; the edits before it are progress."""
+    """Wait for the digest's post; the posts before it are progress messages."""
     seen = 1
     while True:
-        calls = await slack.wait_for_async("chat.update", seen, timeout=timeout)
+        calls = await slack.wait_for_async("chat.postMessage", seen, timeout=timeout)
         if found := digests_posted(slack):
             return found[0].params
         seen = len(calls) + 1
@@ -139,8 +139,10 @@ async def test_a_front_end_defers_and_a_worker_replies_in_the_thread(pg, slack, 
     try:
         done = await first_digest(slack)
         assert "Honey Bees" in done["blocks"][0]["text"]["text"]
-        (post,) = slack.calls_to("chat.postMessage", ok=True)
-        assert post.params["thread_ts"] == "1700002000.000100"
+        progress, digest = slack.calls_to("chat.postMessage", ok=True)
+        assert progress.params["thread_ts"] == digest.params["thread_ts"] == "1700002000.000100"
+        await slack.wait_for_async("chat.delete")  # "Watching…" goes just after the digest is there
+        assert slack.thread(fs.CHANNEL_ID, "1700002000.000100") == slack.digests(fs.CHANNEL_ID, "1700002000.000100")
     finally:
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(30) == 0  # a graceful stop
@@ -161,8 +163,10 @@ async def test_a_worker_killed_mid_transcription_is_taken_over_and_the_thread_ge
         first.wait(10)
         second = start_worker(pg, slack, RECAP_STALL_SECONDS="2")
         done = await first_digest(slack, timeout=90)
-        (progress,) = slack.calls_to("chat.postMessage", ok=True)  # one message in the thread…
-        assert done["ts"] == progress.response["ts"]  # …edited by both workers, ending as the digest
+        progress, digest = slack.calls_to("chat.postMessage", ok=True)  # one "Watching…", edited by both…
+        assert digest.params == done and digest.params["thread_ts"] == "1700003000.000100"
+        await slack.wait_for_async("chat.delete")  # just after the digest is posted
+        assert slack.message(fs.CHANNEL_ID, progress.response["ts"]) is None  # …then deleted
         assert len(digests_posted(slack)) == 1
         assert await job_statuses(pg, until=["done"]) == ["done"]  # marked just after the digest is posted
     finally:
@@ -190,7 +194,7 @@ async def test_transcription_goes_to_the_workers_that_take_the_transcribe_queue(
         done = await first_digest(slack, timeout=90)
         assert done["blocks"][0]["type"] == "header"
         assert len(media_server.requests_for("media/lighthouses.opus")) > probes  # the audio, fetched once there
-        assert len(slack.calls_to("chat.postMessage", ok=True)) == 1 and len(digests_posted(slack)) == 1
+        assert len(slack.calls_to("chat.postMessage", ok=True)) == 2 and len(digests_posted(slack)) == 1
     finally:
         for proc in (chat_worker, gpu_worker):
             if proc is not None:
@@ -209,8 +213,8 @@ async def test_ten_threads_asking_for_one_video_at_once_cost_one_download_in_wor
     try:
         seen = 1
         while len(digests_posted(slack)) < 10:
-            seen = len(await slack.wait_for_async("chat.update", seen, timeout=90)) + 1
-        assert len({c.params["ts"] for c in digests_posted(slack)}) == 10  # one digest in each thread
+            seen = len(await slack.wait_for_async("chat.postMessage", seen, timeout=90)) + 1
+        assert len({c.params["thread_ts"] for c in digests_posted(slack)}) == 10  # one digest in each thread
         assert len(media_server.requests_for("media/lighthouses.opus")) <= 2  # one probe, one download
     finally:
         worker.send_signal(signal.SIGTERM)

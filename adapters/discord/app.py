@@ -5,6 +5,7 @@ decides what to do about them."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Unpack
 
 import discord
@@ -75,7 +76,9 @@ def reaches(client: discord.Client, interaction: discord.Interaction) -> bool:
     interaction."""
     if interaction.guild_id is not None:
         return interaction.is_guild_integration() and client.get_guild(interaction.guild_id) is not None
-    return bool(interaction.context.dm_channel)
+    # recap's own DMs, through a server's install (its bot user); a person's install alone may not
+    # let the bot write to them, while the interaction always may answer.
+    return bool(interaction.context.dm_channel) and not interaction.is_user_integration()
 
 
 class AskModal(discord.ui.Modal, title="Ask about this video"):
@@ -140,7 +143,8 @@ class RecapClient(discord.Client):
         `DigestButton`s, which discord.py matches by their template and hands to `pressed`."""
         if interaction.type is not discord.InteractionType.component:
             return
-        custom_id = interaction.custom_id
+        data: Mapping[str, object] = interaction.data or {}  # (Interaction.custom_id is discord.py 2.7's)
+        custom_id = data.get("custom_id")
         if not isinstance(custom_id, str) or not TEMPLATE.fullmatch(custom_id):
             await interaction.response.send_message(STALE_BUTTON, ephemeral=True)
 

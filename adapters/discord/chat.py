@@ -70,7 +70,7 @@ class DiscordChat:
 
     async def whisper(self, place: Place, user: str, text: str) -> None:
         if relayed(place):
-            return await self.relays.whisper(place, text)
+            return await self.relays.whisper(place, user, text)
         # Only interactions can be answered privately on Discord; a message gets a reply in its thread.
         await self.post(place, Notice(text))
 

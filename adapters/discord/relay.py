@@ -24,7 +24,7 @@ from typing import Any
 import discord
 from discord.utils import utcnow
 
-from bot.chat import CannotPost, Place, Reply, Sent, TranscriptFile, render
+from bot.chat import CannotPost, Notice, Place, Reply, Sent, TranscriptFile, render
 
 from . import embeds
 
@@ -52,6 +52,7 @@ def relayed_place(interaction: discord.Interaction) -> Place:
 class _Hook:
     webhook: discord.Webhook
     expires: datetime
+    user: str  # whose interaction it is: only they can be answered privately through it
 
 
 class Relays:
@@ -67,7 +68,8 @@ class Relays:
         now = utcnow()  # expired tokens are useless: forget them, so the books stay small
         self._places = {k: hook for k, hook in self._places.items() if hook.expires > now}
         self._messages = {k: hook for k, hook in self._messages.items() if hook.expires > now}
-        self._places[(place.channel, place.thread)] = _Hook(interaction.followup, interaction.expires_at)
+        hook = _Hook(interaction.followup, interaction.expires_at, str(interaction.user.id))
+        self._places[(place.channel, place.thread)] = hook
 
     def __len__(self) -> int:
         return len(self._places) + len(self._messages)
@@ -102,9 +104,13 @@ class Relays:
         data = discord.File(io.BytesIO(file.text.encode()), filename=file.filename)
         await self._send(hook, {"file": data, "allowed_mentions": discord.AllowedMentions.none()})
 
-    async def whisper(self, place: Place, text: str) -> None:
-        """Privately, to the person of the latest interaction: follow-ups may be ephemeral."""
+    async def whisper(self, place: Place, user: str, text: str) -> None:
+        """Privately when the latest interaction is `user`'s (follow-ups may be ephemeral); else in
+        the open, as DiscordChat does where there is no interaction."""
         hook = self._live(self._places.get((place.channel, place.thread)))
+        if hook.user != user:
+            await self.post(place, Notice(text))
+            return
         page = embeds.to_discord(embeds.notice_message(text))
         await self._send(hook, {**page, "ephemeral": True})
 

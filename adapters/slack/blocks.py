@@ -134,7 +134,8 @@ def requested_message(url: str, user: str) -> Message:
     asker is the one mention recap makes, and only when the id is a real Slack user id."""
     mention = f"<@{user}>" if _USER_ID.fullmatch(user) else "someone"
     return {
-        "text": _fallback(f"Digest of {url}"),
+        # The notification line too: a mention recap writes is a real one, never escaped as user text is.
+        "text": f"{_fallback(f'Digest of {url}', FALLBACK_MAX - 40)} for {mention}",
         "blocks": _sections(f"Digest of {link(url, shorten(url, 300))} for {mention}"),
     }
 

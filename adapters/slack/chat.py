@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -38,19 +38,26 @@ class SlackChat:
         client = await self.client_for(place.workspace)
         first, *rest = render(reply, blocks)
         with _refusals():
-            response = await client.chat_postMessage(channel=place.channel, thread_ts=place.thread, **first)
+            ts = await _post(client, place.channel, place.thread, first)
         for more in rest:  # a reply too big for one message continues in the same thread
-            await client.chat_postMessage(channel=place.channel, thread_ts=place.thread or response["ts"], **more)
-        return Sent(place, response["ts"])
+            await _post(client, place.channel, place.thread or ts, more)
+        return Sent(place, ts)
 
     async def update(self, sent: Sent, reply: Reply) -> None:
         client = await self.client_for(sent.place.workspace)
         first, *rest = render(reply, blocks)
         await client.chat_update(channel=sent.place.channel, ts=sent.message_id, **first)
         for more in rest:
-            await client.chat_postMessage(
-                channel=sent.place.channel, thread_ts=sent.place.thread or sent.message_id, **more
-            )
+            await _post(client, sent.place.channel, sent.place.thread or sent.message_id, more)
+
+    async def delete(self, sent: Sent) -> None:
+        client = await self.client_for(sent.place.workspace)
+        try:
+            await client.chat_delete(channel=sent.place.channel, ts=sent.message_id)
+        except SlackApiError as exc:
+            # Deleted by someone else, or by an earlier run of a resumed job: gone is what we want.
+            if exc.response is None or exc.response.get("error") != "message_not_found":
+                raise
 
     async def upload(self, place: Place, file: TranscriptFile) -> None:
         client = await self.client_for(place.workspace)
@@ -102,12 +109,21 @@ class SlackRequester:
             ack, self._ack = self._ack, None
             await ack(response_type="ephemeral", text=text)
         elif self._respond is not None:
-            await self._respond(response_type="ephemeral", text=text)
+            await self._respond(response_type="ephemeral", text=text, unfurl_links=False, unfurl_media=False)
         else:
             await self.chat.whisper(self.place, self.user, text)
 
     async def open(self, reply: Reply) -> Sent:
         return await self.chat.post(Place(self.place.platform, self.place.workspace, self.place.channel), reply)
+
+
+async def _post(client: AsyncWebClient, channel: str, thread: str | None, message: dict[str, Any]) -> str:
+    """chat.postMessage with link previews off: every timestamp recap writes is a link to the video,
+    and Slack would add a preview under each message. (chat.update keeps what the post set.)"""
+    response = await client.chat_postMessage(
+        channel=channel, thread_ts=thread, unfurl_links=False, unfurl_media=False, **message
+    )
+    return str(response["ts"])
 
 
 @contextmanager

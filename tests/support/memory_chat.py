@@ -25,6 +25,7 @@ class MemoryChat:
         self.messages: list[Posted] = []
         self.files: list[tuple[Place, TranscriptFile]] = []
         self.whispers: list[tuple[Place, str, str]] = []  # (place, user, text) seen by that user alone
+        self.deleted: list[Posted] = []  # messages recap deleted (progress messages), as they were
         self._ids = itertools.count(1)
         self.changed = asyncio.Event()
 
@@ -36,6 +37,11 @@ class MemoryChat:
 
     async def update(self, sent: Sent, reply: Reply) -> None:
         next(m for m in self.messages if m.message_id == sent.message_id).history.append(reply)
+        self.changed.set()
+
+    async def delete(self, sent: Sent) -> None:
+        self.deleted += [m for m in self.messages if m.message_id == sent.message_id]
+        self.messages = [m for m in self.messages if m.message_id != sent.message_id]
         self.changed.set()
 
     async def upload(self, place: Place, file: TranscriptFile) -> None:

@@ -204,6 +204,10 @@ class FakeSlack(LoopbackServer):
         """Live bot messages in a thread: its parent (if the bot posted it) and the replies, oldest first."""
         return [m for m in self.messages(channel) if m["ts"] == thread_ts or m.get("thread_ts") == thread_ts]
 
+    def digests(self, channel: str, thread_ts: str) -> list[dict[str, Any]]:
+        """recap's live digest messages in a thread: those that open with the video's title (a header)."""
+        return [m for m in self.thread(channel, thread_ts) if (m.get("blocks") or [{}])[0].get("type") == "header"]
+
     def _summary(self) -> str:
         with self._lock:
             return (
