@@ -49,6 +49,7 @@ class DiscordChat:
             sent = await self._send_pages(target, render(reply, embeds))
         except discord.Forbidden as exc:
             raise CannotPost(NO_ENTRY) from exc
+        await _name_thread(target, reply)
         return Sent(place, str(sent.id))
 
     async def update(self, sent: Sent, reply: Reply) -> None:
@@ -59,8 +60,16 @@ class DiscordChat:
         await channel.get_partial_message(int(sent.message_id)).edit(**embeds.to_discord(first))
         if rest:
             await self._send_pages(channel, rest)
-        if isinstance(reply, DigestReply) and isinstance(channel, discord.Thread) and channel.name == PLACEHOLDER:
-            await channel.edit(name=_thread_name(reply))  # the thread was opened before the title was known
+        await _name_thread(channel, reply)
+
+    async def delete(self, sent: Sent) -> None:
+        if relayed(sent.place):
+            return await self.relays.delete(sent)
+        channel = await self._where(sent.place)
+        try:
+            await channel.get_partial_message(int(sent.message_id)).delete()
+        except discord.NotFound:  # deleted already (by a person, or an earlier run of a resumed job)
+            pass
 
     async def upload(self, place: Place, file: TranscriptFile) -> None:
         if relayed(place):
@@ -122,6 +131,12 @@ def _editable(channel: Channel) -> Editable:
     if isinstance(channel, _EDITABLE):
         return channel
     raise TypeError(f"recap cannot edit messages in a {type(channel).__name__} ({channel.id})")
+
+
+async def _name_thread(channel: object, reply: Reply) -> None:
+    """The thread was opened (by the progress message) before the video's title was known."""
+    if isinstance(reply, DigestReply) and isinstance(channel, discord.Thread) and channel.name == PLACEHOLDER:
+        await channel.edit(name=_thread_name(reply))
 
 
 def _thread_name(reply: Reply | None) -> str:
