@@ -279,15 +279,34 @@ def is_plural(phrase: tuple[str, ...]) -> bool:
 
 
 def noun_phrase(toks: tuple[str, ...], start: int = 0) -> tuple[str, ...]:
-    """The noun phrase that opens `toks[start:]`: up to a preposition, conjunction, relative or comma."""
+    """The noun phrase that opens `toks[start:]`: up to a preposition, conjunction, relative, comma
+    or verb; () when what opens there is not a noun phrase ("of disk space", "what happened")."""
+    if start >= len(toks) or toks[start].lower() in PREPOSITIONS | CONJUNCTIONS | RELATIVES | QUESTION_WORDS:
+        return ()
     out: list[str] = []
-    for t in toks[start:]:
-        low = t.lower()
-        if t == "," or (out and (low in PREPOSITIONS or low in CONJUNCTIONS or low in RELATIVES)):
+    for i in range(start, len(toks)):
+        t, low = toks[i], toks[i].lower()
+        nxt = toks[i + 1].lower() if i + 1 < len(toks) else ""
+        if t in (",", ";", ":") or (out and (low in PREPOSITIONS or low in CONJUNCTIONS or low in RELATIVES)):
             break
         if low in BE or low in HAVE or low in MODALS or low in DO or low in INNER_ADVERBS or low == "not":
             break
+        if out and low in DETERMINERS and out[-1].lower() not in DETERMINERS:
+            break  # "lunch time | the pool": a second phrase begins
+        if out and out[-1].lower() not in DETERMINERS and _verb_after_noun(low, nxt):
+            break  # "cold storage takes up…", "what happened": the verb ends the phrase
         out.append(t)
         if len(out) > 6:
             return ()
+    if len(out) == 1 and (out[0].lower() in IRREGULAR or _looks_past(out[0].lower())):
+        return ()  # "got paged": a verb on its own
     return tuple(out)
+
+
+QUESTION_WORDS = frozenset("what who whom whose which why how where when".split())
+
+
+def _verb_after_noun(low: str, nxt: str) -> bool:
+    if low in IRREGULAR or _looks_past(low):
+        return True
+    return low.endswith("s") and not low.endswith("ss") and (nxt in PREPOSITIONS - {"of"} or nxt in DETERMINERS)

@@ -79,8 +79,9 @@ class SectionMaker:
         weights = keyword_weights(part, self.us, lang)
         weights = {t: w * (0.3 if t in self.common else 1.0) for t, w in weights.items()}
         title = heading(part[0].text, [u.text for u in by_score], weights, lang, self.taken)
-        if not title:
-            title = next((w for w in keywords(part, self.us, k=3, language=lang) if w.lower() not in self.taken), "")
+        if not title:  # no phrase: the part's strongest word, if it is a word and not a number
+            spoken = keywords(part, self.us, k=3, language=lang)
+            title = next((w for w in spoken if w.lower() not in self.taken and not any(c.isdigit() for c in w)), "")
             title = title[:1].upper() + title[1:]
         self.taken.add(title.lower())
         return title

@@ -21,6 +21,8 @@ NOT_TOPICS = frozenset(
     century centuries ago today tomorrow yesterday time times way ways thing things lot lots bit part parts
     percent meters metres miles kilometers feet tall long wide far away""".split()
 )
+# Words that make a phrase about when ("Minutes earlier", "Two weeks later").
+WHEN = frozenset("seconds minutes hours days weeks months years decades earlier later ago afternoon morning".split())
 # Determiners after which a lone singular noun reads as a fragment ("Worker" from "each worker").
 SINGULAR = frozenset({"a", "an", "each", "every", "another"})
 # Quantity words that open a noun phrase but say nothing about its subject.
@@ -68,7 +70,7 @@ def _english_phrases(sentence: str) -> list[tuple[str, ...]]:
     for i, t in enumerate(toks):
         if t.lower() in PREPOSITIONS - {"to"} and i + 1 < len(toks) and not toks[i + 1].endswith("ing"):
             out.append(_with_of(toks, i + 1))
-    return [p for p in out if p and p[-1].lower() not in NOT_TOPICS]
+    return [p for p in out if p and p[-1].lower() not in NOT_TOPICS and not WHEN & {w.lower() for w in p}]
 
 
 def _with_of(toks: tuple[str, ...], start: int) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from summarizer.models import Digest, Segment, Transcript
 from summarizer.questions import ask
 from summarizer.text import tokens, units
 from summarizer.topics import NUMBER_WORDS, cosine
+from tests.support.claude_script import generated_talk
 from tests.support.talk_fixtures import rechunked_transcript, sentence_transcript, sentences, video
 
 SOURCES = {
@@ -226,3 +227,10 @@ def test_a_french_talk_asks_only_the_questions_its_speaker_asks():
     text = " ".join(FRENCH).lower()
     for s in d.sections:
         assert s.title.lower() in text and len(s.title.split()) <= 6, s.title
+
+
+def test_a_talk_full_of_numbers_gets_no_number_for_a_heading():
+    d = written(generated_talk(10))  # "…makes point number 17 about subject 17…": digits everywhere
+    for s in d.sections:
+        words = [w for w in re.findall(r"\w+", s.title) if not w.isdigit() and w.lower() not in NUMBER_WORDS]
+        assert words and not s.title.replace(" ", "").isdigit(), s.title
