@@ -92,19 +92,18 @@ class OpenAIWriter(ModelWriter):
 
     def _ask(self, ask: Ask) -> tuple[dict[str, Any], Usage]:
         messages = [{"role": "system", "content": ask.system}, {"role": "user", "content": ""}]
-        while True:
-            mode = self.mode
+        mode = self.mode
+        while True:  # ends: each refusal moves to a later mode, and the last ("json") asks for no feature
             messages[1]["content"] = f"{ask.data}\n\n{_how(ask, mode)}"
             try:
                 text, usage = self._request(ask.result, mode, messages)
                 break
             except _Unsupported:
-                following = MODES[MODES.index(mode) + 1]
-                log.warning(
-                    "the model server at %s does not support %s; using %s from now on", self.host, mode, following
-                )
-                with _modes_lock:
-                    _modes[self._endpoint] = following
+                refused, mode = mode, MODES[MODES.index(mode) + 1]
+                log.warning("the model server at %s does not support %s; using %s", self.host, refused, mode)
+                with _modes_lock:  # chunks noted concurrently may learn it at once: never step back
+                    known = _modes.get(self._endpoint, MODES[0])
+                    _modes[self._endpoint] = max(known, mode, key=MODES.index)
         result, problem = _parsed(text, ask.result)
         if problem is None:
             return result, usage
@@ -160,6 +159,10 @@ class OpenAIWriter(ModelWriter):
             ) from None
         except openai.OpenAIError:  # an error event mid-stream, a body the SDK could not read
             raise WriterUnavailable(f"The model server at {self.host} failed mid-answer; try again.") from None
+        except (ValueError, TypeError, AttributeError):  # a truncated body, a completion without its parts
+            raise WriterUnavailable(
+                f"The model server at {self.host} sent a reply that is not a chat completion; try again."
+            ) from None
         if finish == "length":
             raise WriterUnavailable(
                 f"The {self.who}'s answer was cut off at {self.max_tokens} tokens; raise RECAP_OPENAI_MAX_TOKENS."

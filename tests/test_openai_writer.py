@@ -123,7 +123,9 @@ def test_structured_output_falls_back_to_what_the_server_supports_and_remembers_
         fake.responder = lambda body: structured(body, result_name(body), ANSWER)
         w = openai_writer(fake, retries=1)
         first = w.write_answer(VIDEO, talk(2), "What is point seven?", [])
+        asked = len(fake.chat_requests)
         second = openai_writer(fake).write_answer(VIDEO, talk(2), "And point eight?", [])  # a new writer, same endpoint
+        assert len(fake.chat_requests) == asked + 1  # straight to what worked: nothing refused twice
 
         sent = [_mode(r.body) for r in fake.chat_requests if r.status == 200]
         assert sent == [modes[-1], modes[-1]]
