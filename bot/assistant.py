@@ -19,6 +19,7 @@ from summarizer.errors import NotAVideoLink
 from summarizer.links import video_key
 
 from . import metrics
+from .addressing import reads_as_question
 from .chat import CannotPost, Chat, FullDigestReply, Incoming, Notice, Place, Requested, Requester, TranscriptFile
 from .chatstore import ChatStore
 from .core import Core
@@ -79,6 +80,14 @@ def tallied(
             self.handled.add()
 
     return wrapper
+
+
+@dataclass(frozen=True)
+class RecentDigest:
+    """A digest as a workspace's overview lists it: the video's title and the thread it is in."""
+
+    title: str
+    thread: Place
 
 
 @dataclass
@@ -166,7 +175,8 @@ class Assistant:
                 await self._chat(thread).whisper(thread, msg.user, intake.refusal)
             return
         if msg.place.thread and (thread_url := await db(self.store.thread_video, msg.place)):
-            await self._ask(msg.place, msg.text, msg.user, thread_url, show_question=False, requester=None)
+            if await db(self._addressed, msg, asked):
+                await self._ask(msg.place, msg.text, msg.user, thread_url, show_question=False, requester=None)
         elif asked:
             await self._chat(thread).post(thread, Notice(HELP))
 
@@ -234,6 +244,18 @@ class Assistant:
         await db(self.store.save_settings, place, updated)
         return "Saved. " + describe(updated)
 
+    async def recent_digests(self, platform: str, workspace: str, limit: int = 10) -> list[RecentDigest]:
+        """The workspace's latest digests, newest first (an App Home, an overview)."""
+
+        def find() -> list[RecentDigest]:
+            found = []
+            for thread, key in self.store.recent_threads(platform, workspace, limit):
+                video = self.service.store.video(key)
+                found.append(RecentDigest(video.title if video else "a video", thread))
+            return found
+
+        return await db(find)
+
     async def video_title(self, key: str) -> str:
         video = await db(self.service.store.video, key)
         return video.title if video else "this video"
@@ -256,6 +278,18 @@ class Assistant:
             await chat.upload(thread, TranscriptFile(*stored))
 
     # -- deciding ------------------------------------------------------------------------------
+
+    def _addressed(self, msg: Incoming, asked: bool) -> bool:
+        """Whether a reply in a digest thread is for recap: a mention or a DM, a question right after
+        recap's own message, or any reply where the channel asks for every one to be answered.
+        People talking to each other in the thread cost nobody's limits."""
+        answer = (
+            asked
+            or (self.store.recap_spoke_last(msg.place) and reads_as_question(msg.text))
+            or self.store.settings(msg.place).every_reply
+        )
+        self.store.recap_spoke_last(msg.place, spoke=answer)  # recap's answer comes next, or it was theirs
+        return answer
 
     def _intake(self, here: Place, thread: Place | None, urls: list[str], user: str, origin: str | None) -> Intake:
         """Validate, deduplicate and count `urls` asked for in `here` before anything is posted.

@@ -21,6 +21,7 @@ class ChannelSettings:
     auto_summarize: bool = True
     language: str | None = None
     writer: str | None = None
+    every_reply: bool = False  # answer every reply in a digest thread, not only those addressed to recap
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,35 @@ class ChatStore:
             row = s.get(ThreadRow, place.conversation_id)
             return row.url if row else None
 
+    def recap_spoke_last(self, place: Place, spoke: bool | None = None) -> bool:
+        """Whether recap's message is the last in `place`'s thread; `spoke` records who speaks now."""
+        with Session(self.engine) as s, s.begin():
+            row = s.get(ThreadRow, place.conversation_id)
+            if row is None:
+                return False
+            before = row.recap_spoke_last
+            if spoke is not None and spoke != before:
+                row.recap_spoke_last = spoke
+                s.add(row)
+            return before
+
+    def recent_threads(self, platform: str, workspace: str, limit: int) -> list[tuple[Place, str]]:
+        """The workspace's latest digest threads, newest first, with their video keys."""
+        prefix = f"{platform}:{workspace}:"
+        with Session(self.engine) as s:
+            rows = s.exec(
+                select(ThreadRow)
+                .where(col(ThreadRow.channel_key).startswith(prefix, autoescape=True))
+                .order_by(col(ThreadRow.created_at).desc())
+                .limit(limit)
+            ).all()
+        found = []
+        for row in rows:
+            channel = row.channel_key[len(prefix) :]
+            thread = row.conversation_id.rsplit(":", 1)[1]
+            found.append((Place(platform, workspace, channel, None if thread == "-" else thread), row.video_key))
+        return found
+
     def last_thread(self, place: Place) -> tuple[Place, str] | None:
         """The thread and link of the video most recently summarised in `place`'s channel."""
         with Session(self.engine) as s:
@@ -90,7 +120,11 @@ class ChatStore:
     def settings(self, place: Place) -> ChannelSettings:
         with Session(self.engine) as s:
             row = s.get(ChannelSettingsRow, channel_key(place))
-            return ChannelSettings(row.auto_summarize, row.language, row.writer) if row else ChannelSettings()
+            return (
+                ChannelSettings(row.auto_summarize, row.language, row.writer, row.every_reply)
+                if row
+                else ChannelSettings()
+            )
 
     def save_settings(self, place: Place, settings: ChannelSettings) -> None:
         with Session(self.engine) as s, s.begin():
@@ -100,6 +134,7 @@ class ChatStore:
                     auto_summarize=settings.auto_summarize,
                     language=settings.language,
                     writer=settings.writer,
+                    every_reply=settings.every_reply,
                 )
             )
 

@@ -12,8 +12,11 @@ from .chatstore import ChannelSettings
 
 USAGE = (
     "Usage: /recap settings auto on|off · /recap settings language CODE|default · "
-    "/recap settings writer extractive|claude|default"
+    "/recap settings writer extractive|claude|default · /recap settings replies addressed|all"
 )
+# In a digest thread: answer only what is addressed to recap, or every reply (people may prefer it
+# in a channel that exists to discuss videos with recap).
+REPLIES = ("addressed", "all")
 WRITERS = ("extractive", "claude")
 # A BCP 47 language tag as people type them: "fr", "pt-br", "zh-hant".
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})?")
@@ -26,13 +29,14 @@ class Invalid(ValueError):
 def describe(s: ChannelSettings) -> str:
     return (
         f"In this channel: auto-summarise pasted links {'on' if s.auto_summarize else 'off'} · "
-        f"language {s.language or 'of each video'} · writer {s.writer or 'default'}"
+        f"language {s.language or 'of each video'} · writer {s.writer or 'default'} · "
+        f"replies answered in digest threads: {'all' if s.every_reply else 'addressed to recap'}"
     )
 
 
 def changed(current: ChannelSettings, changes: dict[str, str]) -> ChannelSettings:
     """`current` with `changes` applied, or `Invalid` naming the first change that is not valid."""
-    auto, language, writer = current.auto_summarize, current.language, current.writer
+    auto, language, writer, every_reply = current.auto_summarize, current.language, current.writer, current.every_reply
     for name, raw in changes.items():
         value = raw.strip().lower()
         if name == "auto" and value in ("on", "off", "true", "false"):
@@ -41,6 +45,8 @@ def changed(current: ChannelSettings, changes: dict[str, str]) -> ChannelSetting
             language = None if value == "default" else value
         elif name == "writer" and (value == "default" or value in WRITERS):
             writer = None if value == "default" else value
+        elif name == "replies" and value in REPLIES:
+            every_reply = value == "all"
         else:
             raise Invalid(f"'{name} {value[:40]}' is not a setting recap knows. {USAGE}")
-    return ChannelSettings(auto, language, writer)
+    return ChannelSettings(auto, language, writer, every_reply)

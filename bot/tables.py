@@ -87,6 +87,8 @@ class ThreadRow(SQLModel, table=True):
     video_key: str = Field(foreign_key="videos.key", max_length=128)
     url: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=now, index=True)
+    # Whether the thread's last message is recap's: a question right after it is addressed to recap.
+    recap_spoke_last: bool = True
 
 
 class JobRow(SQLModel, table=True):
@@ -115,6 +117,7 @@ class ChannelSettingsRow(SQLModel, table=True):
     auto_summarize: bool = True
     language: str | None = Field(default=None, max_length=32)
     writer: str | None = Field(default=None, max_length=32)
+    every_reply: bool = False  # answer every reply in a digest thread, not only those addressed to recap
 
 
 class InstallationRow(SQLModel, table=True):
