@@ -77,7 +77,10 @@ class PassageIndex:
         self._context = _in_context(units, vectors) if vectors is not None and len(units) else None
         if self._context is not None:
             centre = self._context.mean(axis=0)
-            self._hubness = self._context @ centre
+            closeness = self._context @ centre
+            # Relative to the talk's own average, so that the discount ranks units without moving the
+            # scale of the scores (a short talk's sentences are all close to its centre).
+            self._hubness = closeness - closeness.mean()
         import bm25s  # numpy and scipy-like setup: paid only when a question is asked
 
         self._bm25 = bm25s.BM25()
