@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
+from bot.service import RecapService
 from summarizer.chapters import MAX_CHAPTERS, MAX_TITLE_CHARS, follow_chapters, read_chapters
 from summarizer.extractive import ExtractiveWriter
 from summarizer.grounding import TranscriptText, ground_digest
 from summarizer.models import Chapter, Digest, Moment, Section, TranscriptInfo
 from summarizer.text import units
 from tests.support.fake_anthropic import FakeAnthropic
+from tests.support.fake_openai import FakeOpenAI, tool_call
+from tests.support.openai_script import MODEL as OPENAI_MODEL
 from tests.support.recap import FIXTURES, make_service, schema_validator
 from tests.support.talk_fixtures import sentence_transcript, sentences, video
 
@@ -226,36 +231,57 @@ def test_the_extractive_writer_follows_a_pages_json_ld_chapters(tmp_path, media_
     schema_validator("digest").validate(digest.model_dump(mode="json"))
 
 
-def test_the_claude_writer_follows_a_pages_json_ld_chapters(tmp_path, media_server):
-    with FakeAnthropic(api_key="test-key") as fake:
-        fake.push_tool_use(
-            "write_digest",
-            {
-                "hook": "Bees and people go back a long way.",
-                "core_question": "How do bees live, and what threatens them?",
-                "highlights": [
-                    {"text": t, "start": at}
-                    for t, at in (("Frames", "[0:15]"), ("Eggs", "[0:32]"), ("Mites", "[0:54]"))
-                ],
-                "sections": [
-                    {"title": "History and the hive", "start": "[0:00]", "end": "[0:49]", "summary": "Baskets."},
-                    {"title": "Threats", "start": "[0:50]", "end": "[1:09]", "summary": "Mites and meadows."},
-                ],
-                "takeaways": ["Plant flowers."],
-                "qa": [],
-            },
-        )
-        service = make_service(
-            f"sqlite:///{tmp_path / 'c.sqlite3'}",
-            anthropic_api_key="test-key",
-            anthropic_base_url=fake.base_url,
-            claude_max_retries=0,
-        )
+# What a model returns for the bees page: two sections of its own, cut where the chapters are not.
+MODEL_DIGEST = {
+    "hook": "Bees and people go back a long way.",
+    "core_question": "How do bees live, and what threatens them?",
+    "highlights": [
+        {"text": t, "start": at} for t, at in (("Frames", "[0:15]"), ("Eggs", "[0:32]"), ("Mites", "[0:54]"))
+    ],
+    "sections": [
+        {"title": "History and the hive", "start": "[0:00]", "end": "[0:49]", "summary": "Baskets."},
+        {"title": "Threats", "start": "[0:50]", "end": "[1:09]", "summary": "Mites and meadows."},
+    ],
+    "takeaways": ["Plant flowers."],
+    "qa": [],
+}
+
+
+@contextmanager
+def model_service(kind: str, tmp_path) -> Iterator[RecapService]:
+    """A service whose writer is a model behind its fake API, scripted to return MODEL_DIGEST."""
+    database = f"sqlite:///{tmp_path / 'm.sqlite3'}"
+    if kind == "claude":
+        with FakeAnthropic(api_key="test-key") as fake:
+            fake.push_tool_use("write_digest", MODEL_DIGEST)
+            yield make_service(
+                database, anthropic_api_key="test-key", anthropic_base_url=fake.base_url, claude_max_retries=0
+            )
+    else:
+        with FakeOpenAI(models=(OPENAI_MODEL,)) as server:
+            server.push(tool_call("write_digest", MODEL_DIGEST))
+            yield make_service(
+                database,
+                writer="openai",
+                openai_base_url=server.base_url,
+                openai_model=OPENAI_MODEL,
+                openai_stream=False,
+                openai_max_retries=0,
+            )
+
+
+@pytest.mark.parametrize("kind", ["claude", "openai"])
+def test_a_model_writer_follows_a_pages_json_ld_chapters(tmp_path, media_server, kind):
+    with model_service(kind, tmp_path) as service:
         digest = service.digest(chapters_page(media_server))
     assert digest.writer != "extractive"
     assert [s.title for s in digest.sections] == PAGE_CHAPTERS
     assert [s.start_s for s in digest.sections] == [0.5, 26.978, 50.707]
+    # The model's second section lies inside the last chapter: its words summarise it. Its first
+    # spans two chapters, which the talk's own sentences summarise instead.
     assert digest.sections[2].summary == "Mites and meadows."
+    first = digest.sections[0].summary
+    assert "Baskets." not in first and " ".join(_sentences(first)) == first
     schema_validator("digest").validate(digest.model_dump(mode="json"))
 
 
