@@ -81,7 +81,17 @@ def as_json(value: Digest | Answer, *, compact: bool = False) -> str:
     data: dict[str, Any] = value.model_dump(
         mode="json", exclude={"video": {"is_live"}} if isinstance(value, Digest) else None
     )
-    return json.dumps(data, ensure_ascii=False, indent=None if compact else 2)
+    return json.dumps(_without_null_links(data), ensure_ascii=False, indent=None if compact else 2)
+
+
+def _without_null_links(value: Any) -> Any:
+    """The contract's moments and citations have a `url` string or none at all: a local file's
+    moments have nowhere to link to, so theirs is left out rather than written as null."""
+    if isinstance(value, dict):
+        return {k: _without_null_links(v) for k, v in value.items() if not (k == "url" and v is None)}
+    if isinstance(value, list):
+        return [_without_null_links(v) for v in value]
+    return value
 
 
 def answer_view(a: Answer) -> Panel:
