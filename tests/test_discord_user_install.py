@@ -60,6 +60,8 @@ async def test_a_user_install_is_answered_through_the_interaction(fake, tmp_path
         assert record.response_type == 4 and record.response["data"]["flags"] & 64  # "On it", privately
         posts = webhook_posts(fake, command)
         assert "Watching…" in posts[0].json["content"]
+        watching = posts[0].response["id"]  # deleted once the digest is posted, through the same interaction
+        assert fake.requests_to("DELETE", rf"/webhooks/{APP_ID}/{command['token']}/messages/{watching}", ok=True)
         shown = next(m for m in fake.bot_messages(ELSEWHERE_CHANNEL) if m.get("embeds"))  # as people see it
         assert shown["embeds"][0]["title"] == "The Secret Life of Honey Bees"
         assert not fake.requests_to(None, r"/channels/.*"), "recap is no member there: nothing goes to the channel"
