@@ -226,12 +226,14 @@ async def test_a_bad_signature_is_refused(recap, slack, media_server):
 def test_manifests_ask_for_exactly_what_the_app_uses(name, socket_mode):
     import yaml
 
+    from adapters.slack.app import SHORTCUT_RECAP
     from adapters.slack.run import PATH, SCOPES
     from tests.support.recap import FIXTURES
 
     manifest = yaml.safe_load((FIXTURES.parents[1] / "deploy" / "slack" / name).read_text())
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(SCOPES)
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {
+        "app_home_opened",
         "app_mention",
         "message.channels",
         "message.groups",
@@ -239,6 +241,10 @@ def test_manifests_ask_for_exactly_what_the_app_uses(name, socket_mode):
         "message.mpim",
     }
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/recap"]
+    assert [(c["type"], c["callback_id"]) for c in manifest["features"]["shortcuts"]] == [("message", SHORTCUT_RECAP)]
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True  # shortcuts, buttons and modals
+    assert manifest["settings"]["org_deploy_enabled"] is True  # Enterprise Grid org-wide installs
     assert manifest["settings"]["socket_mode_enabled"] is socket_mode
     if not socket_mode:
         assert manifest["settings"]["event_subscriptions"]["request_url"].endswith(PATH)

@@ -15,7 +15,7 @@ from bot.assistant import HELP, Assistant
 from bot.chat import Incoming, Place
 
 from ..links import slack_links
-from . import blocks
+from . import blocks, home, tokens
 from .chat import ClientFor, SlackChat, SlackRequester
 
 if TYPE_CHECKING:
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# The message shortcut "Recap this video" (declared in deploy/slack/manifest*.yaml).
+SHORTCUT_RECAP = "recap_this_video"
 # Message subtypes that are a person speaking; joins, topic changes, deletions are not.
 PERSON_SUBTYPES = {None, "thread_broadcast", "file_share", "me_message"}
 
@@ -82,16 +84,31 @@ def build_app(
             return client
     else:
         app = AsyncApp(client=web_client(None, api_url), signing_secret=signing_secret, oauth_settings=oauth_settings)
-        store = oauth_settings.installation_store
-
-        async def client_for(workspace: str) -> AsyncWebClient:
-            installation = await store.async_find_bot(enterprise_id=None, team_id=workspace)
-            return web_client(installation.bot_token if installation else None, api_url)
+        client_for = installed_clients(oauth_settings, api_url)
+        app.middleware(tokens.middleware(client_for))
 
     chat = SlackChat(client_for)
     assistant.add_chat("slack", chat)
     register(app, assistant, chat, client_for)
     return app
+
+
+def installed_clients(oauth: AsyncOAuthSettings, api_url: str | None) -> tokens.InstalledClients:
+    """Clients with each workspace's installed token, rotated before it expires (when Slack rotates
+    this app's tokens: an installation with a refresh token)."""
+    from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
+
+    from .installations import SlackInstallationStore
+
+    store = oauth.installation_store
+    if not isinstance(store, SlackInstallationStore):
+        raise TypeError("recap keeps Slack installations in its own sealed store")
+    rotator = AsyncTokenRotator(
+        client_id=oauth.client_id, client_secret=oauth.client_secret, client=web_client(None, api_url)
+    )
+    return tokens.InstalledClients(
+        store, lambda token: web_client(token, api_url), rotator, oauth.token_rotation_expiration_minutes
+    )
 
 
 def register(app: AsyncApp, assistant: Assistant, chat: SlackChat, client_for: ClientFor) -> None:
@@ -121,6 +138,46 @@ def register(app: AsyncApp, assistant: Assistant, chat: SlackChat, client_for: C
             await assistant.request_digests(place, links, requester)
         else:
             await ack(response_type="ephemeral", text=f"I didn't understand that.\n{HELP}")
+
+    @app.shortcut(SHORTCUT_RECAP)
+    async def on_shortcut(ack: AsyncAck, shortcut: dict, respond: AsyncRespond) -> None:
+        """ "Recap this video" on any message: its links, summarised in that message's thread."""
+        await ack()
+        message: dict[str, Any] = shortcut.get("message") or {}
+        place = Place("slack", tokens.workspace_of(shortcut), shortcut["channel"]["id"])
+        requester = SlackRequester(shortcut["user"]["id"], place, chat, respond=respond)
+        root = message.get("thread_ts") or message.get("ts") or shortcut.get("message_ts")
+        await assistant.request_digests(place, slack_links(message.get("text") or ""), requester, root=root)
+
+    @app.event("app_home_opened")
+    async def on_home(event: dict, body: dict, client: AsyncWebClient) -> None:
+        if event.get("tab") == "home":
+            await _publish_home(client, event["user"], tokens.workspace_of(body))
+
+    @app.action(home.ACTION_OPEN_SETTINGS)
+    async def on_open_settings(ack: AsyncAck, body: dict, client: AsyncWebClient) -> None:
+        await ack()
+        if await _is_admin(client, body["user"]["id"]):  # the button shows to admins only; check again
+            await client.views_open(trigger_id=body["trigger_id"], view=home.settings_modal())
+
+    @app.view(home.SETTINGS_MODAL_CALLBACK)
+    async def on_settings_submit(ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient) -> None:
+        channel, changes = home.submitted_settings(view["state"]["values"])
+        if not channel:
+            await ack(response_action="errors", errors={home.CHANNEL_BLOCK: "Pick a channel."})
+            return
+        await ack()
+        user, team = body["user"]["id"], tokens.workspace_of(body)
+        said = await assistant.change_settings(
+            Place("slack", team, channel), changes, bool(changes) and await _is_admin(client, user)
+        )
+        await _publish_home(client, user, team, note=f"<#{channel}>: {said}")
+
+    async def _publish_home(client: AsyncWebClient, user: str, team: str, note: str | None = None) -> None:
+        digests = await assistant.recent_digests("slack", team, home.SHOWN_DIGESTS)
+        base_url = (await client.auth_test()).get("url")
+        view = home.home_view(digests, base_url, await _is_admin(client, user), note)
+        await client.views_publish(user_id=user, view=view)
 
     @app.action(blocks.ACTION_FULL_DIGEST)
     async def on_full_digest(ack: AsyncAck, body: dict, action: dict) -> None:
@@ -168,4 +225,4 @@ def _thread_of(body: dict) -> Place:
     if channel is None:  # Slack sends one with every button press; a Place without one is nowhere
         raise ValueError("a button press without a channel")
     thread = message.get("thread_ts") or container.get("thread_ts") or message.get("ts") or container.get("message_ts")
-    return Place("slack", (body.get("team") or {}).get("id") or "", channel, thread)
+    return Place("slack", tokens.workspace_of(body), channel, thread)

@@ -83,7 +83,17 @@ class SlackInstallationStore(AsyncInstallationStore):
         self, *, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None = False
     ) -> Bot | None:
         record = await self._load(enterprise_id, _team(team_id, is_enterprise_install))
+        if record and not record.get("bot") and record.get("org"):  # a Grid workspace: its org-wide install
+            record = await self._load(record["org"], None)
         return Bot(**record["bot"]) if record and record.get("bot") else None
+
+    async def async_link_org_team(self, enterprise_id: str, team_id: str) -> None:
+        """Workspace `team_id` is served by the org-wide install of `enterprise_id`: a record that
+        holds no token, only the way there, for callers that know the workspace alone (jobs)."""
+        record = await self._exact(enterprise_id, team_id)
+        if record.get("org") != enterprise_id:
+            record["org"] = enterprise_id
+            await asyncio.to_thread(self.installations.save, PLATFORM, enterprise_id, team_id, record)
 
     async def async_find_installation(
         self,

@@ -104,7 +104,16 @@ async def listen(app: AsyncApp, settings: Settings, port: int, health: Health) -
         health.watch_platform(connected)
         await handler.connect_async()
         log.warning("recap is connected to Slack (Socket Mode)")
-        return handler.close_async
+        if app.oauth_flow is None:
+            return handler.close_async
+        # Installing into a workspace is a browser's visit, not a socket's event: it needs a page.
+        stop_pages = await serve_install_pages(app, port)
+
+        async def stop() -> None:
+            await handler.close_async()
+            await stop_pages()
+
+        return stop
     web_app = app.web_app(path=PATH)
     web_app.add_routes(health.routes())
     health.watch_platform(serving)
@@ -114,6 +123,31 @@ async def listen(app: AsyncApp, settings: Settings, port: int, health: Health) -
     log.warning("recap listens for Slack on port %d, path %s", port, PATH)
     # Stops listening at once (new connections are refused; the health endpoints go with them, so
     # probes see the process unready) and waits for requests in flight.
+    return runner.cleanup
+
+
+async def serve_install_pages(app: AsyncApp, port: int) -> Callable[[], Awaitable[None]]:
+    """Socket Mode with OAuth: /slack/install and /slack/oauth_redirect on `port`, and nothing else
+    (events come through the socket; an HTTP endpoint for them would take requests signed with a
+    secret Socket Mode never needed)."""
+    from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+
+    flow = app.oauth_flow
+    if flow is None:
+        raise ValueError("no OAuth flow to serve")
+
+    async def install(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await flow.handle_installation(await to_bolt_request(request)))
+
+    async def callback(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+
+    pages = web.Application()
+    pages.add_routes([web.get(flow.install_path, install), web.get(flow.redirect_uri_path, callback)])
+    runner = web.AppRunner(pages)
+    await runner.setup()
+    await web.TCPSite(runner, "0.0.0.0", port).start()
+    log.warning("recap serves its Slack install page on port %d, path %s", port, flow.install_path)
     return runner.cleanup
 
 

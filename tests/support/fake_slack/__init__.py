@@ -21,8 +21,11 @@ What the fake does, like the real API (as far as slack_sdk and bolt can tell):
   token there) -> `not_allowed_token_type`. `FakeSlack(token=None)` accepts any `xoxb-` token.
 * Methods: auth.test, chat.postMessage / update / postEphemeral / delete, files.getUploadURLExternal
   + the upload URL (`/upload/v1/<file_id>`, no auth, answers `text/plain` "OK - <n>") +
-  files.completeUploadExternal + files.info, views.open / update, conversations.info, users.info,
-  reactions.add, apps.connections.open. Anything else under /api/ -> `unknown_method`.
+  files.completeUploadExternal + files.info, views.open / update / publish (Home tabs, kept in
+  `fake.homes` by user), conversations.info, users.info,
+  reactions.add, apps.connections.open, oauth.v2.access (token rotation: `oauth.issue(fake)` gives an
+  expiring `xoxe.xoxb-` token and its refresh token; an expired one answers `token_expired`).
+  Anything else under /api/ -> `unknown_method`.
 * Limits (chat.*): more than 50 blocks, a section text over 3000 chars, section fields over 10 or
   2000 chars, a header over 150 chars, empty text objects, context over 10 elements, actions over
   25 elements, button text over 75 / value over 2000 / action_id over 255, duplicate block_ids,
@@ -45,8 +48,8 @@ What the fake does, like the real API (as far as slack_sdk and bolt can tell):
 Every request is a `Call` in `fake.calls` (rate-limited and failed ones too: see `Call.ok`).
 
 Modules: `workspace` (ids, tokens, made-up users and channels), `limits` (what the API refuses),
-`api` and `files` (the methods), `handler` (HTTP and `Call`), `server` (`FakeSlack`), `payloads`
-(what Slack sends the app) and `delivery` (signing and sending it).
+`api`, `files` and `oauth` (the methods; rotating tokens), `handler` (HTTP and `Call`), `server`
+(`FakeSlack`), `payloads` (what Slack sends the app) and `delivery` (signing and sending it).
 """
 
 from .delivery import Delivery, bolt_request, post_signed_async, sign, signed_headers
@@ -62,6 +65,7 @@ from .payloads import (
     bot_message,
     event_callback,
     message,
+    message_action,
     message_changed,
     new_ts,
     slash_command,
@@ -119,6 +123,7 @@ __all__ = [
     "bot_message",
     "event_callback",
     "message",
+    "message_action",
     "message_changed",
     "new_ts",
     "post_signed_async",

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .files import files_complete_upload, files_get_upload_url, files_info
 from .limits import MAX_MESSAGE_BLOCKS, MAX_TEXT, SlackError, validate_blocks, validate_view
+from .oauth import oauth_v2_access
 from .workspace import USER_ID, bot_profile, synth_channel, synth_user
 
 if TYPE_CHECKING:
@@ -209,6 +210,23 @@ def views_update(fake: FakeSlack, p: dict[str, Any]) -> dict[str, Any]:
     return {"view": _store_view(fake, view, old["id"], old["root_view_id"], old["previous_view_id"])}
 
 
+def views_publish(fake: FakeSlack, p: dict[str, Any]) -> dict[str, Any]:
+    """A user's Home tab: the same limits as other views, and only a view of type "home"."""
+    user = p.get("user_id")
+    if not user:
+        raise SlackError("invalid_arguments", ["missing required field: user_id"])
+    view = _view_from(p)
+    if view.get("type") != "home":
+        raise SlackError("invalid_arguments", ["must be home [json-pointer:/view/type]"])
+    old = fake.homes.get(user)
+    if old is not None and p.get("hash") and p["hash"] != old["hash"]:
+        raise SlackError("hash_conflict")
+    view_id = old["id"] if old else fake._new_id("V")
+    stored = _store_view(fake, view, view_id, view_id, None)
+    fake.homes[user] = fake.views[view_id]
+    return {"view": stored}
+
+
 # -- the rest ----------------------------------------------------------------------------------
 
 
@@ -260,8 +278,10 @@ METHODS: dict[str, Callable[[FakeSlack, dict[str, Any]], dict[str, Any]]] = {
     "files.info": files_info,
     "views.open": views_open,
     "views.update": views_update,
+    "views.publish": views_publish,
     "conversations.info": conversations_info,
     "users.info": users_info,
     "reactions.add": reactions_add,
     "apps.connections.open": apps_connections_open,
+    "oauth.v2.access": oauth_v2_access,
 }

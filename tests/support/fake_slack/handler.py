@@ -114,7 +114,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(status, out, "application/octet-stream")
             return
 
-        if path.startswith(("/commands/", "/actions/")) and http_method == "POST":
+        if path.startswith(("/commands/", "/actions/", "/app/")) and http_method == "POST":
             try:
                 params = json.loads(body or b"{}")
                 status, out = 200, b"ok"

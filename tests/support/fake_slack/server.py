@@ -17,6 +17,7 @@ from .api import METHODS
 from .files import UploadedFile
 from .handler import Call, _Handler
 from .limits import SlackError
+from .oauth import CLIENT_ID, CLIENT_SECRET, basic_credentials, check_rotating
 from .workspace import (
     APP_ID,
     APP_TOKEN,
@@ -53,8 +54,14 @@ class FakeSlack(LoopbackServer):
         bot_name: str = BOT_NAME,
         scopes: str = SCOPES,
         ts_start: int = 1_700_000_000,
+        client_id: str = CLIENT_ID,
+        client_secret: str = CLIENT_SECRET,
     ) -> None:
         self.token = token
+        self.client_id, self.client_secret = client_id, client_secret  # oauth.v2.access checks them
+        # Rotating bot tokens the fake issued (token -> expiry, epoch seconds) and their refresh tokens.
+        self.rotating: dict[str, float] = {}
+        self.refresh_tokens: dict[str, str] = {}
         self.app_token = app_token
         self.team_id = team_id
         self.team = team
@@ -79,6 +86,7 @@ class FakeSlack(LoopbackServer):
         self.ephemerals: list[dict[str, Any]] = []
         self.files: dict[str, UploadedFile] = {}
         self.views: dict[str, dict[str, Any]] = {}
+        self.homes: dict[str, dict[str, Any]] = {}  # user id -> the Home tab views.publish gave them
         self.reactions: list[tuple[str, str, str]] = []  # (channel, timestamp, name)
         self._used_triggers: set[str] = set()
         self._rate_limits: dict[str, list[int]] = {}  # method -> [times_left, retry_after]
@@ -96,7 +104,7 @@ class FakeSlack(LoopbackServer):
         return self.base_url + "api/"
 
     def response_url(self, kind: str = "commands") -> str:
-        """A response_url for slash-command ("commands") or interactivity ("actions") payloads."""
+        """A response_url for slash-command ("commands"), interactivity ("actions") or shortcut ("app") payloads."""
         return f"{self.base_url}{kind}/{self.team_id}/{next(self._id_counter)}/{uuid.uuid4().hex[:24]}"
 
     # -- scripting ---------------------------------------------------------------------------
@@ -249,7 +257,10 @@ class FakeSlack(LoopbackServer):
                 error, status, extra = failures.pop(0)
                 return status, {"ok": False, "error": error, **extra}, {}
         try:
-            self._check_token(method, params, headers)
+            if method == "oauth.v2.access":  # the app's own credentials, not a token
+                params = basic_credentials(headers, params)
+            else:
+                self._check_token(method, params, headers)
             with self._lock:
                 result = handler(self, params)
             return 200, {"ok": True, **result}, {}
@@ -261,6 +272,8 @@ class FakeSlack(LoopbackServer):
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else params.get("token")
         if not token:
             raise SlackError("not_authed")
+        if check_rotating(self, token):
+            return
         if token.startswith("xapp-"):
             if self.app_token is not None and token != self.app_token:
                 raise SlackError("invalid_auth")
