@@ -106,6 +106,12 @@ _EXTRA_STOPWORDS = {
     "nl": """wanneer waarom hoeveel waar wie welke welk hoe eh nou dus gewoon echt""",
 }
 
+# Languages whose accents people leave out when they type a question in chat ("ou se trouve",
+# "cuantos anos"): their stems and stop words are compared without accents. A stem is taken from
+# the accented word first, so "protégées"/"protéger" and "nació"/"nacer" still meet.
+ACCENT_FOLDING = frozenset({"fr", "es", "pt", "it", "ca"})
+_ACCENTS = re.compile("[\u0300-\u036f]+")
+
 # Japanese is matched on kanji and katakana (text.py drops hiragana runs, which carry particles and
 # endings); these kanji ask rather than say ("何年", "何人": how many years, how many people).
 JAPANESE_QUESTION_KANJI = "何"
@@ -156,7 +162,16 @@ _BM25S_LISTS = {
 
 @cache
 def stopwords(code: str) -> frozenset[str]:
-    """Surface forms (NFKC, casefolded, as text.tokens sees them) too common in `code` to match on."""
+    """Surface forms (NFKC, casefolded, as text.tokens sees them; without accents where the language
+    is in ACCENT_FOLDING) too common in `code` to match on."""
     words = list(getattr(bm25s_stopwords, _BM25S_LISTS.get(code, ""), ()))
     words += _EXTRA_STOPWORDS.get(code, "").split()
-    return frozenset(unicodedata.normalize("NFKC", w).casefold() for w in words)
+    forms = [unicodedata.normalize("NFKC", w).casefold() for w in words]
+    return frozenset(fold_accents(w) for w in forms) if code in ACCENT_FOLDING else frozenset(forms)
+
+
+def fold_accents(word: str) -> str:
+    """`word` without its accents ("élevé" -> "eleve", "año" -> "ano")."""
+    if word.isascii():
+        return word
+    return unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFD", word)))

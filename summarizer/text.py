@@ -17,7 +17,15 @@ from functools import cache, lru_cache
 
 import Stemmer
 
-from .languages import ELISIONS, JAPANESE_QUESTION_KANJI, language_code, snowball_name, stopwords
+from .languages import (
+    ACCENT_FOLDING,
+    ELISIONS,
+    JAPANESE_QUESTION_KANJI,
+    fold_accents,
+    language_code,
+    snowball_name,
+    stopwords,
+)
 from .models import Segment
 
 # A unit longer than this many words reads as a wall of text in a digest; split it at segments.
@@ -128,6 +136,7 @@ def _tokens(text: str, code: str | None) -> tuple[str, ...]:
     stops = STOPWORDS if english else stopwords(code or "")
     elisions = _ALL_ELISIONS if code is None else ELISIONS.get(code, frozenset())
     snowball = _stemmer(name) if (name := snowball_name(code)) else None
+    folds = code in ACCENT_FOLDING
     out: list[str] = []
     normal = _normalised(text)
     # Plain ASCII (most English) needs neither the Unicode pattern nor the CJK check: 3x faster.
@@ -138,9 +147,13 @@ def _tokens(text: str, code: str | None) -> tuple[str, ...]:
             continue
         if elisions and "'" in word and (cut := word.split("'", 1))[0] in elisions:
             word = cut[1]  # "l'abeille" is "abeille"
-        if len(word) < 2 or len(word) > MAX_WORD_CHARS or word in stops:
+        if len(word) < 2 or len(word) > MAX_WORD_CHARS or (fold_accents(word) if folds else word) in stops:
             continue
-        out.append(stem(word) if english else snowball.stemWord(word) if snowball else word)
+        if english:
+            out.append(stem(word))
+        else:
+            stemmed = snowball.stemWord(word) if snowball else word
+            out.append(fold_accents(stemmed) if folds else stemmed)
     return tuple(out)
 
 

@@ -361,3 +361,24 @@ def test_words_are_counted_in_scripts_without_spaces_too(text, words):
 def test_a_short_japanese_talk_is_long_enough_to_summarise():
     # One caption line is one "word" to str.split(): eleven lines of Japanese read like a hundred words.
     assert sum(word_count("静岡県だけで、全国の茶葉の約四割が生産されています。") for _ in range(11)) > 100
+
+
+@pytest.mark.parametrize(
+    "language, typed, captioned",
+    [
+        ("es", "cuantos anos tiene el quimico de mexico", "¿Cuántos años tiene el químico de México?"),
+        ("fr", "ou est l'ecole", "Où est l'école ?"),
+        ("fr", "debut des kilometres", "début des kilomètres"),
+        ("pt", "nao e facil", "não é fácil"),
+    ],
+)
+def test_questions_typed_without_accents_meet_the_accented_transcript(language, typed, captioned):
+    assert tokens(typed, language) == tokens(captioned, language) != []
+
+
+def test_accents_are_folded_after_stemming_so_inflections_still_meet():
+    # Stemmed without their accents, "protégées" and "nació" would lose "protéger" and "nacer".
+    assert tokens("protégées", "fr") == tokens("protéger", "fr")
+    assert tokens("nació", "es") == tokens("nacer", "es")
+    # Only the languages whose speakers drop accents in chat: in Turkish ş and s are two letters.
+    assert tokens("şehir", "tr") != tokens("sehir", "tr")
