@@ -107,9 +107,8 @@ class OpenAIWriter(ModelWriter):
         result, problem = _parsed(text, ask.result)
         if problem is None:
             return result, usage
-        log.warning(
-            "the %s sent a reply that %s; asking once more", self.who, problem
-        )  # what was wrong, never the text
+        # What was wrong, never the text: a reply may quote the transcript.
+        log.warning("the %s sent a reply that %s; asking once more", self.who, problem)
         messages += [
             {"role": "assistant", "content": text[:_REPAIR_ECHO]},
             {"role": "user", "content": f"That reply {problem}. {_how(ask, mode, again=True)}"},
@@ -144,7 +143,7 @@ class OpenAIWriter(ModelWriter):
             text, finish, usage = self._streamed(raw.parse()) if self.stream else self._whole(raw)
         except openai.APIStatusError as exc:
             names = _NAMES.get(mode, ())
-            said = f"{exc.message} {json.dumps(exc.body)[:500]}".lower()
+            said = " ".join(_words(exc.body)).lower()
             if exc.status_code in _REFUSING and any(n in said for n in names):
                 raise _Unsupported from None
             raise self._failure(exc) from None
@@ -242,6 +241,18 @@ class OpenAIWriter(ModelWriter):
                 "or give the model a longer context."
             )
         return WriterUnavailable(f"The model server at {self.host} rejected the request (HTTP {status}).")
+
+
+def _words(body: object) -> list[str]:
+    """The texts and keys of an error body, without the request a FastAPI server echoes as "input"
+    (which names every feature it was sent, refused or not)."""
+    if isinstance(body, str):
+        return [body]
+    if isinstance(body, dict):
+        return [w for k, v in body.items() if k != "input" for w in [str(k), *_words(v)]]
+    if isinstance(body, list):
+        return [w for v in body for w in _words(v)]
+    return []
 
 
 def _how(ask: Ask, mode: str, again: bool = False) -> str:

@@ -25,7 +25,7 @@ from summarizer.openai_writer import OpenAIWriter
 from summarizer.pipeline import Summarizer
 from tests.support.claude_script import generated_talk as talk
 from tests.support.claude_script import stamps_in
-from tests.support.fake_openai import FakeOpenAI, content, error, json_content, raw, tool_call
+from tests.support.fake_openai import FakeOpenAI, Reply, content, error, json_content, raw, tool_call
 from tests.support.openai_script import MODEL, data_and_instruction, openai_writer
 from tests.test_claude_injection import HOSTILE, PHISHING, TAGS, TALK, tag_counts
 from tests.test_claude_repair import BEES_DIGEST, NOWHERE
@@ -294,3 +294,13 @@ def test_a_stream_of_chunks_that_are_no_chunks_is_a_clear_failure(fake, chunk):
     fake.push(raw(b"data: " + chunk + b"\n\ndata: [DONE]\n\n", content_type="text/event-stream"))
     with pytest.raises(WriterUnavailable, match="not a chat completion|failed mid-answer"):
         openai_writer(fake).write_answer(VIDEO, talk(2), "Is there a point?", [])
+
+
+def test_a_refusal_that_only_echoes_the_tools_back_does_not_give_up_on_them(fake):
+    """FastAPI gateways echo the whole request in a 422: "tools" in the echo is no refusal of tools."""
+    echo = {"detail": [{"loc": ["body", "messages", 1], "msg": "Field required", "input": {"tools": [], "x": "tool"}}]}
+    fake.push(Reply(status=422, error_body=echo))
+    w = openai_writer(fake)
+    with pytest.raises(WriterUnavailable, match=r"rejected the request \(HTTP 422\)"):
+        w.write_answer(VIDEO, talk(2), "Is there a point?", [])
+    assert len(fake.chat_requests) == 1 and w.mode == "tools"
