@@ -236,8 +236,9 @@ class _Asker:
             for s, qa, u in self.pairs
             if s < 3.0
         ]
-        if not made:
-            return None
+        if not made:  # no rules for this language, or nothing to ask: any question the speaker asks
+            later = [u.text for u in self.us if _is_question(u.text)]
+            return later[0] if later else None
         best = max(made, key=lambda p: p[:3])
         return self._take(best[3]).question
 

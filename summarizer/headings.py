@@ -9,6 +9,8 @@ that language's stop words; for scripts without spaces, the strongest word itsel
 
 from __future__ import annotations
 
+import re
+
 from .clauses import CONJUNCTIONS, DETERMINERS, FUNCTION, PREPOSITIONS, PRONOUNS, is_number, noun_phrase, parse, words
 from .text import tokens
 
@@ -39,7 +41,10 @@ def heading(opening: str, ranked: list[str], weights: dict[str, float], language
     english = language is None or language.lower().startswith("en")
     best: tuple[float, str] | None = None
     for rank, sentence in enumerate([opening, *[r for r in ranked if r != opening][:5]]):
-        phrases = _english_phrases(sentence) if english else _content_runs(sentence, language)
+        if _CJK.search(sentence):
+            phrases = _cjk_runs(sentence)
+        else:
+            phrases = _english_phrases(sentence) if english else _content_runs(sentence, language)
         for phrase in phrases:
             text = _tidy(phrase)
             if not text or text.lower() in taken:
@@ -81,6 +86,25 @@ def _with_of(toks: tuple[str, ...], start: int) -> tuple[str, ...]:
         if tail and len(phrase) + len(tail) < MAX_WORDS:
             return (*phrase, "of", *tail)
     return phrase
+
+
+# Han, kana and hangul: scripts written without spaces between words.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+# Kanji, katakana and hangul runs: in Japanese, hiragana between them are mostly particles and endings.
+_CJK_RUN = re.compile(r"[\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]{2,}")
+MAX_CJK_CHARS = 8
+
+
+def _cjk_runs(sentence: str) -> list[tuple[str, ...]]:
+    """Runs of kanji, katakana or hangul of heading length; a longer run (Chinese has no kana to
+    cut it) offers its pieces of two and three characters instead."""
+    out: list[tuple[str, ...]] = []
+    for run in _CJK_RUN.findall(sentence):
+        if len(run) <= MAX_CJK_CHARS:
+            out.append((run,))
+        else:
+            out += [(run[i : i + n],) for n in (2, 3) for i in range(len(run) - n + 1)][:200]
+    return out
 
 
 def _content_runs(sentence: str, language: str | None) -> list[tuple[str, ...]]:

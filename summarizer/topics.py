@@ -100,7 +100,7 @@ def keyword_weights(part: list[Unit], whole: list[Unit], language: str | None = 
     return {
         t: c * math.log((1 + n) / (1 + df[t])) * (1 + (spread[t] > 1)) + 0.01 * c
         for t, c in counts.items()
-        if len(t) > 2 and t not in NUMBER_WORDS
+        if (len(t) > 2 or not t.isascii()) and t not in NUMBER_WORDS  # a CJK bigram is a word
     }
 
 

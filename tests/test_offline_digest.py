@@ -234,3 +234,33 @@ def test_a_talk_full_of_numbers_gets_no_number_for_a_heading():
     for s in d.sections:
         words = [w for w in re.findall(r"\w+", s.title) if not w.isdigit() and w.lower() not in NUMBER_WORDS]
         assert words and not s.title.replace(" ", "").isdigit(), s.title
+
+
+JAPANESE = [
+    "ミツバチは九千年以上も前から人間に飼われてきました。",
+    "古代エジプトでは、農民が巣箱を船に載せて川を運びました。",
+    "何世紀もの間、養蜂家はわらで編んだかごを使っていました。",
+    "千八百五十一年に、ラングストロスが木の枠を使った近代的な巣箱を発明しました。",
+    "この枠のおかげで、養蜂家は群れを傷つけずに蜂蜜を取ることができます。",
+    "巣には女王蜂が一匹、働き蜂が何千匹、雄蜂が数百匹います。",
+    "女王蜂は一日に二千個の卵を産むことができます。",
+    "夏の働き蜂の寿命は約六週間です。",
+    "働き蜂は蜜ろうを作り、巣房を掃除し、巣の入り口を守ります。",
+    "ミツバチはなぜ踊るのでしょうか？",
+    "仲間に花の場所を教えるためです。",
+    "今日、ミツバチは多くの深刻な脅威に直面しています。",
+    "小さなダニが若い蜂を襲い、病気を広げます。",
+    "農薬は蜂を混乱させ、殺してしまうことがあります。",
+    "野原が失われると、蜂の食べ物が減ります。",
+]
+
+
+def test_a_japanese_talk_gets_short_headings_of_its_own_words_and_its_speakers_question():
+    segs = [Segment(start=i * 5.0, end=i * 5.0 + 4.5, text=t) for i, t in enumerate(JAPANESE)]
+    transcript = Transcript(segments=segs, source="captions", language="ja")
+    d = written(transcript)
+    assert d.core_question == JAPANESE[9]
+    for s in d.sections:
+        inside = "".join(seg.text for seg in segs if s.start_s <= seg.start < s.end_s)
+        assert 2 <= len(s.title) <= 8 and s.title in inside, s.title
+    assert [(q.question, q.answer) for s in d.sections for q in s.deeper] == [(JAPANESE[9], JAPANESE[10])]
