@@ -71,9 +71,6 @@ class Relays:
         hook = _Hook(interaction.followup, interaction.expires_at, str(interaction.user.id))
         self._places[(place.channel, place.thread)] = hook
 
-    def __len__(self) -> int:
-        return len(self._places) + len(self._messages)
-
     async def post(self, place: Place, reply: Reply) -> Sent:
         hook = self._live(self._places.get((place.channel, place.thread)))
         first, *rest = render(reply, embeds)
