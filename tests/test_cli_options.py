@@ -13,6 +13,8 @@ import pytest
 from adapters.cli.commands import main
 from tests.support.claude_script import respond
 from tests.support.fake_anthropic import FakeAnthropic
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.openai_script import respond as respond_openai
 from tests.support.processes import ROOT
 from tests.support.recap import schema_validator
 from tests.support.terminal import recap
@@ -78,6 +80,17 @@ def test_writer_model_and_language_flags_are_the_settings_for_one_run(tmp_path, 
     assert main(["ask", url, "Why?", "--model", "claude-test-9"]) == 2  # no key: the extractive writer
     out, err = capsys.readouterr()
     assert out == "" and "--model names a model, but the writer is the offline extractive one" in err
+
+
+def test_model_flag_names_the_openai_writers_model_too(tmp_path, media_server):
+    """RECAP_OPENAI_MODEL is unset, so without the flag this writer could not run at all."""
+    with FakeOpenAI(models=("qwen2.5:7b",), responder=respond_openai) as fake:
+        env = {"RECAP_OPENAI_BASE_URL": fake.base_url}
+        url = media_server.url("site/bees.html")
+        ran = recap(tmp_path, "summarize", url, "--json", "--writer", "openai", "--model", "qwen2.5:7b", env=env)
+        assert ran.code == 0, ran.err
+        assert json.loads(ran.out)["writer"] == "qwen2.5:7b"
+        assert {r.body["model"] for r in fake.chat_requests} == {"qwen2.5:7b"}
 
 
 def bash_completes(script: str, line: str) -> list[str]:
