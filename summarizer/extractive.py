@@ -216,6 +216,8 @@ class _Asker:
         if not english:
             return
         for u in us:
+            if not _is_sentence(u.text):
+                continue  # a window of unpunctuated captions: its clause cannot be read
             previous = subject_of(us[u.index - 1].text) if u.index else ()
             for q in ask(u.text, previous, names)[:1]:
                 qa = QA(question=q.text, answer=u.text, start_s=u.start)
@@ -263,6 +265,12 @@ class _Asker:
         self.asked.add(qa.question.lower())
         self.answers.add(qa.answer)
         return qa
+
+
+def _is_sentence(text: str) -> bool:
+    """Whether a unit reads as one written sentence: a capital at the start, a full stop at the end."""
+    text = text.strip()
+    return bool(text) and text[0].isupper() and text[-1] in ".!"
 
 
 def _is_question(text: str) -> bool:

@@ -264,3 +264,18 @@ def test_a_japanese_talk_gets_short_headings_of_its_own_words_and_its_speakers_q
         inside = "".join(seg.text for seg in segs if s.start_s <= seg.start < s.end_s)
         assert 2 <= len(s.title) <= 8 and s.title in inside, s.title
     assert [(q.question, q.answer) for s in d.sections for q in s.deeper] == [(JAPANESE[9], JAPANESE[10])]
+
+
+def test_unpunctuated_automatic_captions_get_no_made_up_questions():
+    # YouTube's automatic captions: lower case, no punctuation, cut every few words.
+    said = " ".join(re.sub(r"[^\w\s']", "", s["text"]).lower() for s in sentences("bees")).split()
+    segs = [
+        Segment(start=i * 1.5, end=i * 1.5 + 1.4, text=" ".join(said[i * 6 : i * 6 + 6]))
+        for i in range(len(said) // 6 + 1)
+        if said[i * 6 : i * 6 + 6]
+    ]
+    d = written(Transcript(segments=segs, source="auto-captions", language="en"))
+    assert [q.question for s in d.sections for q in s.deeper] == [] and d.qa == []
+    assert d.core_question == "What is this talk about?"
+    for s in d.sections:
+        assert 1 <= len(s.title.split()) <= 6 and " and " not in s.title
