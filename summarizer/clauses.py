@@ -227,8 +227,10 @@ def base_of_past(word: str) -> str | None:
         return stem[:-1] + "y"
     if len(stem) > 3 and stem[-1] == stem[-2] and stem[-1] not in "lsz":
         return stem[:-1]
-    if stem.endswith(("ng",)) and not stem.endswith(("ang", "ing", "ong", "ung")):
+    if stem.endswith("ng") and not stem.endswith(("ing", "ong", "ung")):
         return stem + "e"  # changed, arranged; not belonged
+    if len(stem) > 2 and stem[-1] == "s" and stem[-2] not in "aeious":
+        return stem + "e"  # collapsed, rinsed, nursed
     if stem.endswith(("at", "iz", "is", "uc", "ac", "ic", "v", "c", "z", "us", "os", "ur", "rs", "as", "ag")):
         return stem + "e"
     if stem.endswith(("ar", "or", "er", "ow", "ay", "ey", "oy", "ll", "rn", "rm", "nt", "st", "mb", "ck", "sh")):

@@ -27,6 +27,7 @@ from .clauses import (
     noun_phrase,
     parse,
     third_person,
+    words,
 )
 
 # How good a question of each form usually is: the specific ones read like a person asking.
@@ -42,6 +43,9 @@ PEOPLE = frozenset(
     developers staff humans parents experts historians archaeologists astronomers explorers writers artists
     founder founders workers' nurses patients pilots""".split()
 )
+NEGATIONS = frozenset("not never no nothing nobody none neither nor cannot".split())
+# Conjunctions that always end an object: what follows is a clause of its own.
+CLAUSE_OPENERS = frozenset("because so while although though if unless whereas".split())
 # Verbs whose doer is a person whatever the name: things do not invent or write.
 PERSON_VERBS = frozenset(
     "invented discovered founded wrote designed created composed painted built proposed described named".split()
@@ -76,8 +80,8 @@ def ask(sentence: str, previous_subject: tuple[str, ...] = (), names: Names | No
     `names`: the talk's proper nouns (see `proper_nouns`), which keep their capital mid-question.
     """
     c = parse(sentence)
-    if c is None:
-        return []
+    if c is None or any(w.lower() in NEGATIONS or w.lower().endswith("n't") for w in words(sentence)):
+        return []  # a question that drops a "never" says the opposite of the talk
     names = names or Names()
     subject = c.subject
     if len(subject) == 1 and subject[0].lower() in ("it", "they") and previous_subject:
@@ -205,7 +209,7 @@ def _object(rest: tuple[str, ...], max_words: int = 8) -> tuple[str, ...]:
     content = False
     for i, w in enumerate(rest):
         low = w.lower()
-        if w in (",", ";", ":") or low in RELATIVES or (content and low in CONJUNCTIONS):
+        if w in (",", ";", ":") or low in RELATIVES or low in CLAUSE_OPENERS or (content and low in CONJUNCTIONS):
             break
         if low == "to" and content and i + 1 < len(rest) and rest[i + 1].islower() and rest[i + 1] not in DETERMINERS:
             break  # "to light the lamp": a purpose, not part of the object
@@ -292,11 +296,11 @@ def _why(c: Clause, subject: tuple[str, ...], names: Names) -> Question | None:
         cut = to[0] if to and c.kind not in ("copula", "possession") else -1
         if cut > 0 and (is_number(low[cut + 1]) or low[cut + 1] in PREPOSITIONS or not c.rest[cut + 1].islower()):
             cut = -1
-    if cut <= 0:
+    if cut < 0 or (cut == 0 and c.kind not in ("past", "present")):
         return None
     obj = " ".join(_object(c.rest[:cut]))
-    if not obj:
-        return None
+    if not obj and (c.kind not in ("past", "present") or cut > 0 and c.rest[cut - 1] != ","):
+        return None  # "Why did the bridge collapse?" needs no object; other forms do
     tail = _opener_tail(c, names)
     if c.kind in ("copula", "passive", "perfect", "modal"):
         return _q("why", "why", c.aux, _phrase(subject, names), c.verb, obj, tail)
@@ -372,6 +376,8 @@ def _what_object(c: Clause, subject: tuple[str, ...], names: Names) -> Question 
     obj = noun_phrase(c.rest)
     if not obj or obj[0].lower() in PREPOSITIONS or obj[0].lower() == "and" or any(w[:1].isupper() for w in obj):
         return None
+    if obj[0].lower() not in DETERMINERS and not is_plural(obj):
+        return None  # "will take effect": a bare singular is an idiom more often than a thing
     left = c.rest[len(obj) :]
     left = left[: left.index(",")] if "," in left else left
     after = _object(left) if left else ()

@@ -104,6 +104,12 @@ def test_questions_a_listener_would_ask_are_asked_and_answered(talk, question, a
         ("The hive is cool because the workers fan their wings.", "Why is the hive cool?"),
         ("The queen can lay two thousand eggs in a single day.", "How many eggs can the queen lay in a single day?"),
         ("The tower was more than one hundred meters tall.", "How tall was the tower?"),
+        ("The bridge collapsed because the cables were too thin.", "Why did the bridge collapse?"),
+        ("In 2019, the team moved the database to the cloud.", "When was the database moved?"),
+        (
+            "A typical server handles two thousand requests per second.",
+            "How many requests does a typical server handle per second?",
+        ),
     ],
 )
 def test_questions_from_sentence_structure(sentence, wanted):
@@ -115,6 +121,8 @@ def test_questions_from_sentence_structure(sentence, wanted):
     "sentence",
     [
         "It costs a tenth of the price.",  # "What costs…?" would need to know what "it" is
+        "Most users never change the default settings.",  # "Who changes…?" would say the opposite
+        "The rollback didn't fix the errors.",
         "We built it in a week.",
         "Is that really true?",  # a question already
         "Okay, so let's walk through what happened last Tuesday.",
