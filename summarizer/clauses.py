@@ -12,87 +12,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-DETERMINERS = frozenset(
-    "the a an this that these those my your his her its our their each every some many most much more less "
-    "few several all both no any another".split()
+from .english import (
+    BE,
+    CONJUNCTIONS,
+    DETERMINERS,
+    DO,
+    DOERS_VERBS,
+    FUNCTION,
+    HAVE,
+    INNER_ADVERBS,
+    IRREGULAR,
+    MODALS,
+    OPENERS,
+    PARTICIPLES,
+    PREPOSITIONS,
+    PRONOUNS,
+    RELATIVES,
+    is_number,
+    looks_past,
 )
-PREPOSITIONS = frozenset(
-    "in on at for with from to by of about into onto over under through during after before since until "
-    "without within along across around between among against toward towards behind beyond near off up down "
-    "upon like than instead via per out".split()
-)
-CONJUNCTIONS = frozenset("and or but so yet nor because although though while whereas if unless".split())
-RELATIVES = frozenset("that which who whom whose where when".split())
-PRONOUNS = frozenset("i you he she it we they me him us them this these those one something someone".split())
-BE = {"is": "is", "are": "are", "was": "was", "were": "were"}
-HAVE = frozenset({"has", "have", "had"})
-DO = frozenset({"do", "does", "did"})
-MODALS = frozenset("can could will would shall should may might must".split())
-# Adverbs that sit between a subject and its verb ("keepers also wound up").
-INNER_ADVERBS = frozenset(
-    "also often usually still only just even never always already sometimes then now soon".split()
-)
-NUMBERS = frozenset(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million "
-    "billion dozen dozens hundreds thousands millions".split()
-)
-# Past tense -> (base form, past participle) for the irregular verbs talks use most.
-IRREGULAR = {
-    "built": ("build", "built"),
-    "made": ("make", "made"),
-    "fell": ("fall", "fallen"),
-    "became": ("become", "become"),
-    "took": ("take", "taken"),
-    "gave": ("give", "given"),
-    "found": ("find", "found"),
-    "grew": ("grow", "grown"),
-    "began": ("begin", "begun"),
-    "brought": ("bring", "brought"),
-    "kept": ("keep", "kept"),
-    "led": ("lead", "led"),
-    "lost": ("lose", "lost"),
-    "met": ("meet", "met"),
-    "paid": ("pay", "paid"),
-    "ran": ("run", "run"),
-    "said": ("say", "said"),
-    "saw": ("see", "seen"),
-    "sold": ("sell", "sold"),
-    "sent": ("send", "sent"),
-    "spent": ("spend", "spent"),
-    "stood": ("stand", "stood"),
-    "taught": ("teach", "taught"),
-    "thought": ("think", "thought"),
-    "told": ("tell", "told"),
-    "won": ("win", "won"),
-    "wrote": ("write", "written"),
-    "wound": ("wind", "wound"),
-    "went": ("go", "gone"),
-    "came": ("come", "come"),
-    "knew": ("know", "known"),
-    "held": ("hold", "held"),
-    "drew": ("draw", "drawn"),
-    "broke": ("break", "broken"),
-    "chose": ("choose", "chosen"),
-    "drove": ("drive", "driven"),
-    "spoke": ("speak", "spoken"),
-    "threw": ("throw", "thrown"),
-    "shone": ("shine", "shone"),
-    "felt": ("feel", "felt"),
-    "heard": ("hear", "heard"),
-    "meant": ("mean", "meant"),
-    "rose": ("rise", "risen"),
-    "did": ("do", "done"),
-    "got": ("get", "got"),
-    "understood": ("understand", "understood"),
-}
-# Past tenses that are verbs even before a bare noun ("Curie discovered radium").
-DOERS_VERBS = frozenset("invented discovered founded designed created composed painted proposed named".split())
-PARTICIPLES = frozenset(p for _, p in IRREGULAR.values()) | {"been", "done", "seen", "gone"}
-# Words that open a sentence with a phrase about when, where or how ("Today, …", "In 1851, …").
-OPENERS = PREPOSITIONS | frozenset("today now later much once then yesterday soon every eventually finally".split())
-FUNCTION = DETERMINERS | PREPOSITIONS | CONJUNCTIONS | RELATIVES | PRONOUNS | HAVE | DO | MODALS | set(BE)
-FUNCTION |= INNER_ADVERBS | {"not", "be", "been", "being", "am", "there", "here", "very", "too", "as"}
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+(?:[.,]\d+)*%?|[,;:]")
 
@@ -123,10 +61,6 @@ class Clause:
 def words(text: str) -> list[str]:
     """Words, numbers and the commas between them; other punctuation is dropped."""
     return _TOKEN.findall(text)
-
-
-def is_number(word: str) -> bool:
-    return word[0].isdigit() or word.lower() in NUMBERS
 
 
 def parse(sentence: str) -> Clause | None:
@@ -187,7 +121,7 @@ def _verb_group(toks: list[str], i: int) -> tuple[str, str, int] | None:
             j += 1
         main = toks[j].lower() if j < len(toks) else ""
         if low in BE or low in HAVE:
-            if main in IRREGULAR or main in PARTICIPLES or _looks_past(main):
+            if main in IRREGULAR or main in PARTICIPLES or looks_past(main):
                 return low, main, j + 1
             return low, "", i + 1
         if low in DO and (main in DETERMINERS or (main and is_number(main))):
@@ -197,7 +131,7 @@ def _verb_group(toks: list[str], i: int) -> tuple[str, str, int] | None:
         raise _Unreadable
     if not toks[i].islower() or not low.isalpha() or low in FUNCTION:
         return None
-    if low in IRREGULAR or (_looks_past(low) and (nxt in FUNCTION or not nxt.isalpha() or low in DOERS_VERBS)):
+    if low in IRREGULAR or (looks_past(low) and (nxt in FUNCTION or not nxt.isalpha() or low in DOERS_VERBS)):
         return "", low, i + 1  # not "filtered water": an -ed word before a bare noun describes it
     # A present-tense verb: a content word followed by what opens its object…
     if nxt in DETERMINERS or (nxt and is_number(nxt)):
@@ -210,74 +144,6 @@ def _verb_group(toks: list[str], i: int) -> tuple[str, str, int] | None:
 
 class _Unreadable(Exception):
     pass
-
-
-def _looks_past(word: str) -> bool:
-    return len(word) > 4 and word.endswith("ed") and not word.endswith("eed") and not is_number(word)
-
-
-def base_of_past(word: str) -> str | None:
-    """The base form of a regular past tense ('invented' -> 'invent', 'carried' -> 'carry')."""
-    if word in IRREGULAR:
-        return IRREGULAR[word][0]
-    if len(word) < 5 or not word.endswith("ed") or not word.isalpha() or word.endswith("eed"):
-        return None
-    stem = word[:-2]
-    if stem.endswith("i"):
-        return stem[:-1] + "y"
-    if len(stem) > 3 and stem[-1] == stem[-2] and stem[-1] not in "lsz":
-        return stem[:-1]
-    if stem.endswith("ng") and not stem.endswith(("ing", "ong", "ung")):
-        return stem + "e"  # changed, arranged; not belonged
-    if len(stem) > 2 and stem[-1] == "s" and stem[-2] not in "aeious":
-        return stem + "e"  # collapsed, rinsed, nursed
-    if stem.endswith(("at", "iz", "is", "uc", "ac", "ic", "v", "c", "z", "us", "os", "ur", "rs", "as", "ag")):
-        return stem + "e"
-    if stem.endswith(("ar", "or", "er", "ow", "ay", "ey", "oy", "ll", "rn", "rm", "nt", "st", "mb", "ck", "sh")):
-        return stem
-    if len(stem) >= 3 and stem[-1] in "bdgklmnprt" and stem[-2] in "aeiou" and stem[-3] not in "aeiou":
-        # climbed/turned handled above; 'hoped', 'liked', 'saved', 'used' vs 'visited': uncertain
-        return None
-    return stem
-
-
-def third_person(base: str) -> str:
-    """'weaken' -> 'weakens', 'carry' -> 'carries', 'do' -> 'does', 'have' -> 'has'."""
-    if base in ("have", "has"):
-        return "has"
-    if base in ("do", "go"):
-        return base + "es"
-    if base.endswith("y") and len(base) > 2 and base[-2] not in "aeiou":
-        return base[:-1] + "ies"
-    if base.endswith(("ch", "sh", "x", "ss", "zz", "o")):
-        return base + "es"
-    return base + "s"
-
-
-def base_of_present(word: str) -> str:
-    """'lives' -> 'live', 'carries' -> 'carry', 'watches' -> 'watch'; a base form stays as it is."""
-    if word == "has":
-        return "have"
-    if word == "does":
-        return "do"
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith(("ches", "shes", "xes", "sses", "zzes", "oes")):
-        return word[:-2]
-    if word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
-
-
-def is_plural(phrase: tuple[str, ...]) -> bool:
-    """Whether a subject noun phrase is plural ('farm chemicals', 'lamps and timers')."""
-    low = [w.lower() for w in phrase]
-    if "and" in low or (low and low[0] in ("these", "those", "many", "several", "both", "few", "all")):
-        return True
-    head = low[-1] if low else ""
-    return head in ("people", "children", "men", "women", "mice", "geese", "teeth", "feet") or (
-        head.endswith("s") and not head.endswith(("ss", "us", "is"))
-    )
 
 
 def noun_phrase(toks: tuple[str, ...], start: int = 0) -> tuple[str, ...]:
@@ -300,7 +166,7 @@ def noun_phrase(toks: tuple[str, ...], start: int = 0) -> tuple[str, ...]:
         out.append(t)
         if len(out) > 6:
             return ()
-    if len(out) == 1 and (out[0].lower() in IRREGULAR or _looks_past(out[0].lower())):
+    if len(out) == 1 and (out[0].lower() in IRREGULAR or looks_past(out[0].lower())):
         return ()  # "got paged": a verb on its own
     return tuple(out)
 
@@ -309,6 +175,6 @@ QUESTION_WORDS = frozenset("what who whom whose which why how where when".split(
 
 
 def _verb_after_noun(low: str, nxt: str) -> bool:
-    if low in IRREGULAR or _looks_past(low):
+    if low in IRREGULAR or looks_past(low):
         return True
     return low.endswith("s") and not low.endswith("ss") and (nxt in PREPOSITIONS - {"of"} or nxt in DETERMINERS)

@@ -13,9 +13,10 @@ from collections import Counter
 
 from . import answers
 from .answers import AnswerFinder
+from .english import Names, names_of
 from .headings import heading
 from .models import QA, Answer, Digest, Moment, Section, Transcript, TranscriptInfo, Turn, Video
-from .questions import Names, ask, names_of, subject_of
+from .questions import ask, subject_of
 from .text import Unit, tokens, units, word_count
 from .topics import boundaries, cosine, keyword_weights, keywords, talk_words, tf_idf
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from .clauses import CONJUNCTIONS, DETERMINERS, FUNCTION, PREPOSITIONS, PRONOUNS, is_number, noun_phrase, parse, words
+from .clauses import noun_phrase, parse, words
+from .english import CONJUNCTIONS, DETERMINERS, FUNCTION, PREPOSITIONS, PRONOUNS, is_number
 from .text import tokens
 
 MAX_WORDS = 5

@@ -13,54 +13,36 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .clauses import (
+from .clauses import Clause, noun_phrase, parse, words
+from .english import (
+    APPROX,
     CONJUNCTIONS,
     DETERMINERS,
     IRREGULAR,
+    MEASURES,
+    PEOPLE,
+    PERSON_VERBS,
     PREPOSITIONS,
     RELATIVES,
-    Clause,
+    TIME_UNITS,
+    Names,
     base_of_past,
     base_of_present,
+    duration_at,
     is_number,
     is_plural,
-    noun_phrase,
-    parse,
     third_person,
-    words,
+    time_phrase,
 )
 
 # How good a question of each form usually is: the specific ones read like a person asking.
 FORM_SCORE = {"asked": 3.0, "when": 2.2, "why": 2.2, "how": 2.0, "where": 2.0, "who": 1.8, "what": 1.4}
 MAX_WORDS = 14
-# A question holding one of these leans on something said before it, which its reader has not seen.
-UNRESOLVED = frozenset("it its they them he she him her this these those that we us our you your i me my".split())
-PEOPLE = frozenset(
-    """people person persons man men woman women children kids farmer farmers beekeeper beekeepers keeper keepers
-    sailor sailors visitor visitors engineer engineers scientist scientists researcher researchers team teams
-    customer customers user users student students teacher teachers doctor doctors king kings queen's monks
-    inventor inventors builder builders settlers soldiers fishermen merchants traders officials manager managers
-    developers staff humans parents experts historians archaeologists astronomers explorers writers artists
-    founder founders workers' nurses patients pilots""".split()
-)
 NEGATIONS = frozenset("not never no nothing nobody none neither nor cannot".split())
 # Conjunctions that always end an object: what follows is a clause of its own.
 CLAUSE_OPENERS = frozenset("because so while although though if unless whereas".split())
-# Verbs whose doer is a person whatever the name: things do not invent or write.
-PERSON_VERBS = frozenset(
-    "invented discovered founded wrote designed created composed painted built proposed described named".split()
-)
-TIME_UNITS = frozenset(
-    "second seconds minute minutes hour hours day days week weeks month months year years decade decades "
-    "century centuries".split()
-)
-MONTHS = frozenset("january february march april may june july august september october november december".split())
-MEASURES = frozenset("tall high long wide deep old big heavy far large fast hot cold".split())
-APPROX = frozenset("about around roughly nearly almost over under more than less up to just some".split())
-# Years said aloud start with these ("eighteen fifty one", "nineteen ninety eight").
-YEAR_OPENERS = frozenset(
-    "eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty two".split()
-)
+# A question holding one of these leans on something said before it, which its reader has not seen.
+UNRESOLVED = frozenset("it its they them he she him her this these those that we us our you your i me my".split())
 
 
 @dataclass(frozen=True)
@@ -119,34 +101,6 @@ def _phrase(ws: tuple[str, ...], names: Names) -> str:
     return " ".join((head, *ws[1:])).replace(" ,", ",")
 
 
-@dataclass(frozen=True)
-class Names:
-    """What the talk's capitals say: `proper` words are capitalised mid-sentence and never said in
-    lower case (names); `lower` are the words it does say in lower case."""
-
-    proper: frozenset[str] = frozenset()
-    lower: frozenset[str] = frozenset()
-
-    def __contains__(self, word: str) -> bool:
-        return word in self.proper
-
-    def maybe_name(self, word: str) -> bool:
-        """A capitalised word the talk never says in lower case: 'Priya' or 'Support' cannot be told apart."""
-        return word[:1].isupper() and word.lower() not in self.lower
-
-
-def names_of(sentences: list[str]) -> Names:
-    capital: set[str] = set()
-    lower: set[str] = set()
-    for sentence in sentences:
-        for i, w in enumerate(re.findall(r"[A-Za-z][A-Za-z'-]*", sentence)):
-            if w[0].isupper() and i > 0:
-                capital.add(w)
-            elif w[0].islower():
-                lower.add(w)
-    return Names(frozenset(w for w in capital if w.lower() not in lower), frozenset(lower))
-
-
 def _q(form: str, *parts: str) -> Question:
     text = " ".join(p for p in parts if p).strip()
     return Question(text[0].upper() + text[1:] + "?", form)
@@ -159,46 +113,6 @@ def _do(c: Clause, subject: tuple[str, ...]) -> tuple[str, str] | None:
         return ("did", base) if base else None
     if c.kind == "present":
         return ("does", base_of_present(c.verb)) if _third_person(c.verb) else ("do", c.verb)
-    return None
-
-
-def _time_phrase(ws: tuple[str, ...]) -> tuple[int, int] | None:
-    """(start, end) of a phrase saying when: 'in eighteen fifty one', 'in 1851', 'in the twentieth
-    century', 'two thousand years ago'."""
-    low = [w.lower() for w in ws]
-    for i, w in enumerate(low):
-        if w in ("in", "during", "by") and i + 1 < len(low):
-            nxt = low[i + 1 : i + 5]
-            if re.fullmatch(r"1\d{3}|20\d{2}", nxt[0]) or nxt[0] in MONTHS:
-                return i, i + 2
-            if nxt[0] in YEAR_OPENERS and len(nxt) > 1 and is_number(nxt[1]):
-                end = i + 1
-                while end < len(low) and is_number(low[end]):
-                    end += 1
-                return i, end
-            if nxt[0] == "the" and "century" in nxt[:3] or nxt[0] == "the" and "decade" in nxt[:3]:
-                return i, i + 1 + nxt.index("century" if "century" in nxt else "decade") + 1
-        if w == "ago" and i > 0:
-            start = i - 1
-            while start > 0 and (is_number(low[start - 1]) or low[start - 1] in APPROX or low[start - 1] in TIME_UNITS):
-                start -= 1
-            return start, i + 1
-    return None
-
-
-def _duration(ws: tuple[str, ...]) -> int | None:
-    """Where 'for (about) six weeks' / 'for centuries' starts, if the rest says how long."""
-    low = [w.lower() for w in ws]
-    for i, w in enumerate(low):
-        if w != "for":
-            continue
-        j = i + 1
-        while j < len(low) and low[j] in APPROX:
-            j += 1
-        while j < len(low) and is_number(low[j]):
-            j += 1
-        if j < len(low) and low[j] in TIME_UNITS and (j > i + 1 or low[j] in ("centuries", "decades", "years")):
-            return i
     return None
 
 
@@ -253,8 +167,8 @@ def _opener_tail(c: Clause, names: Names) -> str:
 
 
 def _when(c: Clause, subject: tuple[str, ...], names: Names) -> Question | None:
-    in_opener = _time_phrase(c.opener) is not None
-    span = _time_phrase(c.rest)
+    in_opener = time_phrase(c.opener) is not None
+    span = time_phrase(c.rest)
     if not in_opener and span is None:
         return None
     rest = c.rest[: span[0]] if span else c.rest
@@ -274,7 +188,7 @@ def _when(c: Clause, subject: tuple[str, ...], names: Names) -> Question | None:
 
 
 def _how_long(c: Clause, subject: tuple[str, ...], names: Names) -> Question | None:
-    at = _duration(c.rest)
+    at = duration_at(c.rest)
     if at is None:
         return None
     before = " ".join(_object(c.rest[:at])) if at else ""
@@ -355,7 +269,7 @@ def _how_many(c: Clause, subject: tuple[str, ...], names: Names) -> Question | N
 def _who_what(c: Clause, subject: tuple[str, ...], names: Names) -> Question | None:
     if c.kind == "copula" or c.kind == "possession" or c.subject[0].lower() in ("it", "they"):
         return None
-    span = _time_phrase(c.rest)  # when it happened is another question's answer
+    span = time_phrase(c.rest)  # when it happened is another question's answer
     obj = _object(c.rest[: span[0]] if span else c.rest)
     if not obj:
         return None
