@@ -202,6 +202,7 @@ def build_transcriber(settings: Settings) -> Transcriber:
         compute_type=settings.whisper_compute_type,
         cpu_threads=settings.whisper_threads,
         download=settings.whisper_download,
+        batch=settings.whisper_batch,
     )
 
 

@@ -36,6 +36,11 @@ class NotAllowed(BadInput):
     """Live streams and videos over the configured limits."""
 
 
+class UnsupportedLanguage(BadInput):
+    """Speech in a language the configured whisper model does not know (an English-only model and
+    French audio): a digest of its transcript would be gibberish. Another model would help."""
+
+
 class FetchFailed(RecapError):
     """The site did not give us the media or captions this time (bot checks, 429s, network)."""
 

@@ -8,13 +8,16 @@ few seconds at a time, so hours of it never sit in memory at once.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import MediaUnreadable
 
 _PIECE_S = 10  # seconds of decoded audio resampled at a time
+T = TypeVar("T")
 
 
 def measured_s(container: Any, stop_after: float | None = None) -> float:
@@ -85,3 +88,51 @@ def _valid_frames(frames: Iterator[Any]) -> Iterator[Any]:
 def _resampled(resampler: Any, frame: Any, np: Any) -> Iterator[Any]:
     for out in resampler.resample(frame):
         yield out.to_ndarray().reshape(-1).astype(np.float32) / 32768.0
+
+
+def ahead(items: Iterator[T]) -> Iterator[T]:
+    """`items`, with the next one made in a background thread while the caller works on this one.
+
+    For decoding the next window of audio while whisper transcribes the current one: PyAV and
+    CTranslate2 both release the GIL. One item waits at most, so memory grows by one window. The
+    producer's exceptions are raised here, and a caller that stops early (an error, a refusal) stops
+    the producer too, which closes the media file.
+    """
+    done = object()
+    handoff: queue.Queue[Any] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        handoff.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            handoff.put(done)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            handoff.put(exc)
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    worker = threading.Thread(target=produce, name="decode-ahead", daemon=True)
+    worker.start()
+    try:
+        while (item := handoff.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting to hand over
+            try:
+                handoff.get(timeout=0.1)
+            except queue.Empty:
+                continue
+        worker.join()

