@@ -28,7 +28,7 @@ from tests.support.claude_script import generated_talk as talk
 from tests.support.claude_script import stamps_in
 from tests.support.fake_openai import FakeOpenAI, content, structured, tool_call
 from tests.support.openai_script import MODEL, data_and_instruction, openai_writer, respond, result_name
-from tests.support.recap import make_service, schema_validator
+from tests.support.recap import FIXTURES, make_service, schema_validator
 from tests.test_claude import BEES_DIGEST
 
 VIDEO = Video(key="url:0123456789abcdef", url="https://example.com/talk", title="A long talk", duration_s=10800)
@@ -192,28 +192,36 @@ def test_settings_choose_the_writer_and_name_what_is_missing(fake):
     assert "sk-team-key" not in repr(chosen)
 
 
-def test_recap_summarize_as_a_process_with_the_openai_writer(tmp_path, fake, media_server):
+def test_recap_summarize_as_a_process_with_the_openai_writer(tmp_path, fake):
+    """The installed `recap` command, in its own process, on the bundled sample with captions beside it."""
     fake.push(tool_call("write_digest", BEES_DIGEST, chunk_chars=40))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RECAP_", "OPENAI_", "ANTHROPIC_"))}
     env.update(
         RECAP_DATABASE_URL=f"sqlite:///{tmp_path / 'cli.sqlite3'}",
-        RECAP_ALLOW_PRIVATE_NETWORKS="true",
         RECAP_WRITER="openai",
         RECAP_OPENAI_BASE_URL=fake.base_url,
         RECAP_OPENAI_MODEL=MODEL,
         RECAP_OPENAI_MAX_RETRIES="0",
     )
     recap = str(Path(sys.executable).with_name("recap"))
-    url = media_server.url("site/bees.html")
+    media = str(FIXTURES / "media" / "bees.opus")
     done = subprocess.run(
-        [recap, "summarize", url, "--json"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120
+        [recap, "summarize", media, "--json"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120
     )
     assert done.returncode == 0, done.stderr
     digest = json.loads(done.stdout)
     assert digest["writer"] == MODEL and [h["start_s"] for h in digest["highlights"]] == [15.445, 32.451, 54.409]
-    assert fake.chat_requests[0].body["stream"] is True
+    assert fake.chat_requests[0].body["stream"] is True  # the default
 
-    del env["RECAP_OPENAI_MODEL"]
-    done = subprocess.run([recap, "summarize", url], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
-    assert done.returncode == 1 and "RECAP_OPENAI_MODEL" in done.stderr
-    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+def test_recap_summarize_without_a_model_says_which_setting_is_missing(tmp_path, fake, monkeypatch, capsys):
+    from adapters.cli.commands import main
+
+    monkeypatch.setenv("RECAP_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    monkeypatch.setenv("RECAP_WRITER", "openai")
+    monkeypatch.setenv("RECAP_OPENAI_BASE_URL", fake.base_url)
+    monkeypatch.delenv("RECAP_OPENAI_MODEL", raising=False)
+    assert main(["summarize", str(FIXTURES / "media" / "bees.opus")]) == 1
+    err = capsys.readouterr().err
+    assert "RECAP_OPENAI_MODEL" in err and len(err.strip().splitlines()) == 1, err
+    assert fake.chat_requests == []
