@@ -4,7 +4,8 @@ every row names a real setting, and every default it shows is the model's defaul
 The table is read as a person reads it: a row names one or more variables in backticks
 (`RECAP_A` / `RECAP_B`), and its default cell says each one's default in the same order, split by
 " / ". A default in backticks must parse to the field's default; prose ("the host name", "unset")
-is for defaults computed at run time or for no default at all.
+is for defaults computed at run time or for no default at all, and may go on to name values
+("unset: `8` on a GPU").
 """
 
 from __future__ import annotations
@@ -80,8 +81,8 @@ def default_problems(name: str, cell: str) -> list[str]:
     shown = CODE.findall(cell)
     if field.default_factory is not None:
         return []  # computed when recap starts (a path, the host name): prose says which
-    if field.default is None:
-        return [f"{name} has no default, yet the table shows `{shown[0]}`"] if shown else []
+    if field.default is None:  # the cell says so first ("unset", "none: …"), then may explain
+        return [f"{name} has no default, yet the table shows `{shown[0]}`"] if cell.startswith("`") else []
     if not shown:
         return [f"the table shows no default for {name} (it is {field.default!r})"]
     value = setting_value(name, shown[0])
