@@ -165,6 +165,15 @@ def build_rest_chats(settings: Settings) -> tuple[dict[str, Chat], ChatLogins]:
         from adapters.slack.chat import token_chat
 
         chats["slack"] = token_chat(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    elif settings.slack_client_id and settings.slack_client_secret:  # installed through OAuth: each workspace's token
+        from adapters.slack.tokens import installed_chat
+
+        from .installations import Installations
+        from .store import Store, open_engine
+
+        installations = Installations(Store(open_engine(settings.database_url)), build_secret_box(settings))
+        secret = settings.slack_client_secret.get_secret_value()
+        chats["slack"] = installed_chat(installations, settings.slack_client_id, secret, settings.slack_api_url)
     if settings.discord_token:
         from adapters.discord.rest import rest_chat
 

@@ -171,3 +171,40 @@ def test_recap_migrate_creates_the_oauth_tables(tmp_path, monkeypatch, capsys):
         engine.dispose()
     assert {"installations", "oauth_states"} <= tables
     assert not {"slack_installations", "slack_bots"} & tables  # slack_sdk's own plaintext tables: never
+
+
+async def test_a_worker_of_an_oauth_app_posts_with_the_workspaces_own_rotated_token(tmp_path, slack):  # noqa: F811
+    """Workers mode: no events, no bolt; a worker finds the installation and rotates its token itself."""
+    from cryptography.fernet import Fernet
+
+    from adapters.slack.installations import SlackInstallationStore
+    from bot.app import build_rest_chats, build_secret_box
+    from bot.installations import Installations
+    from bot.settings import Settings
+    from bot.store import Store
+
+    settings = Settings(
+        _env_file=None,
+        database_url=f"sqlite:///{tmp_path / 'worker.sqlite3'}",
+        slack_client_id=fake_oauth.CLIENT_ID,
+        slack_client_secret=fake_oauth.CLIENT_SECRET,
+        slack_api_url=slack.api_url,
+        secret_key=Fernet.generate_key().decode(),
+    )
+    expired, refresh = fake_oauth.issue(slack, expires_in=0)
+    installed = SlackInstallationStore(Installations(Store.open(settings.database_url), build_secret_box(settings)))
+    await installed.async_save(
+        Installation(
+            team_id=fs.TEAM_ID,
+            bot_token=expired,
+            bot_refresh_token=refresh,
+            bot_token_expires_at=int(time.time()) + 60,
+            bot_user_id=fs.BOT_USER_ID,
+            user_id=fs.USER_ID,
+        )
+    )
+    chats, _ = build_rest_chats(settings)
+    await chats["slack"].post(Place("slack", fs.TEAM_ID, fs.CHANNEL_ID, "1700004200.000100"), Notice("done"))
+    (rotation,) = slack.calls_to("oauth.v2.access", ok=True)
+    (post,) = slack.calls_to("chat.postMessage")
+    assert post.ok and post.headers["authorization"] == f"Bearer {rotation.response['access_token']}"

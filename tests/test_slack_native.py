@@ -7,6 +7,7 @@ import json
 
 from adapters.slack import home
 from adapters.slack.app import SHORTCUT_RECAP
+from bot.assistant import RecentDigest
 from bot.chat import Place
 from tests.support import fake_slack as fs
 from tests.test_slack import deliver, recap, settle, slack  # noqa: F401 - the fixtures
@@ -76,6 +77,7 @@ async def test_the_home_tab_lists_the_workspaces_recent_digests_with_links_to_th
     assistant, url = recap
     slack.add_user(fs.USER_ID, is_admin=False, is_owner=False)
     await deliver(url, fs.message(media_server.url("site/bees.html"), ts="1700003000.000100"))
+    await settle(assistant, 1)  # one after the other: the newest digest is listed first
     await deliver(url, fs.message(media_server.url("site/bees.html"), channel="C0OTHER001", ts="1700003100.000100"))
     await settle(assistant, 2)
     await deliver(url, home_opened())
@@ -131,3 +133,13 @@ async def test_admins_change_a_channels_settings_from_the_home_tab(recap, slack,
     await slack.wait_for_async("views.publish", 3)
     assert "Only workspace or server admins" in dumps(slack.homes[fs.USER_ID]["blocks"])
     assert not assistant.store.settings(Place("slack", fs.TEAM_ID, "C0QUIET01")).auto_summarize
+
+
+def test_the_home_tab_holds_within_slacks_limits_whatever_the_titles_say():
+    hostile = "<!channel> *bold* <https://evil.example|click> &amp; " + "x" * 5000
+    digests = [RecentDigest(hostile, Place("slack", "T1", f"C{i:08d}", f"17000000{i:02d}.000100")) for i in range(60)]
+    view = home.home_view(digests, f"https://{fs.TEAM_DOMAIN}.slack.com/", admin=True, note="<!here> " * 2000)
+    assert fs.validate_view(view) == []
+    text = dumps(view)
+    assert "<!channel>" not in text and "<!here>" not in text and "<https://evil" not in text
+    assert sum("/archives/" in dumps(b) for b in view["blocks"]) == home.SHOWN_DIGESTS

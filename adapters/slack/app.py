@@ -8,7 +8,6 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.assistant import HELP, Assistant
@@ -16,7 +15,7 @@ from bot.chat import Incoming, Place
 
 from ..links import slack_links
 from . import blocks, home, tokens
-from .chat import ClientFor, SlackChat, SlackRequester
+from .chat import ClientFor, SlackChat, SlackRequester, web_client
 
 if TYPE_CHECKING:
     from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
@@ -27,13 +26,6 @@ log = logging.getLogger(__name__)
 SHORTCUT_RECAP = "recap_this_video"
 # Message subtypes that are a person speaking; joins, topic changes, deletions are not.
 PERSON_SUBTYPES = {None, "thread_broadcast", "file_share", "me_message"}
-
-
-def web_client(token: str | None, api_url: str | None) -> AsyncWebClient:
-    client = AsyncWebClient(token=token, base_url=api_url or AsyncWebClient.BASE_URL)
-    # chat.postMessage and chat.update answer 429 with Retry-After under load: wait and retry.
-    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
-    return client
 
 
 def incoming(event: dict, body: dict, bot_user_id: str | None) -> Incoming | None:
@@ -96,18 +88,13 @@ def build_app(
 def installed_clients(oauth: AsyncOAuthSettings, api_url: str | None) -> tokens.InstalledClients:
     """Clients with each workspace's installed token, rotated before it expires (when Slack rotates
     this app's tokens: an installation with a refresh token)."""
-    from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
-
     from .installations import SlackInstallationStore
 
     store = oauth.installation_store
     if not isinstance(store, SlackInstallationStore):
         raise TypeError("recap keeps Slack installations in its own sealed store")
-    rotator = AsyncTokenRotator(
-        client_id=oauth.client_id, client_secret=oauth.client_secret, client=web_client(None, api_url)
-    )
-    return tokens.InstalledClients(
-        store, lambda token: web_client(token, api_url), rotator, oauth.token_rotation_expiration_minutes
+    return tokens.installed_clients(
+        store, oauth.client_id, oauth.client_secret, api_url, oauth.token_rotation_expiration_minutes
     )
 
 

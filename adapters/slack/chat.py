@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat import CannotPost, Place, Reply, Sent, TranscriptFile, render
@@ -77,10 +78,15 @@ class SlackChat:
             )
 
 
+def web_client(token: str | None, api_url: str | None) -> AsyncWebClient:
+    client = AsyncWebClient(token=token, base_url=api_url or AsyncWebClient.BASE_URL)
+    # chat.postMessage and chat.update answer 429 with Retry-After under load: wait and retry.
+    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
+    return client
+
+
 def token_chat(token: str, api_url: str | None) -> SlackChat:
     """A SlackChat that posts with one bot token: a worker's, which needs no event connection."""
-    from .app import web_client
-
     client = web_client(token, api_url)
 
     async def client_for(workspace: str) -> AsyncWebClient:

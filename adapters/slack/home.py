@@ -26,6 +26,7 @@ LANGUAGE_BLOCK, LANGUAGE_ACTION = "recap_settings_language", "language"
 UNCHANGED = "unchanged"
 SHOWN_DIGESTS = 10
 TITLE_MAX = 200
+NOTE_MAX = 1000  # a context element holds 2000 characters; escaping may grow the text
 
 
 def home_view(
@@ -62,7 +63,9 @@ def home_view(
             },
         ]
     if note:
-        blocks.insert(2, {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(note), "verbatim": True}]})
+        blocks.insert(
+            2, {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(note[:NOTE_MAX]), "verbatim": True}]}
+        )
     return {"type": "home", "blocks": blocks}
 
 

@@ -17,6 +17,9 @@ from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.installations import Installations
+
+from .chat import SlackChat, web_client
 from .installations import SlackInstallationStore
 
 log = logging.getLogger(__name__)
@@ -60,6 +63,23 @@ class InstalledClients:
             return
         await self.store.async_link_org_team(enterprise_id, team_id)
         self._org_teams.add((enterprise_id, team_id))
+
+
+def installed_clients(
+    store: SlackInstallationStore,
+    client_id: str,
+    client_secret: str,
+    api_url: str | None,
+    minutes_before_expiration: int = 120,
+) -> InstalledClients:
+    rotator = AsyncTokenRotator(client_id=client_id, client_secret=client_secret, client=web_client(None, api_url))
+    return InstalledClients(store, lambda token: web_client(token, api_url), rotator, minutes_before_expiration)
+
+
+def installed_chat(installations: Installations, client_id: str, client_secret: str, api_url: str | None) -> SlackChat:
+    """A SlackChat for a worker of an app installed through OAuth: each workspace's own token,
+    rotated before it expires, with no event connection at all."""
+    return SlackChat(installed_clients(SlackInstallationStore(installations), client_id, client_secret, api_url))
 
 
 def workspace_of(body: dict[str, Any]) -> str:
