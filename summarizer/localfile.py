@@ -5,6 +5,7 @@ A caption file beside the media (`talk.vtt`, `talk.en.srt`) is used like a site'
 
 from __future__ import annotations
 
+import glob
 import hashlib
 from pathlib import Path
 
@@ -51,7 +52,8 @@ def probe_file(path: Path, key: str) -> Video:
 
 
 def sidecar_captions(path: Path) -> Transcript | None:
-    for candidate in sorted(path.parent.glob(f"{path.stem}*")):
+    # The name is the user's: "[x]" or "**" in it are characters, not a pattern.
+    for candidate in sorted(path.parent.glob(f"{glob.escape(path.stem)}*")):
         fmt = caption_format(candidate.suffix.lstrip("."))
         if candidate != path and fmt:
             segments = parse_captions(candidate.read_text(encoding="utf-8", errors="replace"), fmt)
