@@ -21,7 +21,6 @@ import json
 import logging
 import re
 import threading
-import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -186,28 +185,41 @@ class OpenAIWriter(ModelWriter):
     def _streamed(self, stream: Any) -> tuple[str, str | None, Usage]:
         parts: list[str] = []
         size, finish, usage = 0, None, Usage(requests=1)
-        began = time.monotonic()
-        with stream:
-            for chunk in stream:
-                if chunk.usage:
-                    u = chunk.usage
-                    usage = Usage(input_tokens=u.prompt_tokens, output_tokens=u.completion_tokens, requests=1)
-                for choice in chunk.choices[:1]:
-                    delta = choice.delta
-                    calls = [c for c in delta.tool_calls or [] if c.index == 0 and c.function]
-                    piece = "".join(c.function.arguments or "" for c in calls) or delta.content or ""
-                    parts.append(piece)
-                    size += len(piece)
-                    finish = choice.finish_reason or finish
-                if size > self._max_chars:
-                    raise WriterFailed(
-                        f"The {self.who} streamed far over {self.max_tokens} tokens; nothing was stored."
-                    )
-                if time.monotonic() - began > self.deadline_s:
-                    raise WriterUnavailable(
-                        f"The model server at {self.host} was still writing after {self.deadline_s:g} s "
-                        "(RECAP_OPENAI_DEADLINE_S); try again."
-                    )
+        # A server may stream for ever, or keep the connection alive with SSE comments that yield no
+        # chunk: past the deadline a watchdog closes the response under the reading loop.
+        expired = threading.Event()
+        watchdog = threading.Timer(self.deadline_s, lambda: (expired.set(), stream.close()))
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            with stream:
+                for chunk in stream:
+                    if expired.is_set():
+                        break
+                    if chunk.usage:
+                        u = chunk.usage
+                        usage = Usage(input_tokens=u.prompt_tokens, output_tokens=u.completion_tokens, requests=1)
+                    for choice in chunk.choices[:1]:
+                        delta = choice.delta
+                        calls = [c for c in delta.tool_calls or [] if c.index == 0 and c.function]
+                        piece = "".join(c.function.arguments or "" for c in calls) or delta.content or ""
+                        parts.append(piece)
+                        size += len(piece)
+                        finish = choice.finish_reason or finish
+                    if size > self._max_chars:
+                        raise WriterFailed(
+                            f"The {self.who} streamed far over {self.max_tokens} tokens; nothing was stored."
+                        )
+        except Exception:
+            if not expired.is_set():
+                raise
+        finally:
+            watchdog.cancel()
+        if expired.is_set():
+            raise WriterUnavailable(
+                f"The model server at {self.host} was still writing after {self.deadline_s:g} s "
+                "(RECAP_OPENAI_DEADLINE_S); try again."
+            )
         return "".join(parts), finish, usage
 
     @property

@@ -200,6 +200,12 @@ def test_a_stream_that_never_ends_is_dropped_at_the_deadline_or_the_size_cap(fak
         openai_writer(fake, deadline_s=0.4).write_answer(VIDEO, talk(2), "Is there a point?", [])
     assert time.monotonic() - began < 3
 
+    fake.push(content("{", keepalive=True, chunk_delay=0.05))  # pings that keep the read timeout from firing
+    began = time.monotonic()
+    with pytest.raises(WriterUnavailable, match=r"still writing after 0\.4 s"):
+        openai_writer(fake, deadline_s=0.4, timeout=0.3).write_answer(VIDEO, talk(2), "Is there a point?", [])
+    assert time.monotonic() - began < 3
+
     fake.push(content("{", endless=True))
     with pytest.raises(WriterFailed, match="streamed far over 50 tokens"):
         openai_writer(fake, max_tokens=50).write_answer(VIDEO, talk(2), "Is there a point?", [])

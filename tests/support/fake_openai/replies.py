@@ -27,6 +27,7 @@ class Reply:
     chunk_chars: int = 12  # streaming: characters a delta carries
     chunk_delay: float = 0.0  # streaming: seconds between chunks
     endless: bool = False  # streaming: after the reply, deltas for ever (until the client hangs up)
+    keepalive: bool = False  # streaming: after the first chunk, only SSE comments (": keep-alive") for ever
     stall_after: int | None = None  # streaming: go silent for good after this many chunks
     include_usage: bool = True  # streaming: send usage when stream_options asks (llama.cpp's old builds did not)
 

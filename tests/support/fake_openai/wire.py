@@ -90,6 +90,8 @@ class Completion:
                 yield self._chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]})
         else:
             yield self._chunk({"role": "assistant", "content": ""})
+            while self.reply.keepalive:  # a gateway's pings: bytes that keep a read timeout at bay
+                yield b": keep-alive\n\n"
             for piece in pieces:
                 yield self._chunk({"content": piece})
         while self.reply.endless:
