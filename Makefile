@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 SAMPLE ?= tests/fixtures/media/lighthouses.opus
 
-.PHONY: demo test lint setup setup-test bench bench-acks clean
+.PHONY: demo test lint setup setup-test bench bench-acks bench-answers clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "recap needs Python 3.11 or newer")'
@@ -31,6 +31,11 @@ lint: setup
 bench: setup
 	$(VENV)/bin/python bench/run.py
 	$(VENV)/bin/python bench/acks.py
+	$(VENV)/bin/python bench/answers.py
+
+# Offline answers: warm/cold time on a 60-minute transcript vs BM25 alone, and quality on the question sets (~2 minutes).
+bench-answers: setup
+	$(VENV)/bin/python bench/answers.py
 
 # Acknowledgement latency of `recap slack` under loopback load (about 2.5 minutes; PostgreSQL on 127.0.0.1:5432).
 bench-acks: setup

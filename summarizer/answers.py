@@ -13,6 +13,9 @@ that nine in ten questions the talk does not answer are refused.
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from .embedding import SentenceEncoder, shared_encoder
@@ -27,6 +30,8 @@ MIN_SCORE = 0.36
 # With BM25 alone (no embeddings): the IDF-weighted share of the question's words the best
 # passage must say. The rule the offline writer used before embeddings; kept as the baseline.
 MIN_COVERAGE = 0.5
+# Transcripts whose search index stays built: a thread's follow-ups pay for one short encode.
+INDEXES = 16
 
 
 @dataclass(frozen=True)
@@ -75,10 +80,14 @@ class AnswerFinder:
         return Finding(best, self._quoted(us, best.unit))
 
     def _index(self, video: Video, transcript: Transcript, us: list[Unit]) -> PassageIndex:
-        vectors = None
-        if self.encoder is not None:
-            vectors = self.encoder.encode_transcript(video.key, [u.text for u in us])
-        return PassageIndex(us, transcript.language, vectors)
+        texts = [u.text for u in us]
+        digest = hashlib.blake2b("\n".join(texts).encode("utf-8"), digest_size=16).hexdigest()
+        slot = (video.key, transcript.language, self.encoder is not None, digest)
+        index = _indexes.get(slot)
+        if index is None:
+            vectors = self.encoder.encode_transcript(video.key, texts) if self.encoder is not None else None
+            index = _indexes.put(slot, PassageIndex(us, transcript.language, vectors))
+        return index
 
     def _best(self, index: PassageIndex, question: str, previous: str | None, language: str | None) -> Hit | None:
         extra = tokens(previous, language) if previous else None
@@ -104,3 +113,31 @@ class AnswerFinder:
         if unit.index > 0 and leans_on_previous(unit):
             return [us[unit.index - 1], unit]
         return [unit]
+
+
+class _Indexes:
+    """A small LRU of built indexes, shared by every AnswerFinder of the process (the writer makes
+    one per question). An index is read-only once built, so threads may search one together."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, str | None, bool, str], PassageIndex] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, slot: tuple[str, str | None, bool, str]) -> PassageIndex | None:
+        with self._lock:
+            index = self._items.get(slot)
+            if index is not None:
+                self._items.move_to_end(slot)
+            return index
+
+    def put(self, slot: tuple[str, str | None, bool, str], index: PassageIndex) -> PassageIndex:
+        with self._lock:
+            self._items[slot] = index
+            self._items.move_to_end(slot)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+            return index
+
+
+_indexes = _Indexes(INDEXES)
