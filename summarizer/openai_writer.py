@@ -188,7 +188,12 @@ class OpenAIWriter(ModelWriter):
         # A server may stream for ever, or keep the connection alive with SSE comments that yield no
         # chunk: past the deadline a watchdog closes the response under the reading loop.
         expired = threading.Event()
-        watchdog = threading.Timer(self.deadline_s, lambda: (expired.set(), stream.close()))
+
+        def expire() -> None:
+            expired.set()
+            stream.close()
+
+        watchdog = threading.Timer(self.deadline_s, expire)
         watchdog.daemon = True
         watchdog.start()
         try:
