@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from adapters.discord.app import NO_RELAY
 from adapters.discord.relay import Relays
 from bot.chat import CannotPost, Notice, Place
 from tests.support.discord_bot import client, fake_discord, new_assistant, settle, text_of
@@ -116,6 +117,23 @@ async def test_the_message_menu_and_a_dm_with_only_the_user_install_answer_throu
         assert any(m.get("embeds") for m in fake.bot_messages(DM_CHANNEL_ID))
         assert not fake.requests_to(None, r"/channels/.*"), "no thread, no post: only the interactions answer"
         assert not fake.requests_to(None, r".*", ok=False), "Discord refused a request"
+
+
+async def test_where_workers_post_the_replies_a_user_install_is_told_at_once(fake, tmp_path, media_server):
+    """Workers post through REST and hold no interaction: rather than "On it" and then silence."""
+    assistant = new_assistant(tmp_path)
+    async with running(client(assistant, guild_id=None, relay_interactions=False), fake, until="guild"):
+        url = media_server.url("site/bees.html")
+        command = user_installed(fake, fake.slash_command("recap video", {"url": url}))
+        command = await fake.dispatch("INTERACTION_CREATE", command)
+        (callback,) = await fake.wait_for("POST", rf"/interactions/{command['id']}/{command['token']}/callback")
+        assert callback.json["data"]["content"] == NO_RELAY and callback.json["data"]["flags"] & 64
+        await assistant.runner.drain()
+        assert not webhook_posts(fake, command) and not fake.requests_to(None, r"/channels/.*")
+
+        here = await fake.dispatch("INTERACTION_CREATE", fake.slash_command("recap video", {"url": url}))
+        await settle(assistant, 1)  # where recap is a member, workers post as ever
+        assert "On it" in fake.interactions[here["id"]].response["data"]["content"]
 
 
 async def test_a_reply_without_a_live_interaction_cannot_post():

@@ -28,6 +28,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STALE_BUTTON = "That button is from an older version of recap and no longer works; paste the link again."
+# Workers post through REST and hold no interaction, so where only an interaction may answer, they cannot.
+NO_RELAY = (
+    "recap is not a member here, so it could answer only through this command, and this deployment does "
+    "its work in separate workers that cannot. Add recap to the server to have videos summarised here."
+)
 # Messages a person typed; joins, pins, boosts and the like are not.
 PERSON_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 
@@ -91,8 +96,9 @@ class AskModal(discord.ui.Modal, title="Ask about this video"):
         self.client = client
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        place = self.client.place(interaction)
-        await self.client.assistant.ask(place, self.question.value, DiscordRequester(interaction, place))
+        place = await self.client.place(interaction)
+        if place is not None:
+            await self.client.assistant.ask(place, self.question.value, DiscordRequester(interaction, place))
 
 
 class RecapClient(discord.Client):
@@ -102,13 +108,17 @@ class RecapClient(discord.Client):
         *,
         message_content: bool = True,
         guild_id: int | None = None,
+        relay_interactions: bool = True,
         **options: Unpack[_ClientOptions],
     ) -> None:
+        """`relay_interactions`: whether this process posts the replies to its interactions (embedded
+        jobs), so that it may answer through them where recap is no member."""
         # No message of recap's pings anyone unless it says so (the asker of a requested digest).
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
         super().__init__(intents=intents(message_content), **options)
         self.assistant = assistant
         self.guild_id = guild_id
+        self.relay_interactions = relay_interactions
         self.tree = app_commands.CommandTree(self)
         self.chat = DiscordChat(self)
         assistant.add_chat("discord", self.chat)
@@ -122,10 +132,14 @@ class RecapClient(discord.Client):
         await sync_if_changed(self, self.tree, self.guild_id)
         await self.assistant.resume()  # once a process, however often the gateway reconnects
 
-    def place(self, interaction: discord.Interaction) -> Place:
-        """Where an interaction's answers go; where recap cannot post itself, the interaction answers."""
+    async def place(self, interaction: discord.Interaction) -> Place | None:
+        """Where an interaction's answers go; where recap cannot post itself, the interaction answers.
+        None when it cannot answer there at all, after saying so."""
         if reaches(self, interaction):
             return place_of(interaction.channel, interaction.guild)
+        if not self.relay_interactions:
+            await interaction.response.send_message(NO_RELAY, ephemeral=True)
+            return None
         place = relayed_place(interaction)
         self.chat.relays.add(place, interaction)
         return place
@@ -153,7 +167,9 @@ class RecapClient(discord.Client):
         if action == embeds.ASK:
             await interaction.response.send_modal(AskModal(self))
             return
-        place = self.place(interaction)
+        place = await self.place(interaction)
+        if place is None:
+            return
         await interaction.response.defer()
         if action == embeds.FULL_DIGEST:
             await self.assistant.full_digest(place, key)

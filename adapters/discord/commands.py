@@ -39,13 +39,13 @@ def add_commands(client: RecapClient) -> None:
     @group.command(name="video", description="Summarise a video in a new thread")
     @app_commands.describe(url="link to the video")
     async def video(interaction: discord.Interaction, url: str) -> None:
-        here = client.place(interaction)
-        await assistant.request_digests(here, discord_links(url), DiscordRequester(interaction, here))
+        if here := await client.place(interaction):
+            await assistant.request_digests(here, discord_links(url), DiscordRequester(interaction, here))
 
     @group.command(name="ask", description="Ask about the video of this thread, or the channel's latest")
     async def ask(interaction: discord.Interaction, question: str) -> None:
-        here = client.place(interaction)
-        await assistant.ask_latest(here, question, DiscordRequester(interaction, here))
+        if here := await client.place(interaction):
+            await assistant.ask_latest(here, question, DiscordRequester(interaction, here))
 
     @group.command(name="help", description="What recap does")
     async def help_(interaction: discord.Interaction) -> None:
@@ -73,14 +73,19 @@ def add_commands(client: RecapClient) -> None:
         }
         # The permission the person has in this channel, as Discord computed it for this interaction.
         admin = bool(interaction.permissions and interaction.permissions.manage_guild)
-        text = await assistant.change_settings(client.place(interaction), changes, admin)
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+        if here := await client.place(interaction):
+            text = await assistant.change_settings(here, changes, admin)
+            await interaction.response.send_message(
+                text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            )
 
     @app_commands.context_menu(name="Recap this video")
     @app_commands.allowed_installs(guilds=True, users=True)
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     async def recap_message(interaction: discord.Interaction, message: discord.Message) -> None:
-        here = client.place(interaction)
+        here = await client.place(interaction)
+        if here is None:
+            return
         requester = DiscordRequester(interaction, here)
         # Threaded on the message itself, unless it is in a thread already or recap may only answer.
         root = None if here.thread else str(message.id)

@@ -56,7 +56,12 @@ async def connect(assistant: Assistant, settings: Settings, token: str, stop: as
     """Serve Discord until `stop` is set, then drain the jobs and close."""
     content = settings.discord_message_content
     while not stop.is_set():  # a signal between two attempts must not start another client
-        client = RecapClient(assistant, message_content=content, guild_id=settings.discord_guild)
+        client = RecapClient(
+            assistant,
+            message_content=content,
+            guild_id=settings.discord_guild,
+            relay_interactions=settings.jobs == "embedded",  # workers post through REST: no interaction
+        )
         health.watch_platform(gateway_of(client))
         if not content:
             log.warning(NO_CONTENT)
