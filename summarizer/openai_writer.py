@@ -112,7 +112,10 @@ class OpenAIWriter(ModelWriter):
             {"role": "assistant", "content": text[:_REPAIR_ECHO]},
             {"role": "user", "content": f"That reply {problem}. {_how(ask, mode, again=True)}"},
         ]
-        text, more = self._request(ask.result, mode, messages)
+        try:
+            text, more = self._request(ask.result, mode, messages)
+        except _Unsupported:  # a server that took this mode a moment ago: not worth a third try
+            raise WriterUnavailable(f"The model server at {self.host} refused the second request; try again.") from None
         result, problem = _parsed(text, ask.result)
         if not result:
             raise WriterFailed(f"The {self.who} sent a reply that {problem}, twice; nothing was stored. Try again.")
@@ -175,12 +178,12 @@ class OpenAIWriter(ModelWriter):
             raise WriterUnavailable(f"The model server at {self.host} sent a reply with no message; try again.")
         choice = completion.choices[0]
         calls = choice.message.tool_calls or []
-        text = next((c.function.arguments for c in calls if getattr(c, "function", None)), None)
+        text = next((_as_text(c.function.arguments) for c in calls if getattr(c, "function", None)), "")
         u = completion.usage
         usage = Usage(
             input_tokens=u.prompt_tokens if u else 0, output_tokens=u.completion_tokens if u else 0, requests=1
         )
-        return text or choice.message.content or "", choice.finish_reason, usage
+        return text or _as_text(choice.message.content), choice.finish_reason, usage
 
     def _streamed(self, stream: Any) -> tuple[str, str | None, Usage]:
         parts: list[str] = []
@@ -207,7 +210,7 @@ class OpenAIWriter(ModelWriter):
                     for choice in chunk.choices[:1]:
                         delta = choice.delta
                         calls = [c for c in delta.tool_calls or [] if c.index == 0 and c.function]
-                        piece = "".join(c.function.arguments or "" for c in calls) or delta.content or ""
+                        piece = "".join(_as_text(c.function.arguments) for c in calls) or _as_text(delta.content)
                         parts.append(piece)
                         size += len(piece)
                         finish = choice.finish_reason or finish
@@ -270,6 +273,18 @@ def _words(body: object) -> list[str]:
     if isinstance(body, list):
         return [w for v in body for w in _words(v)]
     return []
+
+
+def _as_text(value: object) -> str:
+    """A reply's text, also in shapes the spec does not allow but servers send: arguments as an
+    object rather than JSON text, content as a list of text parts."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "".join(_as_text(part.get("text") if isinstance(part, dict) else part) for part in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return ""
 
 
 def _how(ask: Ask, mode: str, again: bool = False) -> str:

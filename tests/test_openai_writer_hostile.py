@@ -310,3 +310,35 @@ def test_a_refusal_that_only_echoes_the_tools_back_does_not_give_up_on_them(fake
     with pytest.raises(WriterUnavailable, match=r"rejected the request \(HTTP 422\)"):
         w.write_answer(VIDEO, talk(2), "Is there a point?", [])
     assert len(fake.chat_requests) == 1 and w.mode == "tools"
+
+
+def _completion(message: dict) -> str:
+    choice = {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", **message}}
+    return json.dumps(
+        {"id": "chatcmpl-1", "object": "chat.completion", "created": 0, "model": MODEL, "choices": [choice]}
+    )
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # Arguments as an object, not the JSON text the spec says (older Ollama builds, some gateways).
+        {
+            "content": None,
+            "tool_calls": [
+                {"id": "c", "type": "function", "function": {"name": "answer_question", "arguments": NO_ANSWER}}
+            ],
+        },
+        # Content as a list of text parts, as some gateways relay it.
+        {
+            "content": [
+                {"type": "text", "text": json.dumps(NO_ANSWER)[:20]},
+                {"type": "text", "text": json.dumps(NO_ANSWER)[20:]},
+            ]
+        },
+    ],
+)
+def test_results_in_shapes_the_spec_does_not_allow_are_still_read(fake, message):
+    fake.push(raw(_completion(message), content_type="application/json"))
+    answer = openai_writer(fake, stream=False).write_answer(VIDEO, talk(2), "Is there a point?", [])
+    assert answer.answer == "No." and answer.grounded is False
