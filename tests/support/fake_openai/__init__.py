@@ -28,6 +28,9 @@ What it does, like the servers (as far as the SDK can tell):
   `endless=True` streams for ever, `raw()` sends anything (an HTML page); stop() ends them all.
 * Retryable errors (408, 409, 429, 5xx) get `retry-after-ms: 1` unless the reply sets its own.
 
+Modules: `replies` (the script: Reply, its builders, responder helpers), `validation` (what is
+refused, in whose words), `wire` (a reply as the server sends it), `handler` (HTTP), `server` (FakeOpenAI).
+
 Misuse of the script (nothing queued and no responder, a call of a function the request did not
 offer, a responder that raises) is a 500 and listed in `fake.problems`; leaving the `with` block
 with problems listed raises AssertionError.

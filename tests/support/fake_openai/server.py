@@ -8,14 +8,12 @@ import json
 import threading
 from collections import deque
 from collections.abc import Iterator
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import urlsplit
 
 from tests.support.fake_anthropic.handler import RecordedRequest, key_from_headers
 from tests.support.loopback import LoopbackServer
 
+from .handler import _Handler
 from .replies import Reply, Responder, as_reply, error
 from .validation import Refused, refusal, validate
 from .wire import Completion
@@ -28,6 +26,7 @@ _RETRYABLE = (408, 409, 429)  # and 5xx: what the SDK retries
 class FakeOpenAI(LoopbackServer):
     """Threaded HTTP server on 127.0.0.1 (ephemeral port) speaking the chat completions wire format."""
 
+    handler = _Handler
     handler_attribute = "fake"
     thread_name = "fake-openai"
     poll_interval = 0.02
@@ -57,8 +56,6 @@ class FakeOpenAI(LoopbackServer):
         self._queue: deque[Reply] = deque()
         self._in_flight = 0
         self._lock = threading.RLock()
-
-    handler: type[BaseHTTPRequestHandler]  # set below
 
     def stop(self) -> None:
         self.closing.set()
@@ -186,63 +183,3 @@ class FakeOpenAI(LoopbackServer):
 
 def _json(status: int, value: Any) -> tuple[int, dict[str, str], bytes]:
     return status, {"content-type": "application/json"}, json.dumps(value).encode()
-
-
-class _Handler(BaseHTTPRequestHandler):
-    fake: FakeOpenAI
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
-        pass
-
-    def log_error(self, format: str, *args: Any) -> None:  # quiet
-        pass
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        data = self.rfile.read(length) if length else b""
-        parts = urlsplit(self.path)
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        try:
-            body = json.loads(data) if data else None
-        except ValueError:
-            body = None
-        record = RecordedRequest(self.command, parts.path, parts.query, headers, data, body)
-        self.fake._begin(record)
-        try:
-            status, out_headers, payload = self.fake._answer(record)
-            record.status, record.response_headers = status, out_headers
-            self.send_response(status, HTTPStatus(status).phrase)
-            for name, value in out_headers.items():
-                self.send_header(name, value)
-            if isinstance(payload, bytes):
-                record.response = _loads(payload)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-            else:
-                self.send_header("Transfer-Encoding", "chunked")
-                self.end_headers()
-                sent = []
-                for chunk in payload:
-                    sent.append(chunk)
-                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-                    self.wfile.flush()
-                record.response = b"".join(sent).decode()
-                self.wfile.write(b"0\r\n\r\n")
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True  # the client gave up (a timeout, a cap): nothing to finish
-        finally:
-            self.fake._end()
-
-    do_GET = do_PUT = do_DELETE = do_POST
-
-
-FakeOpenAI.handler = _Handler
-
-
-def _loads(data: bytes) -> Any:
-    try:
-        return json.loads(data)
-    except ValueError:
-        return data
