@@ -62,9 +62,17 @@ def whisper(audio: Path) -> dict:
     pieces, info = model.transcribe(
         str(audio), language="en", vad_filter=True, condition_on_previous_text=False, beam_size=1
     )
-    texts = [p.text.strip() for p in pieces]
-    texts = [t for t in texts if t]
-    return {"segments": len(texts), "words": sum(len(t.split()) for t in texts), "duration": info.duration}
+    kept = [(p.start, p.text.strip()) for p in pieces]
+    kept = [(start, text) for start, text in kept if text]
+    texts = [text for _, text in kept]
+    return {
+        "segments": len(texts),
+        "words": sum(len(t.split()) for t in texts),
+        "duration": info.duration,
+        # For bench/transcription.py's word error rate and sentence timing.
+        "text": " ".join(texts),
+        "starts": [round(start, 2) for start, _ in kept],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

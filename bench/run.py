@@ -330,14 +330,15 @@ def tables(results: dict[int, dict[str, dict[str, Cell]]]) -> str:
     )
 
 
-def write_report(text: str) -> None:
-    block = f"{BEGIN}\n{text}\n{END}"
-    if REPORT.exists() and BEGIN in REPORT.read_text() and END in REPORT.read_text():
-        before, rest = REPORT.read_text().split(BEGIN, 1)
-        after = rest.split(END, 1)[1]
-        REPORT.write_text(before + block + after)
+def write_report(text: str, begin: str = BEGIN, end: str = END) -> None:
+    """`text` between the markers in BENCHMARKS.md; the rest of the file is left alone."""
+    block = f"{begin}\n{text}\n{end}"
+    current = REPORT.read_text() if REPORT.exists() else "# Benchmarks\n"
+    if begin in current and end in current:
+        before, rest = current.split(begin, 1)
+        REPORT.write_text(before + block + rest.split(end, 1)[1])
     else:
-        REPORT.write_text(f"# Benchmarks\n\n{block}\n")
+        REPORT.write_text(current.rstrip("\n") + f"\n\n{block}\n")
 
 
 def main(argv: list[str] | None = None) -> int:
