@@ -13,8 +13,8 @@ from functools import cache
 
 import bm25s.stopwords as bm25s_stopwords
 
-# ISO 639-1 code -> Snowball algorithm name (PyStemmer). English is absent on purpose: recap keeps
-# its own light English stemmer (text.stem), which the English tests and digests are tuned on.
+# ISO 639-1 code -> Snowball algorithm name (PyStemmer). English is absent: text.stem is English,
+# and stems an unknown language's words too, with recap's own English stop list.
 SNOWBALL = {
     "ar": "arabic",
     "hy": "armenian",
