@@ -12,9 +12,9 @@ import re
 from collections.abc import Iterable
 from typing import TypeGuard
 
+from .cjk import script_language
 from .languages import language_code
 from .models import Segment
-from .text import script_language
 
 # A cue as it stands in the file: start, end, raw text lines.
 _Cue = tuple[float, float, list[str]]

@@ -17,10 +17,10 @@ from functools import cache, lru_cache
 
 import Stemmer
 
+from .cjk import CJK_RUN, SPACELESS_RUN, cjk_terms
 from .languages import (
     ACCENT_FOLDING,
     ELISIONS,
-    JAPANESE_QUESTION_KANJI,
     fold_accents,
     language_code,
     snowball_name,
@@ -33,20 +33,6 @@ MAX_UNIT_WORDS = 45
 # A "word" longer than this is a URL, a hash or an attack, not something a question repeats;
 # German compounds ("Donaudampfschifffahrtsgesellschaft", 34) fit with room to spare.
 MAX_WORD_CHARS = 64
-
-# Scripts written without spaces between words, matched by character n-grams instead.
-_HAN = "\u3005-\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_KATAKANA = "\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff"  # with the long-vowel mark, not the middle dot
-_HIRAGANA = "\u3041-\u309f"
-_HANGUL = "\u1100-\u11ff\u3131-\u318e\ua960-\ua97f\uac00-\ud7a3\ud7b0-\ud7ff"
-_CJK_RUN = re.compile(f"[{_HAN}{_KATAKANA}{_HIRAGANA}{_HANGUL}]+")
-_SCRIPT_RUN = re.compile(
-    f"(?P<han>[{_HAN}]+)|(?P<katakana>[{_KATAKANA}]+)|(?P<hiragana>[{_HIRAGANA}]+)|(?P<hangul>[{_HANGUL}]+)"
-)
-# Korean spaces its words; Chinese and Japanese do not.
-_SPACELESS_RUN = re.compile(f"[{_HAN}{_KATAKANA}{_HIRAGANA}]+")
-_KANA = re.compile(f"[{_KATAKANA}{_HIRAGANA}]")
-_HANGUL_CHAR = re.compile(f"[{_HANGUL}]")
 
 # Before NFKC, which would turn an acute accent used as an apostrophe into a combining mark.
 _APOSTROPHES = re.compile("[\u2018\u2019\u02bc\u00b4\u0060\uff07]")
@@ -128,8 +114,8 @@ def _tokens(text: str, code: str | None) -> tuple[str, ...]:
     # Plain ASCII (most English) needs neither the Unicode pattern nor the CJK check: 3x faster.
     words = _ASCII_WORD.findall(normal) if normal.isascii() else _word_pattern().findall(normal)
     for word in words:
-        if not word.isascii() and _CJK_RUN.match(word):
-            out += _ngrams(word, code, stops)
+        if not word.isascii() and CJK_RUN.match(word):
+            out += cjk_terms(word, code, stops)
             continue
         if elisions and "'" in word and (cut := word.split("'", 1))[0] in elisions:
             word = cut[1]  # "l'abeille" is "abeille"
@@ -155,7 +141,7 @@ def _normalised(text: str) -> str:
     text = unicodedata.normalize("NFKC", _APOSTROPHES.sub("'", text)).casefold()
     text = _LOOSE_MARKS.sub("", _INVISIBLE.sub("", text)).replace("_", " ")
     # CJK runs stand apart from the Latin letters and digits around them ("Pythonの本", "3月").
-    return _CJK_RUN.sub(r" \g<0> ", text) if _CJK_RUN.search(text) else text
+    return CJK_RUN.sub(r" \g<0> ", text) if CJK_RUN.search(text) else text
 
 
 @cache
@@ -168,7 +154,7 @@ def _word_pattern() -> re.Pattern[str]:
         for a, b in _ranges(cp for cp in range(0x10000) if unicodedata.category(chr(cp)).startswith("M"))
     )
     letter = f"\\w[\\w{marks}]*"
-    return re.compile(f"{_CJK_RUN.pattern}|{letter}(?:'{letter})*")
+    return re.compile(f"{CJK_RUN.pattern}|{letter}(?:'{letter})*")
 
 
 def _ranges(points: Iterator[int]) -> list[tuple[int, int]]:
@@ -179,45 +165,6 @@ def _ranges(points: Iterator[int]) -> list[tuple[int, int]]:
         else:
             out.append((cp, cp))
     return out
-
-
-def _ngrams(run: str, code: str | None, stops: frozenset[str]) -> list[str]:
-    """Terms of a run of CJK text, which has no spaces between words.
-
-    Kanji/hanzi give single characters and bigrams (a word is one or two characters more often
-    than not); katakana and hangul give bigrams ("ミツバチ": ミツ ツバ バチ, so a longer compound
-    still shares most of them); hiragana is skipped: it writes Japanese particles and verb
-    endings, so "産みます" and "産む" meet on 産.
-    """
-    out: list[str] = []
-    for match in _SCRIPT_RUN.finditer(run):
-        piece, script = match.group(), match.lastgroup
-        if script == "hiragana" or piece in stops:
-            continue
-        if script == "han":
-            for part in _cut(piece, JAPANESE_QUESTION_KANJI if code in (None, "ja") else ""):
-                out += [c for c in part if c not in stops]
-                out += [g for g in _bigrams(part) if g not in stops]
-        else:
-            out += [g for g in (_bigrams(piece) or [piece]) if g not in stops]
-    return out
-
-
-def _bigrams(run: str) -> list[str]:
-    return [run[i : i + 2] for i in range(len(run) - 1)]
-
-
-def _cut(run: str, at: str) -> list[str]:
-    return [p for p in re.split(f"[{at}]", run) if p] if at else [run]
-
-
-def script_language(text: str) -> str | None:
-    """The language a text's script gives away (kana: "ja", hangul: "ko", hanzi alone: "zh"), else None."""
-    if _KANA.search(text):
-        return "ja"
-    if _HANGUL_CHAR.search(text):
-        return "ko"
-    return "zh" if re.search(f"[{_HAN}]", text) else None
 
 
 # PyStemmer's stemmers are not thread-safe, and digests are written on worker threads.
@@ -237,10 +184,10 @@ def word_count(text: str) -> int:
     230 words, which is how fast people read Japanese)."""
     if text.isascii():
         return len(text.split())
-    cjk = sum(len(run) for run in _SPACELESS_RUN.findall(text))
+    cjk = sum(len(run) for run in SPACELESS_RUN.findall(text))
     if not cjk:
         return len(text.split())
-    rest = [w for w in _SPACELESS_RUN.sub(" ", text).split() if any(c.isalnum() for c in w)]
+    rest = [w for w in SPACELESS_RUN.sub(" ", text).split() if any(c.isalnum() for c in w)]
     return len(rest) + (cjk + 1) // 2
 
 
