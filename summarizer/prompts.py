@@ -158,9 +158,14 @@ _DATA_RULE = (
     "Timestamps must be stamps that appear in the transcript, and quotations must be copied word for word from it."
 )
 
+# Chapters are data (titles come from the page), so what to do with them is said here, not there.
+_CHAPTER_RULE = (
+    "When <video> lists <chapters>, the author's parts of the video, write one section per chapter, in order, "
+    "each starting at its chapter's stamp. "
+)
 DIGEST_SYSTEM = (
     "You write digests of videos for busy readers in a team chat: a digest that reads like a good long-form "
-    "summary article and lets them skip watching. " + _DATA_RULE
+    "summary article and lets them skip watching. " + _CHAPTER_RULE + _DATA_RULE
 )
 NOTES_SYSTEM = (
     "You take notes on one part of a long video; another step merges the notes of all parts into one digest. "
@@ -169,7 +174,7 @@ NOTES_SYSTEM = (
 MERGE_SYSTEM = (
     "You merge notes on consecutive parts of a long video into one digest of the whole video. The sections "
     "must span the whole video, from its first part to its last, in order; merge neighbouring notes into at "
-    "most six sections. Use only the stamps and quotations that appear in the notes. " + _DATA_RULE
+    "most six sections. Use only the stamps and quotations that appear in the notes. " + _CHAPTER_RULE + _DATA_RULE
 )
 ANSWER_SYSTEM = (
     "You answer a viewer's question about a video from its transcript, citing the moments you rely on. If the "
@@ -215,7 +220,17 @@ def line(segment: Segment) -> str:
 
 def video_data(video: Video) -> str:
     channel = f"\n<channel>{escape(video.channel)}</channel>" if video.channel else ""
-    return f"<video>\n<title>{escape(video.title)}</title>{channel}\n</video>\n"
+    return f"<video>\n<title>{escape(video.title)}</title>{channel}{_chapters_data(video)}\n</video>\n"
+
+
+def _chapters_data(video: Video) -> str:
+    """The author's chapters, so a model cuts its sections where the author did: recap reshapes the
+    sections to the chapters afterwards anyway (chapters.follow_chapters), and a model that wrote them
+    to other boundaries would have its summaries split or merged."""
+    if not video.chapters:
+        return ""
+    listed = "\n".join(f"<chapter>[{clock(c.start_s)}] {escape(c.title)}</chapter>" for c in video.chapters)
+    return "\n<chapters>\n" + listed + "\n</chapters>"
 
 
 def transcript_data(video: Video, transcript: Transcript) -> str:
