@@ -67,25 +67,31 @@ class AnswerFinder:
         )
 
     def find(self, video: Video, transcript: Transcript, question: str, turns: list[Turn]) -> Finding | None:
-        us = units(transcript.segments)
-        if not us or not question.strip():
+        if not transcript.segments or not question.strip():
             return None
-        index = self._index(video, transcript, us)
+        index = self._index(video, transcript)
+        if not index.units:
+            return None
         best = self._best(index, question, None, transcript.language)
         if turns and not self._answers(best):
             # A follow-up such as "and how long do they live?" leans on the previous question.
             best = self._best(index, question, turns[-1].question, transcript.language)
         if best is None or not self._answers(best):
             return None
-        return Finding(best, self._quoted(us, best.unit))
+        return Finding(best, self._quoted(index.units, best.unit))
 
-    def _index(self, video: Video, transcript: Transcript, us: list[Unit]) -> PassageIndex:
-        texts = [u.text for u in us]
-        digest = hashlib.blake2b("\n".join(texts).encode("utf-8"), digest_size=16).hexdigest()
+    def _index(self, video: Video, transcript: Transcript) -> PassageIndex:
+        # Keyed by the segments themselves: rebuilding the sentences to name them would cost as much
+        # as a warm answer on a long talk.
+        said = "\n".join(f"{s.start}\t{s.text}" for s in transcript.segments)
+        digest = hashlib.blake2b(said.encode("utf-8"), digest_size=16).hexdigest()
         slot = (video.key, transcript.language, self.encoder is not None, digest)
         index = _indexes.get(slot)
         if index is None:
-            vectors = self.encoder.encode_transcript(video.key, texts) if self.encoder is not None else None
+            us = units(transcript.segments)
+            vectors = None
+            if self.encoder is not None:
+                vectors = self.encoder.encode_transcript(video.key, [u.text for u in us])
             index = _indexes.put(slot, PassageIndex(us, transcript.language, vectors))
         return index
 

@@ -14,7 +14,6 @@ each follow-up question costs one short encode and a matrix product.
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
@@ -37,12 +36,14 @@ MAX_QUESTION_CHARS = 1000
 
 
 def encoder_threads() -> int:
-    """BLAS threads for the encoder's matrix products.
+    """BLAS threads for the encoder's matrix products: one.
 
-    Measured on 2 cores: threads=4 is ~15x slower than 1 or 2 (BLAS threads oversubscribe the
-    cores, and the job runner's own threads compete too); more than 2 never paid off.
+    Measured on 2 cores (bench/answers.py's transcript): one thread encodes 744 sentences in 1.1 s
+    and a question in 2 ms; two threads take 3.1 s and 21 ms (the threads' hand-offs cost more than
+    the small matrices gain), and four were ~15x slower than one. The job runner's own threads
+    and whisper want the other cores anyway.
     """
-    return max(1, min(2, os.cpu_count() or 1))
+    return 1
 
 
 class SentenceEncoder:
