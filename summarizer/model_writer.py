@@ -179,7 +179,7 @@ class ModelWriter:
     # -- answers -------------------------------------------------------------------------------
 
     def write_answer(self, video: Video, transcript: Transcript, question: str, turns: list[Turn]) -> Answer:
-        hits = PassageIndex(units(transcript.segments)).search(question, k=6)
+        hits = PassageIndex(units(transcript.segments), transcript.language).search(question, k=6)
         passages = [
             Segment(start=h.unit.start, end=h.unit.end, text=h.unit.text)
             for h in sorted(hits, key=lambda h: h.unit.index)
