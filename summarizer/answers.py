@@ -30,6 +30,8 @@ MIN_SCORE = 0.36
 # With BM25 alone (no embeddings): the IDF-weighted share of the question's words the best
 # passage must say. The rule the offline writer used before embeddings; kept as the baseline.
 MIN_COVERAGE = 0.5
+# How much of the previous question a follow-up's meaning borrows.
+PREVIOUS_CHARS = 300
 # Transcripts whose search index stays built: a thread's follow-ups pay for one short encode.
 INDEXES = 16
 
@@ -99,7 +101,9 @@ class AnswerFinder:
         extra = tokens(previous, language) if previous else None
         vector = None
         if self.encoder is not None:
-            vector = self.encoder.encode_question(f"{previous} {question}" if previous else question)
+            # The earlier question's start is its subject; a pasted wall of text must not crowd out this one.
+            lead = f"{previous[:PREVIOUS_CHARS]} " if previous else ""
+            vector = self.encoder.encode_question(lead + question)
         hits = index.search(question, k=3, extra_terms=extra, query_vector=vector)
         if not hits:
             return None

@@ -40,7 +40,8 @@ LEXICAL_WEIGHT = 0.3
 HUB_DISCOUNT = 0.5
 # A sentence that opens with one of these leans on the one before ("It was built…", "This took…"):
 # its meaning is judged with its predecessor's, and an answer quotes both.
-ANAPHORA = frozenset("it it's its this that that's these those they they're them then there so he she his her".split())
+# ("So…" and "Then…" only carry the story on: what they say stands alone.)
+ANAPHORA = frozenset("it it's its this that that's these those they they're them he she his her".split())
 
 
 @dataclass(frozen=True)

@@ -184,6 +184,13 @@ def test_a_follow_up_leans_on_the_previous_question():
     assert a.grounded and a.citations[0].text == "In summer, each worker lives for about six weeks."
 
 
+def test_a_follow_up_after_a_huge_earlier_question_still_reads_its_subject():
+    t = sentence_transcript("bees")
+    earlier = "What jobs do workers do? " + "and also please tell me everything " * 20_000
+    a = ask(t, "And how long do they live?", [Turn(question=earlier, answer=NOT_COVERED)])
+    assert a.grounded and a.citations[0].text == "In summer, each worker lives for about six weeks."
+
+
 # --- the encoder and its cache ----------------------------------------------------------------
 
 
