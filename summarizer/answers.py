@@ -52,8 +52,7 @@ class AnswerFinder:
     """
 
     def __init__(self, encoder: SentenceEncoder | None = None, hybrid: bool = True) -> None:
-        self.encoder = encoder or (shared_encoder() if hybrid else None)
-        self.hybrid = hybrid
+        self.encoder = (encoder or shared_encoder()) if hybrid else None
 
     def answer(self, video: Video, transcript: Transcript, question: str, turns: list[Turn]) -> Answer:
         found = self.find(video, transcript, question, turns)
