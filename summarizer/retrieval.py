@@ -3,8 +3,9 @@
 Two signals, fused. BM25 (bm25s) finds the units that share the question's words, in the
 transcript's own language; `coverage` then asks the honest question BM25 cannot: how much of
 what the question is about does a passage actually mention? Cosine similarity of sentence
-embeddings (summarizer/embedding.py) finds the units that mean what the question asks in other
-words ("How was the outage fixed?" / "the team rolled back the deploy").
+embeddings (summarizer/embedding.py) ranks the units that mean what the question asks in other
+words ("Where can I put it if my house is chilly?" / "If your kitchen is cold, the top of the
+fridge… works well").
 
 Fusion is a weighted sum of the words' coverage (0..1) and the cosine: on the tuning question
 sets (tests/fixtures/questions/) it put the right sentence first as often as the best of
