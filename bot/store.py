@@ -22,7 +22,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, col, create_engine, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from summarizer.models import Answer, Digest, Segment, Transcript, TranscriptSource, Turn, Video
+from summarizer.models import Answer, Chapter, Digest, Segment, Transcript, TranscriptSource, Turn, Video
 
 from .tables import ConversationRow, DigestRow, TranscriptRow, TurnRow, VideoRow
 
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest revision in migrations/versions; a test keeps the two in step.
-HEAD = "0008"
+HEAD = "0009"
 
 
 def open_engine(url: str) -> Engine:
@@ -175,6 +175,7 @@ class Store:
                     channel=video.channel,
                     duration_s=video.duration_s,
                     language=video.language,
+                    chapters_json=_chapters_column(video.chapters),
                 )
             )
             s.merge(
@@ -227,5 +228,15 @@ def _digest_row(key: str, writer: str, language: str | None) -> SelectOfScalar[D
 
 def _video(row: VideoRow) -> Video:
     return Video(
-        key=row.key, url=row.url, title=row.title, channel=row.channel, duration_s=row.duration_s, language=row.language
+        key=row.key,
+        url=row.url,
+        title=row.title,
+        channel=row.channel,
+        duration_s=row.duration_s,
+        language=row.language,
+        chapters=[Chapter(title=t, start_s=a, end_s=b) for t, a, b in json.loads(row.chapters_json or "[]")],
     )
+
+
+def _chapters_column(chapters: list[Chapter]) -> str | None:
+    return json.dumps([[c.title, c.start_s, c.end_s] for c in chapters], ensure_ascii=False) if chapters else None

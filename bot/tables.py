@@ -22,6 +22,8 @@ class VideoRow(SQLModel, table=True):
     channel: str | None = Field(default=None, sa_column=Column(Text))
     duration_s: float = 0.0
     language: str | None = Field(default=None, max_length=32)
+    # [[title, start_s, end_s], ...] as the probe cleaned them; NULL for a video without chapters.
+    chapters_json: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(default_factory=now)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 
@@ -10,7 +11,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.store import HEAD, MIGRATIONS, Store, migrate, open_engine
-from summarizer.models import Answer, Citation, Segment, Transcript, Video
+from summarizer.models import Answer, Chapter, Citation, Segment, Transcript, Video
 from tests.support.values import sample_digest
 
 
@@ -36,12 +37,46 @@ def transcript() -> Transcript:
     )
 
 
+def save_old_transcript(engine, v: Video, t: Transcript) -> None:
+    """What a recap of revision 0001-0008 wrote: its columns only, as today's models have more."""
+    with engine.begin() as c:
+        c.execute(
+            text(
+                "INSERT INTO videos (key, url, title, channel, duration_s, language, created_at) "
+                "VALUES (:key, :url, :title, :channel, :duration_s, :language, CURRENT_TIMESTAMP)"
+            ),
+            v.model_dump(include={"key", "url", "title", "channel", "duration_s", "language"}),
+        )
+        c.execute(
+            text(
+                "INSERT INTO transcripts (video_key, source, language, segments_json, created_at) "
+                "VALUES (:k, :source, :language, :segments, CURRENT_TIMESTAMP)"
+            ),
+            {
+                "k": v.key,
+                "source": t.source,
+                "language": t.language,
+                "segments": json.dumps([[x.start, x.end, x.text] for x in t.segments], ensure_ascii=False),
+            },
+        )
+
+
 def test_transcript_round_trip_keeps_every_character(store: Store):
     store.save_transcript(video(), transcript())
     got_video, got = store.transcript("youtube:dQw4w9WgXcQ")
     assert got == transcript()
     assert got_video.title == "Talk" and got_video.channel == "Chan" and got_video.duration_s == 90
     assert store.transcript("youtube:other") is None
+
+
+def test_a_videos_chapters_come_back_with_its_transcript(store: Store):
+    """A second writer's digest of a stored transcript follows the same chapters as the first."""
+    chapters = [Chapter(title="Début « ici »", start_s=0.0, end_s=2.5), Chapter(title="日本語", start_s=2.5, end_s=5.0)]
+    store.save_transcript(video().model_copy(update={"chapters": chapters}), transcript())
+    assert store.transcript("youtube:dQw4w9WgXcQ")[0].chapters == chapters
+    assert store.video("youtube:dQw4w9WgXcQ").chapters == chapters
+    store.save_transcript(video("youtube:aaaaaaaaaaa"), transcript())
+    assert store.video("youtube:aaaaaaaaaaa").chapters == []
 
 
 def test_saving_a_transcript_again_replaces_it(store: Store):
@@ -183,7 +218,7 @@ def test_digests_stored_before_languages_are_kept_as_the_videos_own(database_url
     each video's own language and are served as such, and only as such."""
     engine = open_engine(database_url)
     upgrade_to(engine, "0002")
-    Store(engine).save_transcript(video(), transcript())
+    save_old_transcript(engine, video(), transcript())
     old = sample_digest(video(), writer="claude-x")
     with engine.begin() as c:
         c.execute(
@@ -220,7 +255,7 @@ def test_an_older_database_is_upgraded_with_its_data(database_url: str):
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "0001")
-    Store(engine).save_transcript(video(), transcript())
+    save_old_transcript(engine, video(), transcript())
     with engine.connect() as c:
         assert "jobs" not in inspect(c).get_table_names()
 
@@ -269,11 +304,10 @@ def test_unlisted_vimeo_videos_stored_under_their_public_key_are_forgotten(datab
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "0004")
-    old = Store(engine)
     unlisted = video().model_copy(update={"key": "vimeo:76979871", "url": "https://vimeo.com/76979871/8272103f6e"})
     public = video().model_copy(update={"key": "vimeo:1084537", "url": "https://vimeo.com/1084537"})
     for v in (unlisted, public):
-        old.save_transcript(v, transcript())
+        save_old_transcript(engine, v, transcript())
 
     store = Store.open(database_url)
     assert store.transcript("vimeo:76979871") is None
