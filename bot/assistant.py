@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from summarizer.errors import NotAVideoLink
+from summarizer.errors import NotAVideoLink, NotConfigured
 from summarizer.links import video_key
 
 from . import metrics
@@ -241,6 +241,11 @@ class Assistant:
             updated = changed(current, changes)
         except Invalid as exc:
             return str(exc)
+        if updated.writer and updated.writer != current.writer:
+            try:  # a writer this recap has no credentials for would fail every job in the channel
+                self.services.for_choice(updated.writer, updated.language)
+            except NotConfigured as exc:
+                return f"The {updated.writer} writer is not set up on this recap: {exc} Ask its operator."
         await db(self.store.save_settings, place, updated)
         return "Saved. " + describe(updated)
 

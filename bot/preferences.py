@@ -12,12 +12,12 @@ from .chatstore import ChannelSettings
 
 USAGE = (
     "Usage: /recap settings auto on|off · /recap settings language CODE|default · "
-    "/recap settings writer extractive|claude|default · /recap settings replies addressed|all"
+    "/recap settings writer extractive|claude|openai|default · /recap settings replies addressed|all"
 )
 # In a digest thread: answer only what is addressed to recap, or every reply (people may prefer it
 # in a channel that exists to discuss videos with recap).
 REPLIES = ("addressed", "all")
-WRITERS = ("extractive", "claude")
+WRITERS = ("extractive", "claude", "openai")
 # A BCP 47 language tag as people type them: "fr", "pt-br", "zh-hant".
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})?")
 

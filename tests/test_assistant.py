@@ -182,3 +182,18 @@ async def test_full_digest_button_in_a_channel_with_its_own_language(bot, media_
     digest = chat.messages[0].reply.digest
     await assistant.full_digest(chat.messages[0].place, digest.video.key)
     assert isinstance(chat.messages[-1].reply, FullDigestReply)  # found under this channel's language
+
+
+async def test_a_channel_cannot_choose_a_writer_this_recap_has_no_credentials_for(bot):
+    assistant, _ = bot  # no ANTHROPIC_API_KEY, no RECAP_OPENAI_BASE_URL
+    for writer, needed in (("claude", "ANTHROPIC_API_KEY"), ("openai", "RECAP_OPENAI_BASE_URL")):
+        said = await assistant.change_settings(CHANNEL, {"writer": writer}, is_admin=True)
+        assert said.startswith(f"The {writer} writer is not set up") and needed in said
+    assert assistant.store.settings(CHANNEL).writer is None  # nothing saved
+    assert "writer extractive" in await assistant.change_settings(CHANNEL, {"writer": "extractive"}, is_admin=True)
+
+
+async def test_a_channel_can_choose_the_openai_writer_where_it_is_set_up(tmp_path):
+    assistant = build_assistant(settings(tmp_path, openai_base_url="http://127.0.0.1:9/v1", openai_model="qwen3:4b"))
+    said = await assistant.change_settings(CHANNEL, {"writer": "openai"}, is_admin=True)
+    assert said.startswith("Saved.") and "writer openai" in said
