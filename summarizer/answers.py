@@ -22,11 +22,15 @@ from .embedding import SentenceEncoder, shared_encoder
 from .models import Answer, Citation, Transcript, Turn, Video
 from .retrieval import Hit, PassageIndex, leans_on_previous
 from .text import Unit, tokens, units
+from .word_match import WordMatcher, is_english
 
 NOT_COVERED = "The video does not seem to cover that: nothing in the transcript speaks to it."
 # The fused score (retrieval.search) below which the talk does not answer the question.
 # Calibrated on the tuning question sets (see the module docstring and BENCHMARKS.md).
 MIN_SCORE = 0.36
+# The same decision where near-synonyms and the kind of answer join the score (English transcripts,
+# retrieval.py): the words weigh more there and the kind moves scores by ±0.1, so the scale differs.
+MIN_SOFT_SCORE = 0.42
 # With BM25 alone (no embeddings): the IDF-weighted share of the question's words the best
 # passage must say. The rule the offline writer used before embeddings; kept as the baseline.
 MIN_COVERAGE = 0.5
@@ -74,10 +78,10 @@ class AnswerFinder:
         if not index.units:
             return None
         best = self._best(index, question, None, transcript.language)
-        if turns and not self._answers(best):
+        if turns and not self._answers(best, index):
             # A follow-up such as "and how long do they live?" leans on the previous question.
             best = self._best(index, question, turns[-1].question, transcript.language)
-        if best is None or not self._answers(best):
+        if best is None or not self._answers(best, index):
             return None
         return Finding(best, self._quoted(index.units, best.unit))
 
@@ -90,10 +94,12 @@ class AnswerFinder:
         index = _indexes.get(slot)
         if index is None:
             us = units(transcript.segments)
-            vectors = None
+            vectors, words = None, None
             if self.encoder is not None:
                 vectors = self.encoder.encode_transcript(video.key, [u.text for u in us])
-            index = _indexes.put(slot, PassageIndex(us, transcript.language, vectors))
+                if is_english(transcript.language):
+                    words = WordMatcher([u.text for u in us], self.encoder, transcript.language)
+            index = _indexes.put(slot, PassageIndex(us, transcript.language, vectors, words))
         return index
 
     def _best(self, index: PassageIndex, question: str, previous: str | None, language: str | None) -> Hit | None:
@@ -109,12 +115,12 @@ class AnswerFinder:
         # BM25 alone ranks by shared words; of its best three, the one saying most of the question wins.
         return hits[0] if vector is not None else max(hits, key=lambda h: (h.coverage, h.score))
 
-    def _answers(self, hit: Hit | None) -> bool:
+    def _answers(self, hit: Hit | None, index: PassageIndex) -> bool:
         if hit is None:
             return False
         if self.encoder is None:
             return hit.coverage >= MIN_COVERAGE
-        return hit.score >= MIN_SCORE
+        return hit.score >= (MIN_SOFT_SCORE if index.soft else MIN_SCORE)
 
     @staticmethod
     def _quoted(us: list[Unit], unit: Unit) -> list[Unit]:

@@ -7,6 +7,11 @@ embeddings (summarizer/embedding.py) ranks the units that mean what the question
 words ("Where can I put it if my house is chilly?" / "If your kitchen is cold, the top of the
 fridge… works well").
 
+In English, two more signals join (both measured on the tuning sets, BENCHMARKS.md): a question's
+word counts in part for a near-synonym the unit says (word_match.py: "lifespan" for "lives"), and
+a unit that holds the kind of answer the question asks for (answer_types.py: a number for "How
+many…?", a duration for "How long…?") is moved up, one that cannot answer moved down.
+
 Fusion is a weighted sum of the words' coverage (0..1) and the cosine: on the tuning question
 sets (tests/fixtures/questions/) it put the right sentence first as often as the best of
 reciprocal rank fusion and BM25-based mixes, and unlike them it gives a score whose scale is the
@@ -24,10 +29,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .answer_types import expected, holds
 from .text import Unit, tokens
 
 if TYPE_CHECKING:
     from .embedding import Vectors
+    from .word_match import WordMatcher
 
 # Words that say how a question is asked rather than what it is about (English questions).
 _QUESTION_NOISE = (
@@ -35,8 +42,12 @@ _QUESTION_NOISE = (
     "describe describes discuss discusses happen happens mean means many much long"
 )
 # Share of the fused score that the words carry (coverage, with BM25 to break ties); the cosine
-# carries the rest. Chosen on the tuning sets.
+# carries the rest. Chosen on the tuning sets: 0.3 with exact stems only, 0.4 once near-synonyms
+# count (a word's partial credit is weaker evidence than the same stem, so words may weigh more).
 LEXICAL_WEIGHT = 0.3
+SOFT_LEXICAL_WEIGHT = 0.4
+# Added to a unit that holds the kind of answer the question asks for, taken off one that does not.
+TYPE_WEIGHT = 0.1
 # How much of a unit's closeness to the talk's centre is taken off its closeness to the question.
 HUB_DISCOUNT = 0.5
 # A sentence that opens with one of these leans on the one before ("It was built…", "This took…"):
@@ -66,10 +77,19 @@ def leans_on_previous(unit: Unit) -> bool:
 
 
 class PassageIndex:
-    def __init__(self, units: list[Unit], language: str | None = None, vectors: Vectors | None = None) -> None:
-        """`vectors`: the units' unit-length embeddings, one row per unit, for hybrid search."""
+    def __init__(
+        self,
+        units: list[Unit],
+        language: str | None = None,
+        vectors: Vectors | None = None,
+        words: WordMatcher | None = None,
+    ) -> None:
+        """`vectors`: the units' unit-length embeddings, one row per unit, for hybrid search.
+        `words`: the units' vocabulary embedded (English), so near-synonyms count (hybrid only)."""
         self.units = units
         self.language = language
+        self._words = words
+        self._kinds: dict[str, Vectors] = {}
         self._tokens = [tokens(u.text, language) for u in units]
         self._df = Counter(t for toks in self._tokens for t in set(toks))
         self._postings: dict[str, list[int]] = {}
@@ -89,6 +109,11 @@ class PassageIndex:
         if units:
             # bm25s cannot index a document without tokens; a placeholder keeps positions aligned.
             self._bm25.index([t or ["\x00"] for t in self._tokens], show_progress=False)
+
+    @property
+    def soft(self) -> bool:
+        """Whether hybrid scores count near-synonyms and the kind of answer (English, with `words`)."""
+        return self._words is not None and self._context is not None
 
     def idf(self, token: str) -> float:
         n = max(len(self.units), 1)
@@ -136,13 +161,31 @@ class PassageIndex:
         distinct = similarity - HUB_DISCOUNT * self._hubness
         # Coverage, not BM25, carries the words: BM25's scale grows with the transcript's length, and
         # the "not covered" threshold must mean the same for a two-minute talk and a two-hour one.
+        weight = LEXICAL_WEIGHT
+        if self._words is not None and judged is q:
+            # A borrowed follow-up's words come as stems only; the question's own words are matched softly.
+            soft = self._words.coverages(query, {t: self.idf(t) for t in set(q)})
+            covered = np.maximum(covered, soft)
+            weight = SOFT_LEXICAL_WEIGHT
         words = 0.95 * covered + 0.05 * scaled
-        fused = LEXICAL_WEIGHT * words + (1 - LEXICAL_WEIGHT) * distinct
+        fused = weight * words + (1 - weight) * distinct + TYPE_WEIGHT * self.fits(query)
         order = [int(i) for i in np.argsort(-fused, kind="stable")[:k]]
         return [
             Hit(self.units[i], float(fused[i]), float(covered[i]), float(similarity[i]), float(scaled[i]))
             for i in order
         ]
+
+    def fits(self, query: str) -> Vectors:
+        """+1 for each unit holding the kind of answer `query` asks for, -1 for one that does not,
+        0 everywhere when the question does not say (or is not English): answer_types.py."""
+        kind = expected(query, self.language)
+        if kind is None:
+            return np.zeros(len(self.units), dtype=np.float32)
+        # Per transcript and kind, so a warm question pays nothing for it; two threads racing here
+        # store the same array, so the index stays safe to share.
+        if kind not in self._kinds:
+            self._kinds[kind] = np.array([1.0 if holds(u.text, kind) else -1.0 for u in self.units], dtype=np.float32)
+        return self._kinds[kind]
 
     def coverages(self, query_terms: list[str]) -> Vectors:
         """coverage() of every unit at once (0..1 each)."""
