@@ -92,8 +92,27 @@ def holds(text: str, kind: str) -> bool:
             or (amount and bool(re.search(r"\b(in|at|on|by|around|about)\b", low)))
         )
     if kind == "person":
-        names = [w for w in _WORD.findall(text)[1:] if w[:1].isupper() and w.lower() not in ("i", "i'm")]
-        return bool(names) or any(w in _ROLES for w in ws)
+        return _names_someone(_WORD.findall(text)) or any(w in _ROLES for w in ws)
     if kind == "reason":
         return bool(_REASON.search(low))
     return True
+
+
+# Capitalised words after these name a place or a thing ("in Alexandria", "from Google"), not a person.
+_PLACE_BEFORE = frozenset("in at from to near of into across ancient".split())
+
+
+def _names_someone(said: list[str]) -> bool:
+    """A capitalised word past the first that is not "I" and not where something happens."""
+    for i in range(1, len(said)):
+        w = said[i]
+        if w[:1].isupper() and w.lower() not in ("i", "i'm", "i've", "i'll", "i'd"):
+            if (
+                said[i - 1].lower() in _PLACE_BEFORE
+                or said[i - 1][:1].isupper()
+                and i > 1
+                and said[i - 2].lower() in _PLACE_BEFORE
+            ):
+                continue
+            return True
+    return False

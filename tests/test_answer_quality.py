@@ -292,6 +292,8 @@ def test_a_question_in_another_language_asks_for_no_kind():
         ("Many old lighthouses have become museums.", "money", False),
         ("In eighteen fifty one, Lorenzo Langstroth invented the modern hive.", "person", True),
         ("Hi everyone, today I want to show you my starter.", "person", False),
+        ("The first famous lighthouse was in Alexandria, in ancient Egypt.", "person", False),
+        ("Maria owns the load testing work.", "person", True),
         ("Early lights were weak, because the flame shone in every direction.", "reason", True),
     ],
 )
