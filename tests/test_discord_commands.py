@@ -9,6 +9,7 @@ import discord
 import pytest
 
 from adapters.discord.commandsync import differs
+from bot.preferences import WRITERS
 from tests.support.discord_bot import client, fake_discord, new_assistant
 from tests.support.fake_discord import APP_ID, GUILD_ID, running
 from tests.support.fake_discord.guild import BOB_ID
@@ -38,22 +39,25 @@ async def test_settings_is_a_command_of_its_own_shown_to_server_managers_only(fa
         assert recap["default_member_permissions"] is None  # everyone sees /recap
         assert [o["name"] for o in recap["options"]] == ["video", "ask", "help"]
         assert settings["contexts"] == [GUILD] and settings["integration_types"] == [GUILD_INSTALL]
-        assert {o["name"] for o in settings["options"]} == {"auto", "language", "writer"}
+        options = {o["name"]: o for o in settings["options"]}
+        assert set(options) == {"auto", "language", "writer", "replies"}
+        assert [c["value"] for c in options["writer"]["choices"]] == ["default", *WRITERS]  # openai too
+        assert [c["value"] for c in options["replies"]["choices"]] == ["addressed", "all"]
 
 
 async def test_settings_still_checks_the_permission_when_a_server_lets_anyone_use_the_command(fake, assistant):
     """A server can grant any command to @everyone in its integration settings; the check stays."""
     async with running(client(assistant), fake, until="guild"):
-        bob = await fake.dispatch(
-            "INTERACTION_CREATE", fake.slash_command("recap-settings", {"auto": False}, user=BOB_ID)
-        )
-        owner = await fake.dispatch("INTERACTION_CREATE", fake.slash_command("recap-settings", {"auto": False}))
+        change = {"auto": False, "replies": "all"}
+        bob = await fake.dispatch("INTERACTION_CREATE", fake.slash_command("recap-settings", change, user=BOB_ID))
+        owner = await fake.dispatch("INTERACTION_CREATE", fake.slash_command("recap-settings", change))
         await fake.wait_for("POST", rf"/interactions/{owner['id']}/{owner['token']}/callback")
         await fake.wait_for("POST", rf"/interactions/{bob['id']}/{bob['token']}/callback")
         refused = fake.interactions[bob["id"]].response["data"]
         saved = fake.interactions[owner["id"]].response["data"]
         assert refused["flags"] & 64 and "Only workspace or server admins" in refused["content"]
         assert saved["flags"] & 64 and saved["content"].startswith("Saved.")
+        assert "auto-summarise pasted links off" in saved["content"] and "digest threads: all" in saved["content"]
 
 
 async def test_recap_and_the_menu_may_be_used_wherever_a_person_installed_it(fake, assistant):

@@ -17,14 +17,13 @@ import discord
 from discord import app_commands
 
 from bot.assistant import HELP
+from bot.preferences import REPLIES, WRITERS
 
 from ..links import discord_links
 from .chat import NO_ENTRY, DiscordRequester
 
 if TYPE_CHECKING:
     from .app import RecapClient
-
-WRITERS = ("default", "extractive", "claude")
 
 
 def add_commands(client: RecapClient) -> None:
@@ -55,12 +54,22 @@ def add_commands(client: RecapClient) -> None:
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.allowed_installs(guilds=True, users=False)  # settings belong to a server that installed recap
     @app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)
-    @app_commands.choices(writer=[app_commands.Choice(name=n, value=n) for n in WRITERS])
+    @app_commands.describe(
+        auto="summarise every video link pasted in this channel",
+        language="language of digests and answers: a code such as fr, or default (each video's own)",
+        writer="who writes the digests",
+        replies="in a digest thread, answer only what is addressed to recap, or every reply",
+    )
+    @app_commands.choices(
+        writer=[app_commands.Choice(name=n, value=n) for n in ("default", *WRITERS)],
+        replies=[app_commands.Choice(name=n, value=n) for n in REPLIES],
+    )
     async def settings(
         interaction: discord.Interaction,
         auto: bool | None = None,
         language: str | None = None,
         writer: app_commands.Choice[str] | None = None,
+        replies: app_commands.Choice[str] | None = None,
     ) -> None:
         changes = {
             name: value
@@ -68,6 +77,7 @@ def add_commands(client: RecapClient) -> None:
                 ("auto", None if auto is None else ("on" if auto else "off")),
                 ("language", language),
                 ("writer", writer.value if writer else None),
+                ("replies", replies.value if replies else None),
             )
             if value is not None
         }
