@@ -5,10 +5,11 @@ The answer is the transcript's own best sentence for the question, found by hybr
 it cannot stand alone ("It was built about two thousand years ago."). Or, when nothing in the
 talk speaks to the question, an honest "not covered".
 
-That decision is the fused score of the best sentence against one threshold, calibrated on
+That decision is the fused score of the best sentence against a threshold, calibrated on
 questions that the fixture talks do and do not answer (tests/fixtures/questions/, measured by
 tests/test_answer_quality.py): low enough that paraphrased questions are answered, high enough
-that nine in ten questions the talk does not answer are refused.
+that nine in ten questions the talk does not answer are refused. English transcripts have their
+own (MIN_SOFT_SCORE): near-synonyms and the kind of answer asked for join their score.
 """
 
 from __future__ import annotations
