@@ -54,7 +54,8 @@ def reference(vtt: Path) -> tuple[str, list[float]]:
     return " ".join(s.text for s in segments), [s.start for s in segments]
 
 
-def stored_transcript(db: Path) -> list[dict]:
+def stored_transcript(db: Path) -> list[list]:
+    """[start, end, text] of each segment, as bot/store.py keeps them."""
     with sqlite3.connect(db) as conn:
         [(segments,)] = conn.execute("SELECT segments_json FROM transcripts").fetchall()
     return json.loads(segments)
@@ -100,10 +101,8 @@ def end_to_end(minutes: int, runs: int, sides: list[str], work: Path) -> dict:
                 assert json.loads(run.out)["transcript"]["source"] == "whisper"
                 cells[side].add(run)
                 segments = stored_transcript(db)
-                quality[side] = {
-                    "text": " ".join(s["text"] for s in segments),
-                    "starts": [s["start"] for s in segments],
-                }
+                text = " ".join(text for _, _, text in segments)
+                quality[side] = {"text": text, "starts": [start for start, _, _ in segments]}
                 db.unlink(missing_ok=True)
     rows = {}
     for side in sides:
