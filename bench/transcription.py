@@ -8,7 +8,7 @@ End to end, as issue 14 asks, each in its own process (bench/run.py's `measure`:
   plain   bench/baseline.py ytdlp URL --audio (probe + download), then bench/baseline.py whisper FILE:
           plain `WhisperModel.transcribe`, sequential, with recap's model and settings
   recap   `recap summarize URL --json` on a fresh SQLite store, RECAP_WHISPER_BATCH unset (the
-          default this machine gets), and with --sequential also RECAP_WHISPER_BATCH=0
+          default this machine gets), and with --batched also RECAP_WHISPER_BATCH=8
 
 on the fixture talk repeated to 15 minutes (bench/make_media.py), with no captions. The order of the
 sides alternates between repetitions; times are medians. Accuracy: word error rate against the
@@ -16,7 +16,8 @@ talk's script (bench/wer.py), the share of the script's sentences that some segm
 3 s of, and segment counts; recap's transcript is read from its store.
 
 Then, in this process, the spoken fixture talks (tests/fixtures/talks.json) transcribed by plain
-sequential faster-whisper and by recap's WhisperTranscriber: the WER comparison the issue asks for.
+sequential faster-whisper and by recap's WhisperTranscriber in batched mode (batch 8, word timestamps,
+re-split into sentences): the WER comparison the issue asks for.
 The tables and the command go to BENCHMARKS.md between its transcription markers.
 """
 
@@ -40,6 +41,7 @@ from make_media import OUT, build  # noqa: E402
 from run import BASELINE, PY, RECAP, Cell, clean_env, machine, measure, warm_up, write_report  # noqa: E402
 from wer import starts_within, wer  # noqa: E402
 
+from summarizer.transcriber import BATCH, default_batch  # noqa: E402
 from tests.support.mediaserver import MediaServer  # noqa: E402
 
 BEGIN, END = "<!-- bench:transcription -->", "<!-- /bench:transcription -->"
@@ -95,8 +97,8 @@ def end_to_end(minutes: int, runs: int, sides: list[str], work: Path) -> dict:
                 db = work / f"transcription-{side}-{rep}.sqlite3"
                 db.unlink(missing_ok=True)
                 env["RECAP_DATABASE_URL"] = f"sqlite:///{db}"
-                if side == "recap sequential":
-                    env["RECAP_WHISPER_BATCH"] = "0"
+                if side == "recap batch 8":
+                    env["RECAP_WHISPER_BATCH"] = str(BATCH)
                 run = measure([str(RECAP), "summarize", url, "--json"], env, f"{side} summarize", work)
                 assert json.loads(run.out)["transcript"]["source"] == "whisper"
                 cells[side].add(run)
@@ -120,14 +122,14 @@ def end_to_end(minutes: int, runs: int, sides: list[str], work: Path) -> dict:
 
 
 def fixture_talks() -> list[dict]:
-    """Plain sequential faster-whisper against recap's transcriber on each spoken fixture talk."""
+    """Plain sequential faster-whisper against recap's batched transcriber on each spoken fixture talk."""
     from faster_whisper import WhisperModel
 
     from summarizer.transcriber import WhisperTranscriber, bundled_model_path
     from tests.support.talk_fixtures import FIXTURES, TALKS
 
     model = WhisperModel(str(bundled_model_path()), device="auto", compute_type="int8", local_files_only=True)
-    recap = WhisperTranscriber()
+    recap = WhisperTranscriber(batch=BATCH)
     rows = []
     for name, talk in TALKS.items():
         audio = FIXTURES / talk["media"]
@@ -215,7 +217,7 @@ def report(e2e: dict, talks: list[dict], command: str, info: str, batch: int, lo
             ],
             table,
         )
-        + "\n\nThe spoken fixture talks, transcription only (plain sequential faster-whisper / recap):\n\n"
+        + "\n\nThe spoken fixture talks, transcription only (plain sequential faster-whisper / recap batch 8):\n\n"
         + md(["talk", "WER plain", "WER recap", "segments", "sentences started ±3 s"], talk_rows)
         + f"\n\nTargets (issue 14): recap at least {MIN_SPEEDUP}x faster than plain end to end; WER no more than "
         "one point worse; sentence-sized segments."
@@ -226,17 +228,16 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--minutes", type=int, default=15)
     p.add_argument("--runs", type=int, default=3)
-    p.add_argument("--sequential", action="store_true", help="also recap with RECAP_WHISPER_BATCH=0")
+    p.add_argument("--batched", action="store_true", help=f"also recap with RECAP_WHISPER_BATCH={BATCH}")
     p.add_argument("--no-report", action="store_true")
     args = p.parse_args(argv)
-    from summarizer.transcriber import default_batch
 
     command = ".venv/bin/python bench/transcription.py" + (" " + shlex.join(sys.argv[1:]) if sys.argv[1:] else "")
     work = OUT / "work"
     work.mkdir(parents=True, exist_ok=True)
     info = machine()
     before = os.getloadavg()[0]
-    sides = ["plain", "recap"] + (["recap sequential"] if args.sequential else [])
+    sides = ["plain", "recap"] + (["recap batch 8"] if args.batched else [])
     e2e = end_to_end(args.minutes, args.runs, sides, work)
     print("fixture talks (in process)", flush=True)
     talks = fixture_talks()

