@@ -72,6 +72,10 @@ class Summarizer:
             self.fetcher.check_duration(video.duration_s)  # a file's length is measured, not declared
             return video, _checked(sidecar_captions(path) or self._transcribe(path, video, progress))
 
+        if self.transcribe_here:
+            # Any link may turn out to have no captions: the model loads while yt-dlp probes (only
+            # the first link a process sees waits for it; the model stays loaded).
+            self.transcriber.warm_up()
         probe = self.fetcher.probe(target)
         progress("captions", None)
         transcript = self.fetcher.captions(probe)

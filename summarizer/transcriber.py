@@ -9,9 +9,7 @@ Speed (issue 14; BENCHMARKS.md): with `batch` > 1 (the default on a GPU) each fi
 through faster-whisper's `BatchedInferencePipeline` (voice-activity chunks of up to 30 s decoded
 `batch` at a time) with word timestamps, and the coarse
 chunks are cut again into sentences (resegment.py). The next window is decoded while the current one
-is transcribed. The model is not loaded in a background thread while yt-dlp probes, though that
-would overlap: CTranslate2 then spent 1.7-2.6x the CPU time on every later transcription in the
-calling thread (BENCHMARKS.md), far more than the 0.3-1 s a load takes.
+is transcribed, and the model can load while the link is still being probed (`warm_up`).
 """
 
 from __future__ import annotations
@@ -41,6 +39,10 @@ Progress = Callable[[float], None]
 
 class Transcriber(Protocol):
     name: str
+
+    def warm_up(self) -> None:
+        """Get ready in the background for a transcription that may follow (load a model)."""
+        ...
 
     def check_language(self, language: str | None) -> None:
         """Raise UnsupportedLanguage for a declared language this transcriber cannot hear."""
@@ -111,6 +113,17 @@ class WhisperTranscriber:
         if self._batch is None:
             self._batch = default_batch(self.device)
         return self._batch
+
+    def warm_up(self) -> None:
+        """Load the model in a background thread (the first `model` call waits for it)."""
+        if self._model is None:
+            threading.Thread(target=self._load_quietly, name="whisper-load", daemon=True).start()
+
+    def _load_quietly(self) -> None:
+        try:
+            _ = self.model
+        except Exception as exc:  # the foreground call loads again and reports it
+            log.debug("loading the whisper model in the background failed: %s", type(exc).__name__)
 
     @property
     def english_only(self) -> bool:
@@ -268,6 +281,9 @@ def windows(samples: Any, window_s: float = WINDOW_S, search_s: float = 10.0) ->
 
 class CaptionsOnlyTranscriber:
     name = "captions-only"
+
+    def warm_up(self) -> None:
+        pass
 
     def check_language(self, language: str | None) -> None:
         pass  # transcribe() refuses every video, whatever its language

@@ -172,3 +172,11 @@ def test_batched_tiny_en_gives_sentences_where_the_script_put_them():
     assert all(min(abs(s - t) for t in scripted) <= 3 for s in starts)
     assert starts == sorted(starts)
     assert "Alexandria" in transcript.text and "Fresnel" in transcript.text
+
+
+def test_the_model_loads_in_the_background_and_once():
+    transcriber = WhisperTranscriber(batch=0)
+    transcriber.warm_up()
+    model = transcriber.model  # waits for the background load rather than loading again
+    transcriber.warm_up()  # loaded: nothing to do
+    assert transcriber.model is model
