@@ -117,7 +117,9 @@ class WhisperTranscriber:
     def warm_up(self) -> None:
         """Load the model in a background thread (the first `model` call waits for it)."""
         if self._model is None:
-            threading.Thread(target=self._load_quietly, name="whisper-load", daemon=True).start()
+            # Not a daemon: a process that exits while CTranslate2 is still loading (a link that
+            # failed its probe) aborts with "terminate called without an active exception".
+            threading.Thread(target=self._load_quietly, name="whisper-load", daemon=False).start()
 
     def _load_quietly(self) -> None:
         try:
