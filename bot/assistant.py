@@ -33,12 +33,25 @@ from .services import Services
 
 log = logging.getLogger(__name__)
 
-HELP = (
+_ABOUT = (
     "Paste a video link and I reply in its thread with a digest: highlights with timestamps, sections, "
-    "takeaways and the minutes it saves you. Reply in that thread to ask about the video.\n"
-    "/recap URL: summarise a video · /recap ask QUESTION: ask about the latest video here · "
-    "/recap settings: channel settings (admins) · /recap help"
+    "takeaways and the minutes it saves you. Mention me or ask a question in that thread to ask about the video."
 )
+# Each platform names its commands its own way (Discord's settings are a top-level command so that
+# only admins see them).
+_COMMANDS = {
+    "slack": "/recap URL: summarise a video · /recap ask QUESTION: ask about the latest video here · "
+    "/recap settings: channel settings (admins) · /recap help · on any message: ⋯ → Recap this video",
+    "discord": "/recap video: summarise a video · /recap ask: ask about the latest video here · "
+    "/recap-settings: channel settings (admins) · /recap help · on any message: Apps → Recap this video",
+}
+
+
+def help_text(platform: str) -> str:
+    commands = _COMMANDS.get(platform)
+    return f"{_ABOUT}\n{commands}" if commands else _ABOUT
+
+
 # Sites that are always about videos: progress shows at once. Other links are probed quietly
 # first, so an article link pasted in a channel does not get a "no video here" reply.
 VIDEO_HOSTS = ("youtube:", "vimeo:")
@@ -178,7 +191,7 @@ class Assistant:
             if await db(self._addressed, msg, asked):
                 await self._ask(msg.place, msg.text, msg.user, thread_url, show_question=False, requester=None)
         elif asked:
-            await self._chat(thread).post(thread, Notice(HELP))
+            await self._chat(thread).post(thread, Notice(help_text(thread.platform)))
 
     # -- commands, menus, buttons and modals ---------------------------------------------------
 

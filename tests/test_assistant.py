@@ -197,3 +197,12 @@ async def test_a_channel_can_choose_the_openai_writer_where_it_is_set_up(tmp_pat
     assistant = build_assistant(settings(tmp_path, openai_base_url="http://127.0.0.1:9/v1", openai_model="qwen3:4b"))
     said = await assistant.change_settings(CHANNEL, {"writer": "openai"}, is_admin=True)
     assert said.startswith("Saved.") and "writer openai" in said
+
+
+def test_help_names_each_platforms_own_commands():
+    from bot.assistant import help_text
+
+    slack, discord = help_text("slack"), help_text("discord")
+    assert "/recap URL" in slack and "/recap settings" in slack and "/recap-settings" not in slack
+    assert "/recap video" in discord and "/recap-settings" in discord and "/recap URL" not in discord
+    assert "/recap" not in help_text("memory")  # a front end with no commands lists none

@@ -155,6 +155,7 @@ async def test_slash_help_and_ask(recap, slack, media_server):
     assistant, url = recap
     help_ = await deliver(url, fs.slash_command("help"))
     assert "Paste a video link" in help_.body.decode()
+    assert "/recap settings" in help_.body.decode() and "/recap-settings" not in help_.body.decode()
     await deliver(url, fs.message(media_server.url("site/bees.html"), ts="1700000500.000100"))
     await settle(assistant, 1)
     await deliver(url, fs.slash_command("ask How long does a worker live in summer?"))

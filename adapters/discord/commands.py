@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot.assistant import HELP
+from bot.assistant import help_text
 from bot.preferences import REPLIES, WRITERS
 
 from ..links import discord_links
@@ -48,7 +48,7 @@ def add_commands(client: RecapClient) -> None:
 
     @group.command(name="help", description="What recap does")
     async def help_(interaction: discord.Interaction) -> None:
-        await interaction.response.send_message(HELP, ephemeral=True)
+        await interaction.response.send_message(help_text("discord"), ephemeral=True)
 
     @app_commands.command(name="recap-settings", description="recap's settings for this channel (server admins)")
     @app_commands.default_permissions(manage_guild=True)

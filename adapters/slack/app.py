@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.assistant import HELP, Assistant
+from bot.assistant import Assistant, help_text
 from bot.chat import Incoming, Place
 
 from ..links import slack_links
@@ -113,7 +113,7 @@ def register(app: AsyncApp, assistant: Assistant, chat: SlackChat, client_for: C
         requester = SlackRequester(command["user_id"], place, chat, ack=ack, respond=respond)
         verb, _, rest = words.partition(" ")
         if not words or verb == "help":
-            await ack(response_type="ephemeral", text=HELP)
+            await ack(response_type="ephemeral", text=help_text("slack"))
         elif verb == "ask":
             await assistant.ask_latest(place, rest, requester)
         elif verb == "settings":
@@ -124,7 +124,7 @@ def register(app: AsyncApp, assistant: Assistant, chat: SlackChat, client_for: C
         elif links := slack_links(words):
             await assistant.request_digests(place, links, requester)
         else:
-            await ack(response_type="ephemeral", text=f"I didn't understand that.\n{HELP}")
+            await ack(response_type="ephemeral", text=f"I didn't understand that.\n{help_text('slack')}")
 
     @app.shortcut(SHORTCUT_RECAP)
     async def on_shortcut(ack: AsyncAck, shortcut: dict, respond: AsyncRespond) -> None:

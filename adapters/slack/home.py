@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.assistant import HELP, RecentDigest
+from bot.assistant import RecentDigest, help_text
 from bot.preferences import REPLIES, WRITERS
 
 from .blocks import escape, link
@@ -34,7 +34,7 @@ def home_view(
 ) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "recap", "emoji": True}},
-        _section(escape(HELP)),
+        _section(escape(help_text("slack"))),
         {"type": "divider"},
         _section("*Recent digests in this workspace*"),
     ]
