@@ -9,7 +9,7 @@ from collections.abc import Callable
 from functools import cached_property
 
 from summarizer.models import Answer, Digest, Transcript, Video
-from summarizer.pipeline import ProgressFn, Summarizer, key_of, quiet
+from summarizer.pipeline import ProgressFn, Summarizer, checked_question, key_of, quiet
 
 from .store import Store
 
@@ -60,6 +60,7 @@ class RecapService:
 
     def ask(self, target: str, question: str, conversation: str | None = None, progress: ProgressFn = quiet) -> Answer:
         """Answer from the video's transcript; with a conversation id, earlier turns are context."""
+        checked_question(question)  # before fetching or transcribing anything
         video, transcript = self.transcript(target, progress)
         turns = self.store.turns(conversation) if conversation else []
         answer = self.summarizer.answer(video, transcript, question, turns)

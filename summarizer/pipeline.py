@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from .chapters import follow_chapters
-from .errors import EmptyTranscript, NeedsTranscription, WriterFailed
+from .errors import BadInput, EmptyTranscript, NeedsTranscription, WriterFailed
 from .grounding import finish_answer, finish_digest, ground_answer, ground_digest
 from .links import video_key
 from .localfile import file_key, is_url, media_path, probe_file, sidecar_captions
@@ -32,12 +32,24 @@ if TYPE_CHECKING:  # yt-dlp takes a tenth of a second to import; callers import 
 ProgressFn = Callable[[str, float | None], None]
 # Fewer words than this is not a talk; a digest of it would be made up.
 MIN_WORDS = 12
+# A question is a sentence or two. Longer is pasted text: it would cost a model writer dearly and
+# reads as instructions more than as a question.
+MAX_QUESTION_CHARS = 1_000
 
 log = logging.getLogger(__name__)
 
 
 def quiet(stage: str, fraction: float | None) -> None:
     pass
+
+
+def checked_question(question: str) -> str:
+    """`question`, or BadInput when it is too long to be one (checked before any fetching)."""
+    if len(question) > MAX_QUESTION_CHARS:
+        raise BadInput(
+            f"That question is {len(question):,} characters long; ask it in fewer than {MAX_QUESTION_CHARS:,}."
+        )
+    return question
 
 
 def key_of(target: str) -> str:
@@ -106,6 +118,7 @@ class Summarizer:
             raise self._unusable("a digest", exc) from None
 
     def answer(self, video: Video, transcript: Transcript, question: str, turns: list[Turn] | None = None) -> Answer:
+        checked_question(question)
         try:
             draft = self.writer.write_answer(video, transcript, question, turns or [])
             return finish_answer(ground_answer(draft, transcript, video.url), video.url)
