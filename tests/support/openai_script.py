@@ -4,13 +4,12 @@ follows instructions would, so long-video tests need no queue."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import openai
 
 from summarizer.openai_writer import OpenAIWriter
-from tests.support.claude_script import stamps_in
+from tests.support.claude_script import scripted_digest, scripted_notes
 from tests.support.fake_openai import FakeOpenAI, Reply, structured, user_text, wanted
 
 MODEL = "llama3.1:8b"
@@ -46,31 +45,5 @@ def respond(body: dict[str, Any], delay: float = 0.0) -> Reply:
     """write_notes: one section per chunk; write_digest: six sections spread over the notes or lines."""
     data, _ = data_and_instruction(body)
     if result_name(body) == "write_notes":
-        lines = stamps_in(data)
-        notes = {
-            "sections": [
-                {
-                    "title": f"Part from {lines[0]}",
-                    "start": f"[{lines[0]}]",
-                    "end": f"[{lines[-1]}]",
-                    "summary": f"What was said between {lines[0]} and {lines[-1]}.",
-                }
-            ],
-            "highlights": [{"text": "a point", "start": f"[{lines[1]}]"}],
-            "key_points": ["a point"],
-        }
-        return structured(body, "write_notes", notes, delay=delay)
-    starts = re.findall(r'<notes part="\d+" from="\[([\d:]+)\]"', data) or stamps_in(data)
-    picked = starts[: -1 : max(1, len(starts) // 5)][:5] + starts[-1:]
-    digest = {
-        "hook": "A long talk.",
-        "core_question": "What points?",
-        "highlights": [{"text": "a moment", "start": f"[{n}]"} for n in (picked * 3)[:3]],
-        "sections": [
-            {"title": f"Part {i}", "start": f"[{n}]", "end": f"[{n}]", "summary": "Points."}
-            for i, n in enumerate(picked)
-        ],
-        "takeaways": ["Many points."],
-        "qa": [],
-    }
-    return structured(body, "write_digest", digest, delay=delay)
+        return structured(body, "write_notes", scripted_notes(data), delay=delay)
+    return structured(body, "write_digest", scripted_digest(data), delay=delay)
