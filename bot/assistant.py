@@ -256,7 +256,8 @@ class Assistant:
             return str(exc)
         if updated.writer and updated.writer != current.writer:
             try:  # a writer this recap has no credentials for would fail every job in the channel
-                self.services.for_choice(updated.writer, updated.language)
+                # Off the loop: building a writer imports its SDK, which takes a while the first time.
+                await db(self.services.for_choice, updated.writer, updated.language)
             except NotConfigured as exc:
                 return f"The {updated.writer} writer is not set up on this recap: {exc} Ask its operator."
         await db(self.store.save_settings, place, updated)
