@@ -238,21 +238,30 @@ async def serve_worker(settings: Settings, queues: list[str] | None) -> None:
     from .health import Health, whisper_model
 
     worker, queues, logins = build_worker(settings, queues)
+    # A SIGTERM while logging in or connecting (a rollout that changed its mind) is a stop, not a
+    # kill: the worker takes no job and exits 0 once started. Worker.serve catches the later ones.
+    stop_early = asyncio.Event()
+    starting = _catch_stop_signals(stop_early.set)
     health = Health(worker.jobs.engine, "job queue", whisper_model(settings, TRANSCRIBE_QUEUE in queues))
     stop_health = await health.serve(settings.health_port)  # /healthz answers while logging in
-    for login in logins:
-        await login()
-    log.warning("recap worker takes queues %s", ", ".join(queues))
-    tidying = asyncio.create_task(keep_tidy(Store(worker.jobs.engine), settings), name="recap-retention")
+    tidying: asyncio.Task[None] | None = None
     try:
+        for login in logins:
+            await login()
+        log.warning("recap worker takes queues %s", ", ".join(queues))
+        tidying = asyncio.create_task(keep_tidy(Store(worker.jobs.engine), settings), name="recap-retention")
         async with worker.app.open_async():
-            await worker.serve(
-                queues, settings.job_concurrency, settings.stall_seconds, settings.shutdown_grace_seconds, health
-            )
+            _release_stop_signals(starting)
+            if not stop_early.is_set():
+                await worker.serve(
+                    queues, settings.job_concurrency, settings.stall_seconds, settings.shutdown_grace_seconds, health
+                )
     finally:
-        tidying.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await tidying
+        _release_stop_signals(starting)
+        if tidying is not None:
+            tidying.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await tidying
         await stop_health()
 
 

@@ -255,3 +255,19 @@ async def test_a_worker_outlives_the_database_dropping_its_connections(pg, slack
     finally:
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(30) == 0
+
+
+def test_a_worker_stopped_while_it_starts_exits_cleanly(pg, slack):
+    """A rollout may SIGTERM a worker that is still connecting: a stop, never a kill by the signal."""
+    worker = start_worker(pg, slack)
+    try:
+        assert worker.stderr is not None
+        for line in worker.stderr:  # logged once logged in, before the job queue is connected
+            if b"recap worker takes queues" in line:
+                break
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(30) == 0, worker.stderr.read().decode()
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
