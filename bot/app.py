@@ -212,6 +212,7 @@ def build_transcriber(settings: Settings) -> Transcriber:
         cpu_threads=settings.whisper_threads,
         download=settings.whisper_download,
         batch=settings.whisper_batch,
+        workers=settings.whisper_workers,
     )
 
 

@@ -74,9 +74,12 @@ class Settings(BaseSettings):
     whisper_threads: int = 0
     # Try to download a whisper model that is not in the local cache before falling back to tiny.en.
     whisper_download: bool = True
-    # Voice-activity chunks whisper decodes at once; 0 or 1: one at a time. Unset: chosen from the
-    # device and the cores (summarizer.transcriber.default_batch).
+    # Voice-activity chunks whisper decodes at once; 0 or 1: one at a time, with faster-whisper's
+    # sequential decoder. Unset: 8 (summarizer.transcriber.default_batch).
     whisper_batch: int | None = Field(default=None, ge=0, le=64)
+    # Windows of audio transcribed at once, each on its share of RECAP_WHISPER_THREADS. Unset: two
+    # on a CPU with two cores or more, one on a GPU (summarizer.transcriber.default_workers).
+    whisper_workers: int | None = Field(default=None, ge=1, le=64)
 
     max_duration_minutes: float = 240
     max_filesize_mb: float = 1024

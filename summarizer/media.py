@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -53,6 +53,18 @@ def duration_s(path: Path, stop_after: float | None = None) -> float:
         raise MediaUnreadable(f"The media could not be decoded as audio ({type(exc).__name__}).") from exc
 
 
+def declared_s(path: Path) -> float:
+    """The length a file's header declares (0 if none): cheap, but only as true as the file. For
+    progress; limits use `duration_s`, which measures."""
+    import av
+
+    try:
+        with av.open(str(path), metadata_errors="ignore") as container:
+            return max(0.0, (container.duration or 0) / 1_000_000)  # PyAV reports microseconds
+    except av.error.FFmpegError:
+        return 0.0
+
+
 def samples(path: Path, rate: int) -> Iterator[Any]:
     """The first audio track of `path` as mono float32 numpy arrays at `rate`, in pieces of
     seconds. PyAV's errors (ValueError, OSError subclasses) pass through to the caller."""
@@ -90,7 +102,7 @@ def _resampled(resampler: Any, frame: Any, np: Any) -> Iterator[Any]:
         yield out.to_ndarray().reshape(-1).astype(np.float32) / 32768.0
 
 
-def ahead(items: Iterator[T]) -> Iterator[T]:
+def ahead(items: Iterator[T]) -> Generator[T, None, None]:
     """`items`, with the next one made in a background thread while the caller works on this one.
 
     For decoding the next window of audio while whisper transcribes the current one: PyAV and

