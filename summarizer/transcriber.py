@@ -41,7 +41,7 @@ BUNDLED_MODEL = "tiny.en"
 SAMPLE_RATE = 16_000  # what whisper models hear
 WINDOW_S = 300.0  # transcribe five minutes at a time (see windows())
 PARALLEL_WINDOW_S = 120.0  # at most two minutes when windows are shared among workers (see window_for)
-MIN_WINDOW_S = 20.0
+MIN_WINDOW_S = 60.0  # shorter windows cost more in accuracy than they save (BENCHMARKS.md)
 BATCH = 8  # chunks decoded at once on a GPU (default_batch)
 CPU_BATCH = 4  # and on a CPU
 WORKERS = 2  # windows transcribed at once on a CPU (default_workers)
@@ -173,15 +173,18 @@ class WhisperTranscriber:
 
         One worker: five minutes, which keeps memory flat however long the talk. Several: at most two
         minutes, in a multiple of the workers' number of windows of equal length, so that none of
-        them sits idle at the end: a 15-minute talk is not three windows for two workers, and a
-        one-minute talk is two halves, not one window on one thread.
+        them sits idle at the end: a 15-minute talk is not three windows for two workers. Never
+        under a minute: halving a 70-second talk saved a second but cost its word error rate up to
+        3.7 points (the halves' short last chunks), so a talk under two minutes is one window.
         """
         if self.workers <= 1:
             return WINDOW_S
         if total_s <= 0:
             return PARALLEL_WINDOW_S
-        rounds = math.ceil(total_s / (self.workers * PARALLEL_WINDOW_S))
-        return max(MIN_WINDOW_S, total_s / (rounds * self.workers))
+        count = self.workers * math.ceil(total_s / (self.workers * PARALLEL_WINDOW_S))
+        if total_s / count < MIN_WINDOW_S:
+            count = max(1, math.floor(total_s / MIN_WINDOW_S))
+        return total_s / count
 
     def warm_up(self) -> None:
         """Load the model in a background thread (the first `model` call waits for it)."""

@@ -181,8 +181,9 @@ def test_windows_are_shared_evenly_among_the_workers():
     two = WhisperTranscriber(workers=2)
     assert two.window_for(900) == pytest.approx(112.5)  # 8 windows, not 7.5: four rounds of two
     assert two.window_for(250) == pytest.approx(62.5)  # 4 windows, not 120 + 120 + 10
-    assert two.window_for(71) == pytest.approx(35.5)  # a short talk: both workers busy
-    assert two.window_for(15) == transcriber.MIN_WINDOW_S  # not slivers
+    assert two.window_for(150) == pytest.approx(75)  # two halves
+    assert two.window_for(100) == pytest.approx(100)  # not halves of a minute: one window
+    assert two.window_for(15) == pytest.approx(15)
     assert two.window_for(36_000) <= transcriber.PARALLEL_WINDOW_S  # memory stays flat on ten hours
     assert WhisperTranscriber(workers=1).window_for(71) == transcriber.WINDOW_S
 
@@ -336,11 +337,13 @@ def test_encoding_chunk_by_chunk_gives_what_encoding_the_batch_gives():
 
 
 def test_two_workers_transcribe_what_one_does(monkeypatch):
-    monkeypatch.setattr(transcriber, "PARALLEL_WINDOW_S", 25.0)  # the 71 s talk in 20 s windows
+    monkeypatch.setattr(transcriber, "PARALLEL_WINDOW_S", 25.0)
+    monkeypatch.setattr(transcriber, "MIN_WINDOW_S", 20.0)  # the 71 s talk in three windows
     audio = FIXTURES / "media" / "lighthouses.opus"
     done: list[float] = []
     two = WhisperTranscriber(batch=BATCH, workers=2).transcribe(audio, None, done.append)
-    monkeypatch.setattr(transcriber, "WINDOW_S", transcriber.MIN_WINDOW_S)  # the same windows, one after the other
+    # The same windows, one after the other.
+    monkeypatch.setattr(transcriber, "WINDOW_S", WhisperTranscriber(workers=2).window_for(media.declared_s(audio)))
     one = WhisperTranscriber(batch=BATCH, workers=1).transcribe(audio, None, lambda f: None)
 
     assert [s.text for s in two.segments] == [s.text for s in one.segments]
