@@ -17,6 +17,8 @@ probed (`warm_up`).
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 import logging
 import math
@@ -242,6 +244,10 @@ class WhisperTranscriber:
         return load(str(bundled_model_path()), True)
 
     def transcribe(self, audio: Path, language: str | None, progress: Progress) -> Transcript:
+        with _older_objects_left_alone():
+            return self._transcribe(audio, language, progress)
+
+    def _transcribe(self, audio: Path, language: str | None, progress: Progress) -> Transcript:
         model = self.model
         english_only = not model.model.is_multilingual
         if english_only:
@@ -313,6 +319,26 @@ class WhisperTranscriber:
             return resegment.segments(resegment.Word(w.start, w.end, w.word) for w in piece.words)
         text = piece.text.strip()
         return [Segment(start=piece.start, end=piece.end, text=text)] if text else []
+
+
+@contextlib.contextmanager
+def _older_objects_left_alone() -> Iterator[None]:
+    """Python's garbage collector ignores what exists before a transcription, while it runs.
+
+    Whisper's word timestamps make many short-lived objects, and each full collection walks every
+    object in the process: in `recap summarize`, with yt-dlp's ~1,900 extractor classes loaded,
+    that cost 2.5 s of a 22 s transcription (BENCHMARKS.md). gc.freeze() sets them aside and
+    unfreeze() hands them back, so nothing is kept for longer than the transcription. A process
+    that froze objects itself (a pre-fork server) is left as it is.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 class ChunkwiseEncoding:

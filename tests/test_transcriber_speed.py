@@ -352,6 +352,18 @@ def test_two_workers_transcribe_what_one_does(monkeypatch):
     assert "Alexandria" in two.text and "satellites" in two.text
 
 
+def test_the_garbage_collector_leaves_older_objects_alone_while_transcribing_only():
+    import gc
+
+    older = [object() for _ in range(3)]
+    frozen_during: list[int] = []
+    WhisperTranscriber(batch=BATCH, workers=1).transcribe(
+        FIXTURES / "media" / "bees.opus", None, lambda f: frozen_during.append(gc.get_freeze_count())
+    )
+    assert frozen_during and min(frozen_during) >= len(older)  # set aside while it ran
+    assert gc.get_freeze_count() == 0  # and handed back: nothing kept longer than the transcription
+
+
 def test_the_model_loads_in_the_background_and_once():
     transcriber = WhisperTranscriber(batch=0)
     transcriber.warm_up()
