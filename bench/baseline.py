@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 
@@ -59,16 +60,19 @@ def whisper(audio: Path) -> dict:
     model = WhisperModel(
         str(get_model_path()), device="auto", compute_type="int8", cpu_threads=0, local_files_only=True
     )
+    start = time.perf_counter()
     pieces, info = model.transcribe(
         str(audio), language="en", vad_filter=True, condition_on_previous_text=False, beam_size=1
     )
     kept = [(p.start, p.text.strip()) for p in pieces]
+    transcribe_s = time.perf_counter() - start  # decoding, voice activity and whisper: the model loaded
     kept = [(start, text) for start, text in kept if text]
     texts = [text for _, text in kept]
     return {
         "segments": len(texts),
         "words": sum(len(t.split()) for t in texts),
         "duration": info.duration,
+        "transcribe_s": round(transcribe_s, 3),
         # For bench/transcription.py's word error rate and sentence timing.
         "text": " ".join(texts),
         "starts": [round(start, 2) for start, _ in kept],

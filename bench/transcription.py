@@ -7,17 +7,20 @@ End to end, as issue 14 asks, each in its own process (bench/run.py's `measure`:
 
   plain   bench/baseline.py ytdlp URL --audio (probe + download), then bench/baseline.py whisper FILE:
           plain `WhisperModel.transcribe`, sequential, with recap's model and settings
-  recap   `recap summarize URL --json` on a fresh SQLite store, RECAP_WHISPER_BATCH unset (the
-          default this machine gets), and with --batched also RECAP_WHISPER_BATCH=8
+  recap   `recap summarize URL --json` on a fresh SQLite store, with the defaults this machine gets
+          (on a CPU: batched decoding, two windows at once on one thread each), and with
+          --sequential also RECAP_WHISPER_BATCH=0 RECAP_WHISPER_WORKERS=1 (the defaults before)
 
 on the fixture talk repeated to 15 minutes (bench/make_media.py), with no captions. The order of the
 sides alternates between repetitions; times are medians. Accuracy: word error rate against the
 talk's script (bench/wer.py), the share of the script's sentences that some segment starts within
 3 s of, and segment counts; recap's transcript is read from its store.
 
-Then, in this process, the spoken fixture talks (tests/fixtures/talks.json) transcribed by plain
-sequential faster-whisper and by recap's WhisperTranscriber in batched mode (batch 8, word timestamps,
-re-split into sentences): the WER comparison the issue asks for.
+Then transcription alone, timed once the model is loaded, each side in a fresh process: the same
+15 minutes by plain sequential faster-whisper and by recap's WhisperTranscriber with its defaults,
+alternating (what the fixed costs of probing, downloading and writing leave of the speed-up); and,
+in this process, the spoken fixture talks (tests/fixtures/talks.json) by both, for the WER
+comparison the issue asks for.
 The tables and the command go to BENCHMARKS.md between its transcription markers.
 """
 
@@ -29,9 +32,11 @@ import os
 import shlex
 import shutil
 import sqlite3
+import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -41,7 +46,7 @@ from make_media import OUT, build  # noqa: E402
 from run import BASELINE, PY, RECAP, Cell, clean_env, machine, measure, warm_up, write_report  # noqa: E402
 from wer import starts_within, wer  # noqa: E402
 
-from summarizer.transcriber import BATCH, default_batch  # noqa: E402
+from summarizer.transcriber import WhisperTranscriber  # noqa: E402
 from tests.support.mediaserver import MediaServer  # noqa: E402
 
 BEGIN, END = "<!-- bench:transcription -->", "<!-- /bench:transcription -->"
@@ -97,8 +102,8 @@ def end_to_end(minutes: int, runs: int, sides: list[str], work: Path) -> dict:
                 db = work / f"transcription-{side}-{rep}.sqlite3"
                 db.unlink(missing_ok=True)
                 env["RECAP_DATABASE_URL"] = f"sqlite:///{db}"
-                if side == "recap batch 8":
-                    env["RECAP_WHISPER_BATCH"] = str(BATCH)
+                if side == "recap sequential":
+                    env["RECAP_WHISPER_BATCH"], env["RECAP_WHISPER_WORKERS"] = "0", "1"
                 run = measure([str(RECAP), "summarize", url, "--json"], env, f"{side} summarize", work)
                 assert json.loads(run.out)["transcript"]["source"] == "whisper"
                 cells[side].add(run)
@@ -121,15 +126,47 @@ def end_to_end(minutes: int, runs: int, sides: list[str], work: Path) -> dict:
     return {"minutes": minutes, "runs": runs, "duration_s": media.duration_s, "cues": len(ref_starts), "rows": rows}
 
 
-def fixture_talks() -> list[dict]:
-    """Plain sequential faster-whisper against recap's batched transcriber on each spoken fixture talk."""
+def plain_model() -> Any:
     from faster_whisper import WhisperModel
 
-    from summarizer.transcriber import WhisperTranscriber, bundled_model_path
+    from summarizer.transcriber import bundled_model_path
+
+    return WhisperModel(str(bundled_model_path()), device="auto", compute_type="int8", local_files_only=True)
+
+
+def transcription_only(minutes: int, runs: int, work: Path) -> dict:
+    """Seconds to transcribe the talk once the model is loaded, each side in a fresh process (an
+    in-process run pays for whatever else the process holds: the garbage collector walks it all):
+    plain sequential faster-whisper (bench/baseline.py) against recap's WhisperTranscriber, defaults."""
+    audio = build(minutes).audio
+    env = clean_env()
+    commands = {
+        "plain": [str(PY), str(BASELINE), "whisper", str(audio)],
+        "recap": [str(PY), str(Path(__file__).resolve()), "--transcribe", str(audio)],
+    }
+    times: dict[str, list[float]] = {"plain": [], "recap": []}
+    for rep in range(runs):
+        for side in ["plain", "recap"] if rep % 2 == 0 else ["recap", "plain"]:
+            run = measure(commands[side], env, f"{side}, transcription alone", work)
+            times[side].append(json.loads(run.out)["transcribe_s"])
+    return {side: statistics.median(t) for side, t in times.items()}
+
+
+def recap_transcription(audio: Path) -> dict:
+    """For transcription_only: recap's transcriber with its defaults, timed once the model is loaded."""
+    recap = WhisperTranscriber()
+    _ = recap.model
+    start = time.perf_counter()
+    transcript = recap.transcribe(audio, None, lambda f: None)
+    return {"transcribe_s": round(time.perf_counter() - start, 3), "segments": len(transcript.segments)}
+
+
+def fixture_talks() -> list[dict]:
+    """Plain sequential faster-whisper against recap's transcriber (its defaults) on each spoken fixture talk."""
+    from summarizer.transcriber import WhisperTranscriber
     from tests.support.talk_fixtures import FIXTURES, TALKS
 
-    model = WhisperModel(str(bundled_model_path()), device="auto", compute_type="int8", local_files_only=True)
-    recap = WhisperTranscriber(batch=BATCH)
+    model, recap = plain_model(), WhisperTranscriber()
     rows = []
     for name, talk in TALKS.items():
         audio = FIXTURES / talk["media"]
@@ -163,7 +200,7 @@ def md(head: list[str], rows: list[list[str]]) -> str:
     )
 
 
-def report(e2e: dict, talks: list[dict], command: str, info: str, batch: int, load: str) -> str:
+def report(e2e: dict, alone: dict, talks: list[dict], command: str, info: str, defaults: str, load: str) -> str:
     rows = e2e["rows"]
     plain = rows["plain"]
     table = []
@@ -200,7 +237,7 @@ def report(e2e: dict, talks: list[dict], command: str, info: str, batch: int, lo
     talk_rows.append(["**all** (by words)", f"{plain_wer:.1%}", f"{recap_wer:.1%} {ok_wer}", "", ""])
     return (
         f"Command: `{command}` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})\n\n"
-        f"Machine: {info}; {load}. recap's default batch here: {batch or 'off (sequential)'}.\n\n"
+        f"Machine: {info}; {load}. recap's defaults here: {defaults}.\n\n"
         f"End to end, {e2e['minutes']} minutes of uncaptioned speech ({e2e['cues']} sentences), median of "
         f"{e2e['runs']}: plain = yt-dlp + faster-whisper (two processes), recap = `recap summarize URL`:\n\n"
         + md(
@@ -217,7 +254,10 @@ def report(e2e: dict, talks: list[dict], command: str, info: str, batch: int, lo
             ],
             table,
         )
-        + "\n\nThe spoken fixture talks, transcription only (plain sequential faster-whisper / recap batch 8):\n\n"
+        + f"\n\nTranscription alone, model loaded, same {e2e['minutes']} minutes (median of {e2e['runs']}, a fresh "
+        f"process each): plain {alone['plain']:.2f} s, recap {alone['recap']:.2f} s, "
+        f"**{alone['plain'] / alone['recap']:.2f}x**.\n\n"
+        "The spoken fixture talks, transcription only (plain sequential faster-whisper / recap's defaults):\n\n"
         + md(["talk", "WER plain", "WER recap", "segments", "sentences started ±3 s"], talk_rows)
         + f"\n\nTargets (issue 14): recap at least {MIN_SPEEDUP}x faster than plain end to end; WER no more than "
         "one point worse; sentence-sized segments."
@@ -228,23 +268,32 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--minutes", type=int, default=15)
     p.add_argument("--runs", type=int, default=3)
-    p.add_argument("--batched", action="store_true", help=f"also recap with RECAP_WHISPER_BATCH={BATCH}")
+    p.add_argument("--sequential", action="store_true", help="also recap as before: sequential, one window")
     p.add_argument("--no-report", action="store_true")
+    p.add_argument("--transcribe", type=Path, help=argparse.SUPPRESS)  # one side of transcription_only
     args = p.parse_args(argv)
+    if args.transcribe:
+        print(json.dumps(recap_transcription(args.transcribe)))
+        return 0
 
     command = ".venv/bin/python bench/transcription.py" + (" " + shlex.join(sys.argv[1:]) if sys.argv[1:] else "")
     work = OUT / "work"
     work.mkdir(parents=True, exist_ok=True)
     info = machine()
     before = os.getloadavg()[0]
-    sides = ["plain", "recap"] + (["recap batch 8"] if args.batched else [])
+    sides = ["plain", "recap"] + (["recap sequential"] if args.sequential else [])
     e2e = end_to_end(args.minutes, args.runs, sides, work)
+    print("transcription alone (a fresh process each)", flush=True)
+    alone = transcription_only(args.minutes, args.runs, work)
     print("fixture talks (in process)", flush=True)
     talks = fixture_talks()
     load = f"1-minute load average {before:.2f} at the start, {os.getloadavg()[0]:.2f} at the end"
-    text = report(e2e, talks, command, info, default_batch("auto"), load)
+    recap = WhisperTranscriber()
+    defaults = f"batch {recap.batch}, {recap.workers} window(s) at once on {recap.threads_per_worker} thread(s) each"
+    text = report(e2e, alone, talks, command, info, defaults, load)
     print("\n" + text)
-    (OUT / "transcription.json").write_text(json.dumps({"end_to_end": e2e, "talks": talks}, indent=2))
+    result = {"end_to_end": e2e, "transcription_only": alone, "talks": talks}
+    (OUT / "transcription.json").write_text(json.dumps(result, indent=2))
     if not args.no_report:
         write_report(text, BEGIN, END)
     return 0
