@@ -147,31 +147,23 @@ def test_each_worker_gets_its_share_of_the_threads():
     assert WhisperTranscriber(workers=3, cpu_threads=2).threads_per_worker == 1  # never none
 
 
-def test_the_batch_setting_reaches_the_transcriber(monkeypatch):
-    monkeypatch.setenv("RECAP_WHISPER_BATCH", "0")
-    transcriber = build_transcriber(Settings(_env_file=None))
-    assert isinstance(transcriber, WhisperTranscriber) and transcriber.batch == 0
-    monkeypatch.setenv("RECAP_WHISPER_BATCH", "-1")
-    with pytest.raises(ValueError, match="whisper_batch"):
+@pytest.mark.parametrize(
+    ("name", "told", "refused", "attribute", "unset"),
+    [
+        ("RECAP_WHISPER_BATCH", "0", "-1", "batch", CPU_BATCH),  # 0: faster-whisper's sequential decoder
+        ("RECAP_WHISPER_WORKERS", "3", "0", "workers", default_workers("cpu")),
+    ],
+)
+def test_the_whisper_settings_reach_the_transcriber(monkeypatch, name, told, refused, attribute, unset):
+    monkeypatch.setenv(name, told)
+    chosen = build_transcriber(Settings(_env_file=None, whisper_device="cpu"))
+    assert isinstance(chosen, WhisperTranscriber) and getattr(chosen, attribute) == int(told)
+    monkeypatch.setenv(name, refused)
+    with pytest.raises(ValueError, match=name.lower().removeprefix("recap_")):
         Settings(_env_file=None)
-    monkeypatch.delenv("RECAP_WHISPER_BATCH")
-    unset = build_transcriber(Settings(_env_file=None, whisper_device="cpu"))
-    assert isinstance(unset, WhisperTranscriber) and unset.batch == CPU_BATCH
-    monkeypatch.setenv("RECAP_WHISPER_BATCH", "16")
-    told = build_transcriber(Settings(_env_file=None, whisper_device="cpu"))
-    assert isinstance(told, WhisperTranscriber) and told.batch == 16
-
-
-def test_the_workers_setting_reaches_the_transcriber(monkeypatch):
-    monkeypatch.setenv("RECAP_WHISPER_WORKERS", "3")
-    told = build_transcriber(Settings(_env_file=None, whisper_device="cpu"))
-    assert isinstance(told, WhisperTranscriber) and told.workers == 3
-    monkeypatch.setenv("RECAP_WHISPER_WORKERS", "0")
-    with pytest.raises(ValueError, match="whisper_workers"):
-        Settings(_env_file=None)
-    monkeypatch.delenv("RECAP_WHISPER_WORKERS")
-    unset = build_transcriber(Settings(_env_file=None, whisper_device="cpu"))
-    assert isinstance(unset, WhisperTranscriber) and unset.workers == default_workers("cpu")
+    monkeypatch.delenv(name)
+    default = build_transcriber(Settings(_env_file=None, whisper_device="cpu"))
+    assert isinstance(default, WhisperTranscriber) and getattr(default, attribute) == unset
 
 
 # --- windows side by side -----------------------------------------------------------------------
