@@ -19,6 +19,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from .cjk import joined
 from .embedding import SentenceEncoder, shared_encoder
 from .models import Answer, Citation, Transcript, Turn, Video
 from .retrieval import Hit, PassageIndex, leans_on_previous
@@ -70,7 +71,7 @@ class AnswerFinder:
         cited = [found.best.unit] + [u for u in found.quoted if u != found.best.unit]
         return Answer(
             question=question,
-            answer=" ".join(u.text for u in found.quoted),
+            answer=joined(u.text for u in found.quoted),
             grounded=True,
             citations=[Citation(start_s=u.start, end_s=u.end, text=u.text) for u in cited],
         )

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import TypeGuard
 
-from .cjk import script_language
+from .cjk import joined, script_language
 from .languages import language_code
 from .models import Segment
 
@@ -184,7 +184,8 @@ def _spoken_lines(cues: Iterable[_Cue]) -> list[Segment]:
     YouTube's automatic captions roll: each cue repeats the previous line above a new one, and
     10 ms "transition" cues repeat the last line alone. Keeping only what a cue adds says each
     phrase once, stamped with the cue that first showed it. Ordinary captions add all their
-    lines, so they pass through unchanged (multi-line cues joined with spaces).
+    lines, so they pass through unchanged (multi-line cues joined with spaces, in Chinese and
+    Japanese without).
     """
     segments: list[Segment] = []
     shown: list[str] = []
@@ -192,8 +193,8 @@ def _spoken_lines(cues: Iterable[_Cue]) -> list[Segment]:
         lines = [line for line in map(_clean_cue_line, raw) if line]
         fresh = lines[_overlap(shown, lines) :]
         if fresh:
-            segments.append(Segment(start=start, end=end, text=" ".join(fresh)))
-        elif segments and " ".join(lines) == segments[-1].text:
+            segments.append(Segment(start=start, end=end, text=joined(fresh)))
+        elif segments and joined(lines) == segments[-1].text:
             # The last phrase is simply still on screen: it lasts longer, it is not said again.
             segments[-1] = segments[-1].model_copy(update={"end": max(segments[-1].end, end)})
         shown = lines

@@ -18,6 +18,7 @@ import math
 import re
 import unicodedata
 
+from .cjk import joined
 from .extractive import SectionMaker
 from .models import Chapter, Digest, Section, Transcript, Video
 from .text import Unit, units
@@ -142,7 +143,7 @@ def _section(chapter: Chapter, part: list[Unit], digest: Digest, maker: SectionM
         title=title,
         start_s=start,
         end_s=end,
-        summary=" ".join(s.summary for s in inside[:3]),
+        summary=joined(s.summary for s in inside[:3]),
         quote=quotes[0] if quotes else own.quote,
         deeper=deeper or own.deeper,
     )

@@ -6,6 +6,7 @@ the classic baseline of CJK search (Lucene's CJKBigramFilter), and no dictionary
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from .languages import JAPANESE_QUESTION_KANJI
 
@@ -21,7 +22,26 @@ _SCRIPT_RUN = re.compile(
 # Korean spaces its words; Chinese and Japanese do not.
 SPACELESS_RUN = re.compile(f"[{_HAN}{_KATAKANA}{_HIRAGANA}]+")
 _KANA = re.compile(f"[{_KATAKANA}{_HIRAGANA}]")
+# Chinese and Japanese characters with their punctuation (。、「」 and the full-width forms).
+_SPACELESS_CHAR = re.compile(f"[{_HAN}{_KATAKANA}{_HIRAGANA}\u3000-\u303f\uff00-\uffef]")
 _HANGUL_CHAR = re.compile(f"[{_HANGUL}]")
+
+
+def separator(left: str, right: str) -> str:
+    """What goes between two pieces of text put together: a space, as Latin, Cyrillic or Korean text
+    has, but nothing where both sides are Chinese or Japanese, which are written without spaces
+    ("お茶は" and "中国から来ました。" are one sentence, not two words)."""
+    spaceless = _SPACELESS_CHAR.match(left[-1:]) and _SPACELESS_CHAR.match(right[:1])
+    return "" if spaceless else " "
+
+
+def joined(parts: Iterable[str]) -> str:
+    """Sentences or caption lines as one text, each `separator` apart (empty parts skipped)."""
+    text = ""
+    for part in parts:
+        if part:
+            text += separator(text, part) + part if text else part
+    return text
 
 
 def cjk_terms(run: str, code: str | None, stops: frozenset[str]) -> list[str]:

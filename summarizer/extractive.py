@@ -13,6 +13,7 @@ from collections import Counter
 
 from . import answers
 from .answers import AnswerFinder
+from .cjk import joined
 from .english import Names, names_of
 from .headings import heading
 from .models import QA, Answer, Digest, Moment, Section, Transcript, TranscriptInfo, Turn, Video
@@ -100,7 +101,7 @@ class SectionMaker:
             title=title or self.heading(part) or f"Part at {int(start) // 60}:{int(start) % 60:02d}",
             start_s=start,
             end_s=part[-1].end,
-            summary=" ".join(u.text for u in summary),
+            summary=joined(u.text for u in summary),
             quote=Moment(text=quote.text, start_s=quote.start),
             deeper=self.asker.for_part(part, limit=2),
         )
@@ -179,7 +180,7 @@ def _hook(us: list[Unit], score: dict[int, float], opening: list[Unit], language
         if u.text.split()[0].lower() not in _LEANING and score[u.index] < 0.5 * top:
             break
         chosen.append(u)
-    return " ".join(u.text for u in chosen)
+    return joined(u.text for u in chosen)
 
 
 # Sentences opening with these lean on the one before; a paragraph cannot start with them.

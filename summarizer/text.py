@@ -17,7 +17,7 @@ from functools import cache, lru_cache
 
 import Stemmer
 
-from .cjk import CJK_RUN, SPACELESS_RUN, cjk_terms
+from .cjk import CJK_RUN, SPACELESS_RUN, cjk_terms, separator
 from .languages import (
     ACCENT_FOLDING,
     ELISIONS,
@@ -195,14 +195,16 @@ def units(segments: list[Segment]) -> list[Unit]:
     """Sentences anchored to segments, or segment windows where the text has no punctuation."""
     if not segments:
         return []
-    # Character offset where each segment's text begins in the joined text.
-    offsets, parts, pos = [], [], 0
+    # Character offset where each segment's text begins in the joined text (cjk.joined: a Japanese
+    # sentence cut across two captions is not given a space in the middle).
+    offsets, parts, joined = [], [], ""
     for seg in segments:
         text = seg.text.strip()
-        offsets.append(pos)
+        if joined and text:
+            joined += separator(joined, text)
+        offsets.append(len(joined))
         parts.append(text)
-        pos += len(text) + 1
-    joined = " ".join(parts)
+        joined += text
 
     out: list[Unit] = []
     cursor = 0

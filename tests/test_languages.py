@@ -9,11 +9,13 @@ sentence that answers them (±3 s), through the real ExtractiveWriter and ground
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 
 import pytest
 
-from summarizer.captions import caption_language, declared_language
+from summarizer.captions import caption_language, declared_language, parse_captions
+from summarizer.cjk import joined
 from summarizer.extractive import ExtractiveWriter
 from summarizer.fetcher import FetchSettings, YtDlpFetcher, _pick_language
 from summarizer.models import Segment, Transcript, Video
@@ -94,6 +96,37 @@ def test_a_digest_is_built_from_the_talk_itself(talks, name):
     # Extractive: every highlight is the talk's own words, in the talk's own language.
     spoken = "".join(s["text"] for s in TALKS[name]["sentences"]).replace(" ", "")
     assert all(h.text.replace(" ", "") in spoken for h in digest.highlights)
+
+
+def test_japanese_text_put_together_gets_no_spaces_between_its_characters(talks):
+    """A space between two Japanese characters is a typo a reader sees: the digest and the answers
+    join the talk's sentences as Japanese is written, without spaces."""
+    summarizer, video, transcript = talks["ocha"]
+    digest = summarizer.digest(video, transcript)
+    answer = summarizer.answer(video, transcript, QUESTIONS[-1][1])
+    texts = [digest.hook, answer.answer, *(s.summary for s in digest.sections)]
+    assert answer.grounded and any("。" in t[:-1] for t in texts)  # several sentences were put together
+    spaced = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff。、] +[\u3040-\u30ff\u4e00-\u9fff]")
+    assert not [t for t in texts if spaced.search(t)]
+
+
+@pytest.mark.parametrize(
+    "parts, text",
+    [
+        (["お茶は", "中国から来ました。", "次は日本です。"], "お茶は中国から来ました。次は日本です。"),
+        (["Les abeilles", "font du miel."], "Les abeilles font du miel."),
+        (["벌은", "꿀을 만듭니다."], "벌은 꿀을 만듭니다."),  # Korean spaces its words
+        (["静岡の", "", "Python"], "静岡の Python"),  # between scripts: a space; empty parts: nothing
+    ],
+)
+def test_pieces_of_text_are_joined_as_their_script_is_written(parts, text):
+    assert joined(parts) == text
+
+
+def test_a_japanese_caption_cut_across_two_lines_is_one_sentence():
+    vtt = "WEBVTT\n\n00:00:01.000 --> 00:00:04.000\nお茶は今から千二百年ほど前に\n中国から日本に来ました。\n"
+    [segment] = parse_captions(vtt, "vtt")
+    assert segment.text == "お茶は今から千二百年ほど前に中国から日本に来ました。"
 
 
 @pytest.mark.parametrize("name, question, sentence", QUESTIONS)

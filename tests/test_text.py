@@ -330,8 +330,8 @@ def test_sentences_end_in_any_language(text, sentences):
 def test_japanese_sentences_anchor_to_the_cue_they_start_in():
     segments = [seg(0.0, 2.0, "お茶は中国から"), seg(2.0, 4.0, "伝わりました。最初は"), seg(4.0, 6.0, "薬でした。")]
     assert [(u.start, u.text) for u in units(segments)] == [
-        (0.0, "お茶は中国から 伝わりました。"),
-        (2.0, "最初は 薬でした。"),
+        (0.0, "お茶は中国から伝わりました。"),  # Japanese is written without spaces
+        (2.0, "最初は薬でした。"),
     ]
 
 
