@@ -20,13 +20,25 @@ from summarizer.links import video_key
 
 from . import metrics
 from .addressing import reads_as_question
-from .chat import CannotPost, Chat, FullDigestReply, Incoming, Notice, Place, Requested, Requester, TranscriptFile
+from .chat import (
+    CannotPost,
+    Chat,
+    FullDigestReply,
+    Incoming,
+    Notice,
+    Place,
+    ProgressNote,
+    Requested,
+    Requester,
+    TranscriptFile,
+)
 from .chatstore import ChatStore
 from .core import Core
 from .jobs import JobHandlers
 from .limits import Limits
 from .logs import job_fields
 from .preferences import Invalid, changed, describe
+from .progress import FIRST_NOTE
 from .runner import Runner
 from .service import RecapService
 from .services import Services
@@ -212,15 +224,21 @@ class Assistant:
         place = "this thread" if thread else "a thread in this channel"
         await requester.tell(" ".join([f"On it: the digest will appear in {place}.", *intake.reasons]))
         for url, claims in intake.accepted:
+            # Whether recap may post here is found out now, while the person can still be told: in
+            # a thread (a message shortcut) the job's first progress message is posted at once, or
+            # a channel recap was never invited to would swallow an "On it" without a word.
             try:
-                target = thread or replace(
-                    here, thread=(await requester.open(Requested(url, requester.user))).message_id
-                )
+                if thread:
+                    target = thread
+                    progress_id = (await self._chat(thread).post(thread, ProgressNote(FIRST_NOTE))).message_id
+                else:
+                    opened = await requester.open(Requested(url, requester.user))
+                    target, progress_id = replace(here, thread=opened.message_id), None
             except CannotPost as exc:
                 await db(self._release, claims)
                 await requester.tell(str(exc))
                 return
-            await self._submit(target, url, requester.user, claims, quiet=False)
+            await self._submit(target, url, requester.user, claims, quiet=False, progress_id=progress_id)
 
     @tallied
     async def ask(self, thread: Place, question: str, requester: Requester) -> None:
@@ -341,9 +359,14 @@ class Assistant:
             )
         return intake
 
-    async def _submit(self, thread: Place, url: str, user: str, claims: list[str], quiet: bool) -> None:
+    async def _submit(
+        self, thread: Place, url: str, user: str, claims: list[str], quiet: bool, progress_id: str | None = None
+    ) -> None:
         quiet = quiet and not video_key(url).startswith(VIDEO_HOSTS)
-        await self._enqueue("digest", thread, {"url": url, "user": user, "quiet": quiet, "claims": claims})
+        payload: dict[str, Any] = {"url": url, "user": user, "quiet": quiet, "claims": claims}
+        if progress_id:  # posted already: the job edits it rather than post another
+            payload["progress_id"] = progress_id
+        await self._enqueue("digest", thread, payload)
 
     async def _ask(
         self, thread: Place, question: str, user: str, url: str, show_question: bool, requester: Requester | None

@@ -29,6 +29,10 @@ class JobStopped(Exception):
     """Raised in the pipeline's thread at its next progress report after the job was cancelled."""
 
 
+# What a digest's progress message says first (posted by the job, or on request before it starts).
+FIRST_NOTE = "Watching… looking at the link"
+
+
 class ChatProgress:
     """The pipeline's progress callback, turned into edits of one thread message.
 
@@ -60,7 +64,7 @@ class ChatProgress:
 
     async def start(self) -> None:
         if not self.quiet and self.sent is None:
-            await self._post("Watching… looking at the link")
+            await self._post(FIRST_NOTE)
 
     async def _post(self, text: str) -> None:
         # Cancelled at shutdown while the post is on the wire, the message may already be in the

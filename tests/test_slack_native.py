@@ -41,6 +41,35 @@ async def test_the_shortcut_recaps_the_links_of_any_message_in_its_thread(recap,
     assert "Honey Bees" in digest["blocks"][0]["text"]["text"]
 
 
+async def test_the_shortcut_in_a_channel_recap_is_not_in_says_so_instead_of_on_it(recap, slack, media_server):  # noqa: F811
+    """Slack lets anyone use a message shortcut where the app was never invited; its "On it" would
+    otherwise be the last word, the job failing later where nobody sees it."""
+    assistant, url = recap
+    slack.fail_next("chat.postMessage", "not_in_channel")
+    message = {"user": "U0SOMEONE1", "ts": "1700002300.000100", "text": f"<{media_server.url('site/bees.html')}>"}
+    await deliver(url, fs.message_action(SHORTCUT_RECAP, message, response_url=slack.response_url("app")))
+    await settle(assistant, 1)
+    told = [c.params["text"] for c in slack.calls_to("response_url")]
+    assert any("invite @recap" in t for t in told)
+    assert slack.calls_to("chat.postMessage", ok=True) == []  # nothing posted, no job left to fail
+    # Invited, the same shortcut on the same message works: the refused link was let go.
+    await deliver(url, fs.message_action(SHORTCUT_RECAP, message, response_url=slack.response_url("app")))
+    await settle(assistant, 2)
+    (digest,) = slack.digests(fs.CHANNEL_ID, "1700002300.000100")
+    assert "Honey Bees" in digest["blocks"][0]["text"]["text"]
+
+
+async def test_the_shortcut_posts_one_progress_message_that_becomes_the_digest(recap, slack, media_server):  # noqa: F811
+    assistant, url = recap
+    message = {"user": "U0SOMEONE1", "ts": "1700002400.000100", "text": f"<{media_server.url('site/bees.html')}>"}
+    await deliver(url, fs.message_action(SHORTCUT_RECAP, message, response_url=slack.response_url("app")))
+    await settle(assistant, 1)
+    posted = [c.params for c in slack.calls_to("chat.postMessage", ok=True)]
+    watching = [p for p in posted if "Watching" in json.dumps(p)]
+    assert len(watching) == 1  # posted on request; the job edited it rather than post a second
+    assert len(slack.digests(fs.CHANNEL_ID, "1700002400.000100")) == 1
+
+
 async def test_the_shortcut_on_a_reply_uses_the_replys_thread_and_a_message_without_links_says_so(
     recap,  # noqa: F811
     slack,  # noqa: F811
