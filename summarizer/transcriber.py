@@ -256,35 +256,41 @@ class WhisperTranscriber:
         segments: list[Segment] = []
         # As the header declares: for progress and window sizes only; decoding stops where the audio does.
         total_s = media.declared_s(audio)
-        offset_s = 0.0
+        report = _Report(progress, total_s)
         windows = media.ahead(audio_windows(audio, self.window_for(total_s)))  # the next one decoded meanwhile
         results = None
         try:
-            ready: list[tuple[Any, list[Any]]] = []
+            ready: list[tuple[tuple[float, Any], list[Any]]] = []
             if language is None:  # detected on the first window alone, then kept for the whole talk
                 first = next(windows, None)
                 if first is not None:
                     pieces, info = self._transcribe_window(model, first, None)
-                    ready, language = [(first, list(pieces))], info.language
+                    ready, language = [((0.0, first), list(pieces))], info.language
             known = language
 
-            def work(window: Any) -> list[Any]:
+            def work(placed: tuple[float, Any]) -> list[Any]:
+                offset_s, window = placed
                 pieces, _ = self._transcribe_window(model, window, known)
-                return list(pieces)  # a generator: decoding happens as it is read, here in the worker
+                kept = []
+                for piece in pieces:  # a generator: decoding happens as it is read, here in the worker
+                    kept.append(piece)
+                    report(offset_s + piece.end)
+                return kept
 
-            results = parallel.in_order(work, windows, self.workers)
-            for window, pieces in itertools.chain(ready, results):
+            start_s = sum(len(w) for (_, w), _ in ready) / SAMPLE_RATE
+            results = parallel.in_order(work, _placed(windows, start_s), self.workers)
+            for (offset_s, window), pieces in itertools.chain(ready, results):
                 for piece in pieces:
                     heard.add(piece.end - piece.start, piece.avg_logprob, piece.compression_ratio)
                     segments += _shifted(self._split(piece), offset_s)
-                offset_s += len(window) / SAMPLE_RATE
-                progress(min(1.0, offset_s / (total_s or offset_s)))
+                report(offset_s + len(window) / SAMPLE_RATE)
                 if english_only:  # a French talk is refused after its first window, not after an hour
                     heard.check(self.loaded_name)
         except (ValueError, RuntimeError, OSError) as exc:
             # PyAV raises InvalidDataError (a ValueError) and friends for media it cannot decode.
             raise MediaUnreadable(f"The media could not be decoded as audio ({type(exc).__name__}).") from exc
-        finally:  # a refusal or an error: pending windows dropped, running ones waited for, file closed
+        finally:  # a refusal or an error: pending windows dropped, running ones stopped, file closed
+            report.abandoned.set()
             if results is not None:
                 results.close()
             windows.close()
@@ -319,6 +325,39 @@ class WhisperTranscriber:
             return resegment.segments(resegment.Word(w.start, w.end, w.word) for w in piece.words)
         text = piece.text.strip()
         return [Segment(start=piece.start, end=piece.end, text=text)] if text else []
+
+
+class _Abandoned(Exception):
+    """Raised in a worker whose transcription was given up (a refusal, an error, a stopped job)."""
+
+
+class _Report:
+    """Progress from the workers as they go, not once a window: one call at a time, never going
+    back (windows finish out of order), and the place where a worker learns that the transcription
+    was abandoned, or that the progress callback wants it stopped (a job handed back at shutdown),
+    at its next piece rather than at the end of its window."""
+
+    def __init__(self, progress: Progress, total_s: float) -> None:
+        self.progress, self.total_s = progress, total_s
+        self.lock = threading.Lock()
+        self.said = 0.0
+        self.abandoned = threading.Event()
+
+    def __call__(self, at_s: float) -> None:
+        if self.abandoned.is_set():
+            raise _Abandoned
+        if self.total_s > 0:
+            with self.lock:
+                self.said = max(self.said, min(1.0, at_s / self.total_s))
+                self.progress(self.said)
+
+
+def _placed(windows: Iterable[Any], start_s: float) -> Iterator[tuple[float, Any]]:
+    """(offset in seconds, window) for consecutive windows of audio."""
+    offset_s = start_s
+    for window in windows:
+        yield offset_s, window
+        offset_s += len(window) / SAMPLE_RATE
 
 
 @contextlib.contextmanager
