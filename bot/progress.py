@@ -59,6 +59,7 @@ class ChatProgress:
         self.remember_final = remember_final
         self._last = 0.0
         self._pending: concurrent.futures.Future[None] | None = None
+        self._stage: str | None = None  # the stage shown last
         self._done = False
         self._stopped = False
 
@@ -96,11 +97,17 @@ class ChatProgress:
         if self._stopped:
             raise JobStopped("the job was handed back")
         now = time.monotonic()
-        if self._done or (now - self._last < PROGRESS_EVERY_S and stage != "writing"):
+        # A new stage shows at once (there are five), unless an edit is still on its way: two in
+        # flight could land out of order. Within a stage, an edit every PROGRESS_EVERY_S at most.
+        # Otherwise a stage that reports only at its end (one window of batched transcription)
+        # would leave "downloading 100%" up while it runs.
+        idle = self._pending is None or self._pending.done()
+        fresh = stage != self._stage and idle
+        if self._done or (now - self._last < PROGRESS_EVERY_S and stage != "writing" and not fresh):
             return
         if self.quiet and stage in ("probing",):
             return  # not yet known to be a video: say nothing
-        self._last = now
+        self._last, self._stage = now, stage
         text = "Watching… " + STAGES.get(stage, stage) + (f" {fraction:.0%}" if fraction else "")
         self._pending = asyncio.run_coroutine_threadsafe(self._show(text), self.loop)
 
@@ -115,12 +122,16 @@ class ChatProgress:
     async def close(self) -> None:
         """Let the last progress edit land, and make none after it: the final reply may come from
         another process (a transcription worker hands the job back) and must not be overwritten."""
+        await self.landed()
+        self._done = True
+
+    async def landed(self) -> None:
+        """Wait for the last progress edit to land (or fail: that must not cost the user the digest)."""
         if self._pending is not None:
             try:
                 await asyncio.wrap_future(self._pending)
-            except Exception:  # a failed progress edit must not cost the user the digest
+            except Exception:
                 log.warning("a progress update failed", exc_info=True)
-        self._done = True
 
     async def finish(self, reply: Reply) -> None:
         """Post `reply` as a new message, then delete the progress message. Written down between

@@ -114,3 +114,30 @@ async def test_a_job_resumed_after_its_final_reply_was_posted_edits_it_and_remov
     (final,) = chat.messages
     assert final.message_id == posted.message_id and final.reply == ProgressNote("the digest, again")
     assert [m.message_id for m in chat.deleted] == [watching.message_id]
+
+
+async def test_a_new_stage_shows_at_once_and_a_stage_reports_at_most_every_few_seconds():
+    """Batched transcription of a short talk reports only at its end: without a new stage showing
+    at once, "downloading 100%" would stay up while it runs."""
+    chat = MemoryChat()
+
+    async def remember(message_id: str) -> None:
+        pass
+
+    progress = ChatProgress(chat, PLACE, asyncio.get_running_loop(), quiet=False, sent_id=None, remember=remember)
+    await progress.start()
+
+    def said() -> str:
+        reply = chat.messages[0].reply
+        assert isinstance(reply, ProgressNote)
+        return reply.text
+
+    async def call(stage: str, fraction: float) -> None:  # as the pipeline does, from its worker thread
+        await asyncio.to_thread(progress, stage, fraction)
+        await progress.landed()
+
+    await call("downloading", 1.0)
+    await call("transcribing", 0.0)  # at once, though the last edit was a moment ago
+    assert said() == "Watching… transcribing"
+    await call("transcribing", 0.5)  # the same stage, too soon: not shown
+    assert said() == "Watching… transcribing"
