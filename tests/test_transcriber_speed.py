@@ -333,10 +333,10 @@ def test_two_workers_transcribe_what_one_does(monkeypatch):
     monkeypatch.setattr(transcriber, "MIN_WINDOW_S", 20.0)  # the 71 s talk in three windows
     audio = FIXTURES / "media" / "lighthouses.opus"
     done: list[float] = []
-    two = WhisperTranscriber(batch=BATCH, workers=2).transcribe(audio, None, done.append)
+    two = WhisperTranscriber(batch=BATCH, workers=2, cpu_threads=2).transcribe(audio, None, done.append)
     # The same windows, one after the other.
     monkeypatch.setattr(transcriber, "WINDOW_S", WhisperTranscriber(workers=2).window_for(media.declared_s(audio)))
-    one = WhisperTranscriber(batch=BATCH, workers=1).transcribe(audio, None, lambda f: None)
+    one = WhisperTranscriber(batch=BATCH, workers=1, cpu_threads=1).transcribe(audio, None, lambda f: None)
 
     assert [s.text for s in two.segments] == [s.text for s in one.segments]
     assert [s.start for s in two.segments] == [s.start for s in one.segments]
