@@ -186,7 +186,9 @@ class WhisperTranscriber:
         count = self.workers * math.ceil(total_s / (self.workers * PARALLEL_WINDOW_S))
         if total_s / count < MIN_WINDOW_S:
             count = max(1, math.floor(total_s / MIN_WINDOW_S))
-        return total_s / count
+        # Never under a minute, whatever the header says: a file that declares one second and holds
+        # an hour would otherwise be cut in one-second windows, each padded to 30 s for the encoder.
+        return max(MIN_WINDOW_S, total_s / count)
 
     def warm_up(self) -> None:
         """Load the model in a background thread (the first `model` call waits for it)."""

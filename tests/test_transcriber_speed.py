@@ -175,9 +175,22 @@ def test_windows_are_shared_evenly_among_the_workers():
     assert two.window_for(250) == pytest.approx(62.5)  # 4 windows, not 120 + 120 + 10
     assert two.window_for(150) == pytest.approx(75)  # two halves
     assert two.window_for(100) == pytest.approx(100)  # not halves of a minute: one window
-    assert two.window_for(15) == pytest.approx(15)
+    assert two.window_for(15) == transcriber.MIN_WINDOW_S  # one window all the same, and see below
     assert two.window_for(36_000) <= transcriber.PARALLEL_WINDOW_S  # memory stays flat on ten hours
     assert WhisperTranscriber(workers=1).window_for(71) == transcriber.WINDOW_S
+
+
+def test_a_header_that_understates_the_length_does_not_cut_the_audio_in_slivers(monkeypatch):
+    """The header's duration only sizes the windows; a file declaring one second but holding 71 s
+    must not become 71 one-second windows, each padded to 30 s for the encoder."""
+    monkeypatch.setattr(media, "declared_s", lambda path: 1.0)
+    started = []
+    whisper = WhisperTranscriber(batch=BATCH, workers=2, cpu_threads=2)
+    real = whisper._transcribe_window
+    monkeypatch.setattr(whisper, "_transcribe_window", lambda *a: started.append(a) or real(*a))
+    transcript = whisper.transcribe(FIXTURES / "media" / "lighthouses.opus", None, lambda f: None)
+    assert len(started) <= 2  # minute-long windows at least: the 71 s talk in one or two
+    assert "Alexandria" in transcript.text and "satellites" in transcript.text
 
 
 def test_windows_side_by_side_come_back_in_order():
