@@ -73,9 +73,7 @@ def default_batch(device: str, gpus: int | None = None) -> int:
     tokens to generate. On a CPU the batch size itself made no difference that could be measured
     (2, 4 and 8 within noise, BENCHMARKS.md): 4 is what a two-minute window holds.
     """
-    if device == "cuda" or (device == "auto" and (gpus if gpus is not None else _cuda_devices()) > 0):
-        return BATCH
-    return CPU_BATCH
+    return BATCH if _on_gpu(device, gpus) else CPU_BATCH
 
 
 def default_workers(device: str, cores: int | None = None, gpus: int | None = None) -> int:
@@ -86,7 +84,7 @@ def default_workers(device: str, cores: int | None = None, gpus: int | None = No
     step and, on shared virtual cores, whenever one of them is taken away; two single-threaded
     windows keep both cores busy.
     """
-    if device == "cuda" or (device == "auto" and (gpus if gpus is not None else _cuda_devices()) > 0):
+    if _on_gpu(device, gpus):
         return 1
     cores = cores if cores is not None else available_cores()
     return WORKERS if cores >= WORKERS else 1
@@ -107,6 +105,11 @@ def available_cores(cpu_max: Path = Path("/sys/fs/cgroup/cpu.max")) -> int:
     except (OSError, ValueError):  # no cgroup v2 here, or a file it cannot read
         pass
     return cores
+
+
+def _on_gpu(device: str, gpus: int | None) -> bool:
+    """Whether RECAP_WHISPER_DEVICE means a GPU: "cuda", or "auto" with one present (`gpus`: how many, if known)."""
+    return device == "cuda" or (device == "auto" and (gpus if gpus is not None else _cuda_devices()) > 0)
 
 
 def _cuda_devices() -> int:
