@@ -37,11 +37,24 @@ def separator(left: str, right: str) -> str:
 
 def joined(parts: Iterable[str]) -> str:
     """Sentences or caption lines as one text, each `separator` apart (empty parts skipped)."""
-    text = ""
+    return spliced(parts)[0]
+
+
+def spliced(parts: Iterable[str]) -> tuple[str, list[int]]:
+    """`joined(parts)`, and where in it each part begins (an empty part: where the next would)."""
+    pieces: list[str] = []
+    offsets: list[int] = []
+    at, last = 0, ""
     for part in parts:
+        if part and last:
+            pieces.append(separator(last, part))
+            at += len(pieces[-1])
+        offsets.append(at)
         if part:
-            text += separator(text, part) + part if text else part
-    return text
+            pieces.append(part)
+            at += len(part)
+            last = part
+    return "".join(pieces), offsets
 
 
 def cjk_terms(run: str, code: str | None, stops: frozenset[str]) -> list[str]:

@@ -17,7 +17,7 @@ from functools import cache, lru_cache
 
 import Stemmer
 
-from .cjk import CJK_RUN, SPACELESS_RUN, cjk_terms, separator
+from .cjk import CJK_RUN, SPACELESS_RUN, cjk_terms, spliced
 from .languages import (
     ACCENT_FOLDING,
     ELISIONS,
@@ -195,16 +195,10 @@ def units(segments: list[Segment]) -> list[Unit]:
     """Sentences anchored to segments, or segment windows where the text has no punctuation."""
     if not segments:
         return []
-    # Character offset where each segment's text begins in the joined text (cjk.joined: a Japanese
-    # sentence cut across two captions is not given a space in the middle).
-    offsets, parts, joined = [], [], ""
-    for seg in segments:
-        text = seg.text.strip()
-        if joined and text:
-            joined += separator(joined, text)
-        offsets.append(len(joined))
-        parts.append(text)
-        joined += text
+    # The segments' text as one, with where each begins in it (a Japanese sentence cut across two
+    # captions is not given a space in the middle: cjk.spliced).
+    parts = [seg.text.strip() for seg in segments]
+    joined, offsets = spliced(parts)
 
     out: list[Unit] = []
     cursor = 0
