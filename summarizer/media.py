@@ -36,7 +36,7 @@ def measured_s(container: Any, stop_after: float | None = None) -> float:
         if stop_after is not None and float((end - first) * stream.time_base) > stop_after:
             break
     if first is None:  # no timestamps at all: the header is all there is to go on
-        return (container.duration or 0) / 1_000_000  # PyAV reports microseconds
+        return _header_s(container)
     return float((end - first) * stream.time_base)
 
 
@@ -60,9 +60,13 @@ def declared_s(path: Path) -> float:
 
     try:
         with av.open(str(path), metadata_errors="ignore") as container:
-            return max(0.0, (container.duration or 0) / 1_000_000)  # PyAV reports microseconds
+            return _header_s(container)
     except av.error.FFmpegError:
         return 0.0
+
+
+def _header_s(container: Any) -> float:
+    return max(0.0, (container.duration or 0) / 1_000_000)  # PyAV reports microseconds
 
 
 def samples(path: Path, rate: int) -> Iterator[Any]:
