@@ -137,7 +137,7 @@ def test_a_bad_cookies_file_is_named(tmp_path):
 def test_long_audio_is_cut_in_pauses_into_windows():
     import numpy as np
 
-    from summarizer.transcriber import SAMPLE_RATE, windows
+    from summarizer.windows import SAMPLE_RATE, windows
 
     rate = SAMPLE_RATE
     rng = np.random.default_rng(0)

@@ -11,7 +11,7 @@ import pytest
 from summarizer import media
 from summarizer.errors import MediaUnreadable
 from summarizer.localfile import probe_file
-from summarizer.transcriber import SAMPLE_RATE, audio_windows
+from summarizer.windows import SAMPLE_RATE, audio_windows
 from tests.support.audio import hum_wav, live_webm
 from tests.support.mediaserver import FIXTURES
 
