@@ -70,6 +70,23 @@ async def test_the_shortcut_posts_one_progress_message_that_becomes_the_digest(r
     assert len(slack.digests(fs.CHANNEL_ID, "1700002400.000100")) == 1
 
 
+async def test_the_shortcut_used_twice_on_a_message_posts_one_progress_message_and_one_digest(
+    recap,  # noqa: F811
+    slack,  # noqa: F811
+    media_server,
+):
+    assistant, url = recap
+    message = {"user": "U0SOMEONE1", "ts": "1700002500.000100", "text": f"<{media_server.url('site/bees.html')}>"}
+    for _ in range(2):  # a double click, or two people at once
+        await deliver(url, fs.message_action(SHORTCUT_RECAP, message, response_url=slack.response_url("app")))
+    await settle(assistant, 2)
+    posted = [c.params for c in slack.calls_to("chat.postMessage", ok=True)]
+    assert len([p for p in posted if "Watching" in json.dumps(p)]) == 1
+    assert len(slack.digests(fs.CHANNEL_ID, "1700002500.000100")) == 1
+    told = [c.params["text"] for c in slack.calls_to("response_url")]
+    assert any("already" in t for t in told)
+
+
 async def test_the_shortcut_on_a_reply_uses_the_replys_thread_and_a_message_without_links_says_so(
     recap,  # noqa: F811
     slack,  # noqa: F811
