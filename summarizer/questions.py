@@ -43,6 +43,8 @@ NEGATIONS = frozenset("not never no nothing nobody none neither nor cannot".spli
 CLAUSE_OPENERS = frozenset("because so while although though if unless whereas".split())
 # A question holding one of these leans on something said before it, which its reader has not seen.
 UNRESOLVED = frozenset("it its they them he she him her this these those that we us our you your i me my".split())
+# Possessives that refer back to a clause's subject ("ships find their way").
+POSSESSIVES = frozenset("their his her its".split())
 
 
 @dataclass(frozen=True)
@@ -271,7 +273,9 @@ def _who_what(c: Clause, subject: tuple[str, ...], names: Names) -> Question | N
         return None
     span = time_phrase(c.rest)  # when it happened is another question's answer
     obj = _object(c.rest[: span[0]] if span else c.rest)
-    if not obj:
+    if not obj or any(w.lower() in POSSESSIVES for w in obj):
+        # "Most ships find their way…" is not "What finds their way…?": "their" stood for the
+        # subject the question takes away.
         return None
     who = _is_person(c.subject, names)
     if not who and names.maybe_name(c.subject[-1]):

@@ -124,6 +124,9 @@ def test_questions_from_sentence_structure(sentence, wanted):
         "Most users never change the default settings.",  # "Who changes…?" would say the opposite
         "The rollback didn't fix the errors.",
         "We built it in a week.",
+        # "What finds their way…?": the question drops the subject that "their" stands for.
+        "Today, most ships find their way with satellites instead of lights.",
+        "The old keeper wound up its clockwork every night.",
         "Is that really true?",  # a question already
         "Okay, so let's walk through what happened last Tuesday.",
         "Stir it well, cover it loosely, and leave it on the counter.",
