@@ -21,6 +21,13 @@ def reading_facts(d: Digest) -> list[str]:
     return facts
 
 
+def saving(d: Digest) -> str:
+    """The saving as the terminal and Markdown say it, to a tenth of a minute; nothing when the
+    digest takes as long to read as the video to watch (a one-minute clip): "saves you about 0
+    min" tells a reader nothing."""
+    return f"saves you about {d.saved_minutes:g} min vs. watching" if d.saved_minutes > 0 else ""
+
+
 def provenance(d: Digest) -> str:
     """Where a digest came from, as plain text: transcript source, coverage, writer."""
     text = f"transcript: {d.transcript.source}"

@@ -12,10 +12,12 @@ from html.parser import HTMLParser
 
 import pytest
 from markdown_it import MarkdownIt
+from rich.console import Console
 
 from adapters.cli.commands import main
 from adapters.cli.markdown import digest_markdown
 from adapters.cli.subtitles import srt, vtt
+from adapters.cli.views import digest_view
 from summarizer.captions import parse_captions
 from summarizer.models import Segment, Transcript, Video
 from tests.support.recap import FIXTURES
@@ -234,3 +236,15 @@ def read_by_ffmpeg(folder, text: str, fmt: str) -> list[tuple[float, float, str]
 def _ass_seconds(stamp: str) -> float:
     h, m, s = stamp.split(":")
     return round(int(h) * 3600 + int(m) * 60 + float(s), 2)
+
+
+def test_a_clip_shorter_than_its_digest_claims_no_saving():
+    video = Video(key="k", url="https://example.com/clip", title="Clip", duration_s=70)
+    short = sample_digest(video).model_copy(update={"reading_minutes": 1.8, "watch_minutes": 1.2, "saved_minutes": 0})
+    with_saving = sample_digest(video)
+    assert "saves you" not in digest_markdown(short) and "1.8 min read" in digest_markdown(short)
+    assert "saves you about 1 min vs. watching" in digest_markdown(with_saving)
+    console = Console(width=100, record=True)
+    console.print(digest_view(short))
+    text = console.export_text()
+    assert "saves you" not in text and "1.8 min read" in text

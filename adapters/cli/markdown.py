@@ -13,7 +13,7 @@ from urllib.parse import quote, urlsplit
 
 from summarizer.models import Digest, clock
 
-from ..markup import Markup, one_line, provenance
+from ..markup import Markup, one_line, provenance, saving
 
 # Characters with a meaning anywhere in a line: code, emphasis, links and images, raw HTML and
 # autolinks, headings, tables, strikethrough, entities, and on GitHub @mentions (which notify
@@ -56,7 +56,7 @@ def digest_markdown(d: Digest) -> str:
         f"{clock(v.duration_s)} video" if v.duration_s else "",
         escape(one_line(v.channel or "")),
         f"{d.reading_minutes:g} min read",
-        f"saves you about {d.saved_minutes:g} min vs. watching",
+        saving(d),
     ]
     lines = [
         f"# {link(v.url, one_line(v.title) or 'Untitled video')}",

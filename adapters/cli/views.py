@@ -16,7 +16,7 @@ from rich.text import Text
 
 from summarizer.models import Answer, Digest, clock
 
-from ..markup import Markup, one_line, provenance
+from ..markup import Markup, one_line, provenance, saving
 
 
 def link(url: str | None, label: str) -> str:
@@ -39,7 +39,7 @@ def digest_view(d: Digest) -> Group:
         f"{clock(v.duration_s)} video" if v.duration_s else "",
         one_line(v.channel or ""),
         f"{d.reading_minutes:g} min read",
-        f"saves you about {d.saved_minutes:g} min vs. watching",
+        saving(d),
     ]
     lines: list[Text] = [
         _line(f"[bold]{escape(v.title)}[/bold]"),
