@@ -18,6 +18,7 @@ from .english import Names, names_of
 from .headings import heading
 from .models import QA, Answer, Digest, Moment, Section, Transcript, TranscriptInfo, Turn, Video
 from .questions import ask, subject_of
+from .retrieval import leans_on_previous
 from .text import Unit, tokens, units, word_count
 from .topics import boundaries, cosine, keyword_weights, keywords, talk_words, tf_idf
 
@@ -94,8 +95,11 @@ class SectionMaker:
         if title:
             self.taken.add(title.lower())
         by_score = sorted(part, key=lambda u: -self.score[u.index])
-        summary = [u for u in part if u in by_score[: max(1, min(3, len(part) // 2))]]
-        quote = by_score[0]
+        summary = _summary(part, by_score, max(1, min(3, len(part) // 2)))
+        # The quote is a sentence that stands alone, and one the summary has not just said when the
+        # section has another: the same sentence twice in a row reads as a mistake.
+        alone = [u for u in by_score if not leans_on_previous(u)] or by_score
+        quote = next((u for u in alone if u not in summary), alone[0])
         start = part[0].start
         return Section(
             title=title or self.heading(part) or f"Part at {int(start) // 60}:{int(start) % 60:02d}",
@@ -105,6 +109,24 @@ class SectionMaker:
             quote=Moment(text=quote.text, start_s=quote.start),
             deeper=self.asker.for_part(part, limit=2),
         )
+
+
+def _summary(part: list[Unit], by_score: list[Unit], n: int) -> list[Unit]:
+    """The part's best `n` sentences in speaking order, each readable where it stands: one that
+    leans on the sentence before ("This took twelve minutes…") comes with it when that sentence is in
+    the part, and is passed over for the next best when it is not (it leans on another section)."""
+    first = part[0].index
+    chosen: set[int] = set()
+    for u in by_score:
+        if len(chosen) >= n:
+            break
+        # "That would free up…" / "It costs…": walk back to the sentence the chain leans on.
+        chain = [u]
+        while leans_on_previous(chain[-1]) and chain[-1].index > first and len(chain) < 3:
+            chain.append(part[chain[-1].index - 1 - first])
+        if not leans_on_previous(chain[-1]):
+            chosen.update(c.index for c in chain)
+    return [u for u in part if u.index in chosen] or by_score[:1]
 
 
 def highlights(transcript: Transcript) -> list[Moment]:
@@ -123,8 +145,14 @@ def highlights(transcript: Transcript) -> list[Moment]:
 
 def _ranked(us: list[Unit], parts: list[list[Unit]], score: dict[int, float], language: str | None) -> list[Unit]:
     """Every section's best moment first, so the highlights span the talk, then the best of the rest."""
-    leaders = [max(part, key=lambda u: score[u.index]) for part in parts]
-    others = sorted((u for u in us if u not in leaders), key=lambda u: -score[u.index])
+
+    # A highlight is read on its own: "It costs a tenth of the price" says nothing without the
+    # sentence before, so sentences that lean on it come last.
+    def rank(u: Unit) -> tuple[bool, float]:
+        return leans_on_previous(u), -score[u.index]
+
+    leaders = [min(part, key=rank) for part in parts]
+    others = sorted((u for u in us if u not in leaders), key=rank)
     return _diverse(leaders + others, limit=min(6, max(3, len(us) // 3)), language=language)
 
 

@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from summarizer.extractive import ExtractiveWriter
+from summarizer.extractive import ExtractiveWriter, SectionMaker
 from summarizer.models import Digest, Segment, Transcript
 from summarizer.questions import ask
 from summarizer.text import tokens, units
@@ -203,6 +203,51 @@ def test_a_passage_said_twice_gives_each_takeaway_highlight_and_question_once():
     answers = [q.answer for s in d.sections for q in s.deeper] + [q.answer for q in d.qa]
     assert len(answers) == len(set(answers))
     assert len(set(questions(d))) == len(questions(d))
+
+
+# --- sections and highlights read on their own ------------------------------------------------
+
+LEANING_TALK = [
+    "Welcome to the quarterly capacity review for the storage cluster.",
+    "Right now the cluster holds about six hundred terabytes of data.",
+    "Usage grew by around four percent each month this year.",
+    "The alternative is moving old backups to cheaper cold storage.",
+    "That would free up around a hundred and fifty terabytes of cluster storage.",
+    "It costs a tenth of the price, but restoring from cold storage takes up to a day.",
+    "Our recommendation is to move the backups now and order six nodes next quarter.",
+]
+
+
+def leaning_transcript() -> Transcript:
+    segs = [Segment(start=6.0 * i, end=6.0 * i + 5, text=t) for i, t in enumerate(LEANING_TALK)]
+    return Transcript(segments=segs, source="captions", language="en")
+
+
+def test_a_summary_sentence_that_leans_on_the_one_before_comes_with_it():
+    us = units(leaning_transcript().segments)
+    maker = SectionMaker(us, "en", {u.index: 1.0 if u.index == 5 else 0.1 for u in us})
+    section = maker.section(us[3:7])
+    assert section.summary.startswith(LEANING_TALK[3] + " " + LEANING_TALK[4] + " " + LEANING_TALK[5])
+    # ...and one that leans on a sentence of another section is passed over.
+    alone = maker.section(us[4:7])
+    assert not alone.summary.startswith(("That", "It")), alone.summary
+
+
+def test_the_quote_stands_alone_and_is_not_the_summary_said_again():
+    us = units(leaning_transcript().segments)
+    maker = SectionMaker(us, "en", {u.index: 1.0 - 0.1 * u.index for u in us})
+    section = maker.section(us[0:3])
+    assert section.summary == LEANING_TALK[0]
+    assert section.quote is not None and section.quote.text == LEANING_TALK[1]
+    leaning = maker.section(us[3:7])
+    assert leaning.quote is not None and not leaning.quote.text.startswith(("That", "It"))
+
+
+@pytest.mark.parametrize("source", [*SOURCES, "leaning"])
+def test_highlights_and_quotes_stand_alone(source):
+    d = written(leaning_transcript()) if source == "leaning" else digest_for(source)[1]
+    moments = [h.text for h in d.highlights] + [s.quote.text for s in d.sections if s.quote]
+    assert not [m for m in moments if m.split()[0].lower() in ("it", "that", "this", "they")]
 
 
 @pytest.mark.parametrize("source", SOURCES)
