@@ -2,9 +2,10 @@
 
 "The modern hive", "The Fresnel lens", "Old lighthouses": the phrase of the section's sentences
 that carries most of what sets the section apart from the rest of the talk (its keyword weights),
-kept short and in sentence case. Never a list of keywords, never a bare number. For languages other
-than English the phrase is a run of content words around the section's strongest word, found with
-that language's stop words; for scripts without spaces, the strongest word itself.
+kept short and in sentence case. Never a list of keywords, never a bare number. In French, Spanish,
+Italian, Portuguese, German and Dutch it is a noun an article opens ("Le toit", "Die
+Genossenschaft"); in other languages a run of content words found with that language's stop words;
+for scripts without spaces, the strongest word itself.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 
 from .clauses import noun_phrase, parse, words
 from .english import CONJUNCTIONS, DETERMINERS, FUNCTION, PREPOSITIONS, PRONOUNS, is_number
+from .languages import language_code
 from .text import tokens
 
 MAX_WORDS = 5
@@ -45,7 +47,13 @@ def heading(opening: str, ranked: list[str], weights: dict[str, float], language
         if _CJK.search(sentence):
             phrases = _cjk_runs(sentence)
         else:
-            phrases = _english_phrases(sentence) if english else _content_runs(sentence, language)
+            code = language_code(language)
+            if english:
+                phrases = _english_phrases(sentence)
+            elif code in TITLE_ARTICLES:
+                phrases = _article_nouns(sentence, code)
+            else:
+                phrases = _content_runs(sentence, language)
         for phrase in phrases:
             text = _tidy(phrase)
             if not text or text.lower() in taken:
@@ -105,6 +113,72 @@ def _cjk_runs(sentence: str) -> list[tuple[str, ...]]:
             out.append((run,))
         else:
             out += [(run[i : i + n],) for n in (2, 3) for i in range(len(run) - n + 1)][:200]
+    return out
+
+
+# Definite articles that open a noun phrase and read well at the head of a title ("La reine",
+# "Die Genossenschaft"); the indefinite and inflected ones open one too but are dropped from it.
+TITLE_ARTICLES = {
+    "fr": frozenset("le la les l'".split()),
+    "es": frozenset("el la los las".split()),
+    "it": frozenset("il lo la gli le l'".split()),  # not "i": a heading cannot open with "I"
+    "pt": frozenset("o a os as".split()),
+    "de": frozenset("der die das".split()),
+    "nl": frozenset("de het".split()),
+}
+OTHER_ARTICLES = {
+    "fr": frozenset("un une des du au aux d'".split()),
+    "es": frozenset("un una unos unas del al".split()),
+    "it": frozenset("i un uno una dei degli delle del della dello".split()),
+    "pt": frozenset("um uma uns umas do da dos das no na nos nas".split()),
+    "de": frozenset("den dem des ein eine einen einem einer eines".split()),
+    "nl": frozenset("een".split()),
+}
+_EDGE = ".,!?;:\"'()[]«»“”„—–"
+# Adjectives that stand before their noun ("la première ruche", "la mayor parte"): the noun follows.
+PRENOMINAL = {
+    "fr": frozenset(
+        "premier première dernier dernière grand grande petit petite nouveau nouvelle vieux vieille".split()
+    ),
+    "es": frozenset("primer primera último última gran mayor nuevo nueva buen buena".split()),
+    "it": frozenset("primo prima ultimo ultima grande gran piccolo piccola nuovo nuova".split()),
+    "pt": frozenset("primeiro primeira último última grande maior novo nova".split()),
+    "de": frozenset(),
+    "nl": frozenset("eerste laatste grote kleine nieuwe oude".split()),
+}
+
+
+def _article_nouns(sentence: str, code: str) -> list[tuple[str, ...]]:
+    """The word after each article, with the article where it reads as a title: "La reine", "Die
+    Windräder", "L'école", "Miel". Without a part-of-speech tagger, the word an article opens is
+    the one place a noun is known to stand; the words after it may already be the verb ("Une
+    colonie compte environ cinquante mille"), so they are left out."""
+    titles, others = TITLE_ARTICLES[code], OTHER_ARTICLES[code]
+    raw = sentence.replace("\u2019", "'").split()  # captions write "l’école" as often as "l'école"
+    ws = [w.strip(_EDGE) for w in raw]
+    ends = [w != w.rstrip(_EDGE) for w in raw]  # a comma or stop after the word
+    out: list[tuple[str, ...]] = []
+    for i, w in enumerate(ws):
+        low = w.lower()
+        if "'" in low:  # "l'école", "d'une école": the elided article is part of the word
+            article, noun = low.split("'", 1)[0] + "'", w.split("'", 1)[1]
+            title: tuple[str, ...] = (w,)
+            if noun.lower() in titles | others:
+                if i + 1 >= len(ws) or ends[i]:
+                    continue
+                article, noun, title = noun.lower(), ws[i + 1], (noun, ws[i + 1])
+        elif i + 1 < len(ws) and not ends[i]:
+            article, noun = low, ws[i + 1]
+            title = (w, noun)
+            if noun.lower() in PRENOMINAL[code] and i + 2 < len(ws) and not ends[i + 1]:
+                title, noun = (w, noun, ws[i + 2]), f"{noun} {ws[i + 2]}"
+        else:
+            continue
+        if (article not in titles and article not in others) or not noun[:1].isalpha():
+            continue
+        if code == "de" and not noun[0].isupper():
+            continue  # German nouns are capitalised: "die eigenen Windräder" opens with an adjective
+        out.append(title if article in titles else tuple(noun.split()))
     return out
 
 

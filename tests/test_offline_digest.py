@@ -9,13 +9,15 @@ from collections import Counter
 
 import pytest
 
+from summarizer.captions import parse_captions
 from summarizer.extractive import ExtractiveWriter, SectionMaker
+from summarizer.headings import _article_nouns, _tidy
 from summarizer.models import Digest, Segment, Transcript
 from summarizer.questions import ask
 from summarizer.text import tokens, units
 from summarizer.topics import NUMBER_WORDS, cosine
 from tests.support.claude_script import generated_talk
-from tests.support.talk_fixtures import rechunked_transcript, sentence_transcript, sentences, video
+from tests.support.talk_fixtures import FIXTURES, rechunked_transcript, sentence_transcript, sentences, video
 
 SOURCES = {
     "bees/sentences": lambda: sentence_transcript("bees"),
@@ -283,6 +285,39 @@ def test_a_french_talk_asks_only_the_questions_its_speaker_asks():
     text = " ".join(FRENCH).lower()
     for s in d.sections:
         assert s.title.lower() in text and len(s.title.split()) <= 6, s.title
+
+
+@pytest.mark.parametrize(
+    ("track", "language", "expected"),
+    [
+        ("ruches.fr.vtt", "fr", ["Le toit", "La ville", "Ouvrière"]),
+        ("windpark.de.vtt", "de", ["Die Genossenschaft", "Die Rotorblätter", "Lärm"]),
+        ("chocolate.es.vtt", "es", ["La historia", "Las semillas", "La mayor parte"]),
+    ],
+)
+def test_headings_in_other_languages_are_nouns_the_section_names(track, language, expected):
+    """Not runs of content words cut anywhere ("Colonie compte environ cinquante mille", "Vier
+    Jahren Planung wurden drei"): the noun an article opens, with the article when it reads as a title."""
+    segments = parse_captions((FIXTURES / "media" / track).read_text(), "vtt")
+    d = written(Transcript(segments=segments, source="captions", language=language))
+    assert [s.title for s in d.sections] == expected
+    for s in d.sections:
+        said = " ".join(seg.text for seg in segments if s.start_s <= seg.start < s.end_s).lower()
+        assert s.title.lower() in said, (s.title, said)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "nouns"),
+    [
+        ("La première ruche a été posée sur le toit d'une école.", "fr", ["La première ruche", "Le toit", "École"]),
+        ("L'abeille vit six semaines, l\u2019école aussi.", "fr", ["L'abeille", "L'école"]),
+        ("Gli alberi e i fiori della città.", "it", ["Gli alberi", "Fiori", "Città"]),
+        ("Wir haben die eigenen Windräder und das Dorf gebaut.", "de", ["Das Dorf"]),
+        ("Hace tres mil años, los olmecas cultivaban el cacao.", "es", ["Los olmecas", "El cacao"]),
+    ],
+)
+def test_the_nouns_articles_open(sentence, language, nouns):
+    assert [_tidy(p) for p in _article_nouns(sentence, language)] == nouns
 
 
 def test_a_talk_full_of_numbers_gets_no_number_for_a_heading():
