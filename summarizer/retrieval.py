@@ -98,7 +98,13 @@ class PassageIndex:
         self._df = Counter(t for toks in self._tokens for t in set(toks))
         self._postings: dict[str, list[int]] = {}
         for i, toks in enumerate(self._tokens):
-            for t in set(toks):
+            said = set(toks)
+            if i and leans_on_previous(units[i]):
+                # "It was built about 2300 years ago" says what "The first lighthouse was in
+                # Alexandria" named: for coverage its words are the pair's, as its meaning is
+                # (_in_context) and as an answer quoting it is.
+                said |= set(self._tokens[i - 1])
+            for t in said:
                 self._postings.setdefault(t, []).append(i)
         self._context = _in_context(units, vectors) if vectors is not None and len(units) else None
         if self._context is not None:
