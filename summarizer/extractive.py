@@ -216,11 +216,12 @@ _LEANING = frozenset("it it's its this that these those they them he she so and 
 
 
 def _takeaways(parts: list[list[Unit]], ranked: list[Unit], score: dict[int, float], language: str | None) -> list[str]:
-    """A takeaway per section, preferring what the highlights have not said, never one that
-    repeats another (a talk that says a passage twice gives it once)."""
+    """A takeaway per section, preferring a sentence that stands alone ("It sits at seventy eight
+    percent full" does not) and what the highlights have not said, never one that repeats another
+    (a talk that says a passage twice gives it once)."""
     out: list[str] = []
     for part in parts:
-        for u in sorted(part, key=lambda u: (u in ranked, -score[u.index])):
+        for u in sorted(part, key=lambda u: (leans_on_previous(u), u in ranked, -score[u.index])):
             if not any(_repeats(u.text, t, language) for t in out):
                 out.append(u.text)
                 break

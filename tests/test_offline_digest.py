@@ -246,9 +246,9 @@ def test_the_quote_stands_alone_and_is_not_the_summary_said_again():
 
 
 @pytest.mark.parametrize("source", [*SOURCES, "leaning"])
-def test_highlights_and_quotes_stand_alone(source):
+def test_highlights_quotes_and_takeaways_stand_alone(source):
     d = written(leaning_transcript()) if source == "leaning" else digest_for(source)[1]
-    moments = [h.text for h in d.highlights] + [s.quote.text for s in d.sections if s.quote]
+    moments = [h.text for h in d.highlights] + [s.quote.text for s in d.sections if s.quote] + d.takeaways
     assert not [m for m in moments if m.split()[0].lower() in ("it", "that", "this", "they")]
 
 
