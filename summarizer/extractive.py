@@ -96,10 +96,10 @@ class SectionMaker:
             self.taken.add(title.lower())
         by_score = sorted(part, key=lambda u: -self.score[u.index])
         summary = _summary(part, by_score, max(1, min(3, len(part) // 2)))
-        # The quote is a sentence that stands alone, and one the summary has not just said when the
-        # section has another: the same sentence twice in a row reads as a mistake.
+        # The quote is a sentence that stands alone, and not a one-sentence summary said again (the
+        # same sentence twice in a row reads as a mistake); from a longer summary it is a pull quote.
         alone = [u for u in by_score if not leans_on_previous(u)] or by_score
-        quote = next((u for u in alone if u not in summary), alone[0])
+        quote = next((u for u in alone if len(summary) > 1 or u not in summary), alone[0])
         start = part[0].start
         return Section(
             title=title or self.heading(part) or f"Part at {int(start) // 60}:{int(start) % 60:02d}",
