@@ -17,7 +17,7 @@ from .cjk import joined
 from .english import Names, names_of
 from .headings import heading
 from .models import QA, Answer, Digest, Moment, Section, Transcript, TranscriptInfo, Turn, Video
-from .questions import ask, subject_of
+from .questions import announced, ask, subject_of
 from .retrieval import leans_on_previous
 from .text import Unit, tokens, units, word_count
 from .topics import boundaries, cosine, keyword_weights, keywords, talk_words, tf_idf
@@ -237,7 +237,7 @@ class _Asker:
         self.language = language
         self.asked: set[str] = set()
         self.answers: set[str] = set()
-        english = language is None or language.lower().startswith("en")
+        self.english = english = language is None or language.lower().startswith("en")
         names = names_of([u.text for u in us]) if english else Names()
         self.pairs: list[tuple[float, QA, Unit]] = []
         top = max(score.values(), default=0) or 1.0
@@ -256,12 +256,18 @@ class _Asker:
         self.pairs.sort(key=lambda p: (-p[0], p[2].index))
 
     def core(self) -> str | None:
-        """The question the talk sets out to answer: one the speaker asks in its first third, else the
-        best question its most central sentences answer."""
+        """The question the talk sets out to answer: one the speaker asks in its first third, or says
+        the talk will answer ("let's walk through what happened"), else the best question its most
+        central sentences answer."""
         opening = self.us[: max(3, len(self.us) // 3)]
         asked = [u.text for u in opening if _is_question(u.text)]
         if asked:
             return asked[0]
+        # What the speaker says the talk will show: "today I want to show you how I keep a starter alive".
+        said = next((q for u in opening if (q := announced(u.text))), None) if self.english else None
+        if said:
+            self.asked.add(said.lower())
+            return said
         # A question about what the whole talk keeps coming back to ("bees", "lighthouses").
         common = talk_words(self.us, self.language)
         made = [

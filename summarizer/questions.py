@@ -31,6 +31,7 @@ from .english import (
     duration_at,
     is_number,
     is_plural,
+    looks_past,
     third_person,
     time_phrase,
 )
@@ -302,3 +303,47 @@ def _what_object(c: Clause, subject: tuple[str, ...], names: Names) -> Question 
     if after != left or (after and after[0].lower() not in PREPOSITIONS):
         after = ()  # only a whole phrase of detail, never one cut short ("see … from far")
     return _q("what", "what", c.aux, _phrase(subject, names), c.verb, " ".join(after), _opener_tail(c, names))
+
+
+# "I want to show you how…", "let's walk through what…": a speaker announcing what the talk answers.
+_ANNOUNCED = re.compile(
+    r"\b(?:show(?:ing)? you|tell(?:ing)? you|explain(?:ing)?|talk(?:ing)? about|walk(?:ing)?(?: you)? through|"
+    r"go(?:ing)? over|look(?:ing)? at|teach(?:ing)? you|learn|find out)\s+(how|why|what|where|when)\s+(.+)",
+    re.IGNORECASE,
+)
+# The speaker's own words turned to the listener's: "how I keep my starter" -> "how do you keep your starter".
+_TO_LISTENER = {"i": "you", "we": "you", "my": "your", "our": "your", "me": "you", "us": "you", "mine": "yours"}
+
+
+def announced(sentence: str) -> str | None:
+    """The question a speaker says the talk will answer, asked back: "Today I want to show you how I
+    keep a sourdough starter alive." -> "How do you keep a sourdough starter alive?"; "Let's walk
+    through what happened last Tuesday." -> "What happened last Tuesday?". None when the sentence
+    announces nothing, or nothing the rules can turn into a clean question."""
+    m = _ANNOUNCED.search(sentence)
+    if m is None:
+        return None
+    wh, clause = m.group(1).lower(), m.group(2).strip().rstrip(".!?")
+    ws = [_TO_LISTENER.get(w.lower(), w) for w in words(clause)]
+    if not ws or any(w in (",", ";", ":") for w in ws):
+        return None  # a second clause follows: where this one ends is a guess
+    if wh == "what" and looks_past(ws[0].lower()) or ws[0].lower() in ("happens", "goes", "went"):
+        asked = ["what", *ws]  # "what happened last Tuesday": the question asks for the subject
+    else:
+        c = parse(" ".join(ws) + ".")
+        if c is None or c.opener or any(w.lower() in UNRESOLVED - {"you", "your"} for w in c.subject):
+            return None
+        if c.kind in ("copula", "passive", "perfect", "modal"):
+            asked = [wh, c.aux, *c.subject, *([c.verb] if c.verb else []), *c.rest]
+        else:
+            # "you" takes "do" whatever _do says of a verb after "I" or "we" ("how I keep" -> "how do you keep").
+            you = c.subject == ("you",)
+            do = _do(c, c.subject) if not you else ("did", base_of_past(c.verb)) if c.kind == "past" else ("do", c.verb)
+            if not do or not do[1]:
+                return None
+            asked = [wh, do[0], *c.subject, do[1], *c.rest]
+    text = " ".join(asked).replace(" ,", ",")
+    bare = re.findall(r"[A-Za-z']+|\d+", text)
+    if not 3 <= len(bare) <= MAX_WORDS or any(w.lower() in UNRESOLVED - {"you", "your"} for w in bare):
+        return None
+    return text[0].upper() + text[1:] + "?"

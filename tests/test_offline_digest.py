@@ -13,7 +13,7 @@ from summarizer.captions import parse_captions
 from summarizer.extractive import ExtractiveWriter, SectionMaker
 from summarizer.headings import _article_nouns, _tidy
 from summarizer.models import Digest, Segment, Transcript
-from summarizer.questions import ask
+from summarizer.questions import announced, ask
 from summarizer.text import tokens, units
 from summarizer.topics import NUMBER_WORDS, cosine
 from tests.support.claude_script import generated_talk
@@ -140,6 +140,37 @@ def test_questions_from_sentence_structure(sentence, wanted):
 )
 def test_no_question_is_better_than_a_bad_one(sentence):
     assert ask(sentence) == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        (
+            "Hi everyone, today I want to show you how I keep a sourdough starter alive.",
+            "How do you keep a sourdough starter alive?",
+        ),
+        ("Okay, so let's walk through what happened last Tuesday.", "What happened last Tuesday?"),
+        ("Today I will explain why bees are so important.", "Why are bees so important?"),
+        ("Let me tell you how we built our first hive.", "How did you build your first hive?"),
+        ("I will explain how the team fixes it.", None),  # "it" is whatever came before
+        ("We will look at how they work.", None),
+        ("Let me show you how, step by step, I do it.", None),  # a second clause: where it ends is a guess
+        ("Welcome to the quarterly capacity review.", None),
+        ("Let me show you how " + "the bees make honey and " * 5_000 + "wax.", None),
+    ],
+)
+def test_what_the_speaker_announces_is_asked_back(sentence, question):
+    assert announced(sentence) == question
+
+
+@pytest.mark.parametrize(
+    ("talk", "core"),
+    [("sourdough", "How do you keep a sourdough starter alive?"), ("outage", "What happened last Tuesday?")],
+)
+def test_the_core_question_is_the_one_the_speaker_announces(talk, core):
+    d = written(sentence_transcript(talk), talk)
+    assert d.core_question == core
+    assert core not in questions(d)[1:], "asked once"
 
 
 def test_a_huge_sentence_is_read_quickly_and_gives_nothing_odd():
