@@ -327,7 +327,7 @@ def announced(sentence: str) -> str | None:
     ws = [_TO_LISTENER.get(w.lower(), w) for w in words(clause)]
     if not ws or any(w in (",", ";", ":") for w in ws):
         return None  # a second clause follows: where this one ends is a guess
-    if wh == "what" and looks_past(ws[0].lower()) or ws[0].lower() in ("happens", "goes", "went"):
+    if wh == "what" and (looks_past(ws[0].lower()) or ws[0].lower() in ("happens", "goes", "went")):
         asked = ["what", *ws]  # "what happened last Tuesday": the question asks for the subject
     else:
         c = parse(" ".join(ws) + ".")
