@@ -153,7 +153,8 @@ def _article_nouns(sentence: str, code: str) -> list[tuple[str, ...]]:
     Windräder", "L'école", "Miel". Without a part-of-speech tagger, the word an article opens is
     the one place a noun is known to stand; the words after it may already be the verb ("Une
     colonie compte environ cinquante mille"), so they are left out."""
-    titles, others = TITLE_ARTICLES[code], OTHER_ARTICLES[code]
+    titles = TITLE_ARTICLES[code]
+    articles = titles | OTHER_ARTICLES[code]
     raw = sentence.replace("\u2019", "'").split()  # captions write "l’école" as often as "l'école"
     ws = [w.strip(_EDGE) for w in raw]
     ends = [w != w.rstrip(_EDGE) for w in raw]  # a comma or stop after the word
@@ -163,7 +164,7 @@ def _article_nouns(sentence: str, code: str) -> list[tuple[str, ...]]:
         if "'" in low:  # "l'école", "d'une école": the elided article is part of the word
             article, noun = low.split("'", 1)[0] + "'", w.split("'", 1)[1]
             title: tuple[str, ...] = (w,)
-            if noun.lower() in titles | others:
+            if noun.lower() in articles:
                 if i + 1 >= len(ws) or ends[i]:
                     continue
                 article, noun, title = noun.lower(), ws[i + 1], (noun, ws[i + 1])
@@ -174,7 +175,7 @@ def _article_nouns(sentence: str, code: str) -> list[tuple[str, ...]]:
                 title, noun = (w, noun, ws[i + 2]), f"{noun} {ws[i + 2]}"
         else:
             continue
-        if (article not in titles and article not in others) or not noun[:1].isalpha():
+        if article not in articles or not noun[:1].isalpha():
             continue
         if code == "de" and not noun[0].isupper():
             continue  # German nouns are capitalised: "die eigenen Windräder" opens with an adjective

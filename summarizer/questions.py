@@ -90,9 +90,12 @@ def subject_of(sentence: str) -> tuple[str, ...]:
     return c.subject
 
 
-def _readable(text: str) -> bool:
+def _readable(text: str, addressed: bool = False) -> bool:
+    """Short enough, and leaning on nothing the reader has not seen; `addressed`: "you" is the
+    listener the question is put to, not someone said before."""
+    unresolved = UNRESOLVED - {"you", "your"} if addressed else UNRESOLVED
     ws = re.findall(r"[A-Za-z']+|\d+", text)
-    return 3 <= len(ws) <= MAX_WORDS and not any(w.lower() in UNRESOLVED for w in ws)
+    return 3 <= len(ws) <= MAX_WORDS and not any(w.lower() in unresolved for w in ws)
 
 
 def _phrase(ws: tuple[str, ...], names: Names) -> str:
@@ -110,12 +113,14 @@ def _q(form: str, *parts: str) -> Question:
 
 
 def _do(c: Clause, subject: tuple[str, ...]) -> tuple[str, str] | None:
-    """do-support: ("did", "invent") for "invented", ("does", "live") for "lives"; None if unsure."""
+    """do-support: ("did", "invent") for "invented", ("does", "live") for "lives"; None if unsure.
+    After "I", "you", "we" or "they" a present verb is its base, whatever its ending ("you focus")."""
     if c.kind == "past":
         base = base_of_past(c.verb)
         return ("did", base) if base else None
     if c.kind == "present":
-        return ("does", base_of_present(c.verb)) if _third_person(c.verb) else ("do", c.verb)
+        personal = len(subject) == 1 and subject[0].lower() in ("i", "you", "we", "they")
+        return ("does", base_of_present(c.verb)) if _third_person(c.verb) and not personal else ("do", c.verb)
     return None
 
 
@@ -331,19 +336,14 @@ def announced(sentence: str) -> str | None:
         asked = ["what", *ws]  # "what happened last Tuesday": the question asks for the subject
     else:
         c = parse(" ".join(ws) + ".")
-        if c is None or c.opener or any(w.lower() in UNRESOLVED - {"you", "your"} for w in c.subject):
+        if c is None or c.opener:
             return None
         if c.kind in ("copula", "passive", "perfect", "modal"):
             asked = [wh, c.aux, *c.subject, *([c.verb] if c.verb else []), *c.rest]
         else:
-            # "you" takes "do" whatever _do says of a verb after "I" or "we" ("how I keep" -> "how do you keep").
-            you = c.subject == ("you",)
-            do = _do(c, c.subject) if not you else ("did", base_of_past(c.verb)) if c.kind == "past" else ("do", c.verb)
-            if not do or not do[1]:
+            do = _do(c, c.subject)
+            if do is None:
                 return None
             asked = [wh, do[0], *c.subject, do[1], *c.rest]
     text = " ".join(asked).replace(" ,", ",")
-    bare = re.findall(r"[A-Za-z']+|\d+", text)
-    if not 3 <= len(bare) <= MAX_WORDS or any(w.lower() in UNRESOLVED - {"you", "your"} for w in bare):
-        return None
-    return text[0].upper() + text[1:] + "?"
+    return text[0].upper() + text[1:] + "?" if _readable(text, addressed=True) else None

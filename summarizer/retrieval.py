@@ -64,7 +64,7 @@ ANAPHORA = frozenset("it it's its this that that's these those they they're them
 class Hit:
     unit: Unit
     score: float  # what the hits are ranked by: BM25, or the fused score when embeddings are given
-    coverage: float  # IDF-weighted share of the question's words the unit says (0..1)
+    coverage: float  # IDF-weighted share of the question's words the unit (or the one it leans on) says (0..1)
     similarity: float = 0.0  # cosine of the question's and the unit's (in-context) meaning
     lexical: float = 0.0  # BM25 over the best unit's BM25 for this question (0..1)
 
@@ -199,7 +199,8 @@ class PassageIndex:
         return self._kinds[kind]
 
     def coverages(self, query_terms: list[str]) -> Vectors:
-        """coverage() of every unit at once (0..1 each)."""
+        """Each unit's IDF-weighted share of the query's terms (0..1): the terms it says, or the
+        sentence it leans on says."""
         out = np.zeros(len(self.units), dtype=np.float32)
         weights = {t: self.idf(t) for t in set(query_terms)}
         total = sum(weights.values())
@@ -208,15 +209,6 @@ class PassageIndex:
         for t, w in weights.items():
             out[self._postings.get(t, [])] += w / total
         return out
-
-    def coverage(self, query_terms: list[str], unit_terms: list[str]) -> float:
-        """IDF-weighted share of the query's terms that occur in the unit (0..1)."""
-        present = set(unit_terms)
-        weights = {t: self.idf(t) for t in set(query_terms)}
-        total = sum(weights.values())
-        if not total:
-            return 0.0
-        return sum(w for t, w in weights.items() if t in present) / total
 
 
 def _in_context(units: list[Unit], vectors: Vectors) -> Vectors:

@@ -152,6 +152,7 @@ def test_no_question_is_better_than_a_bad_one(sentence):
         ("Okay, so let's walk through what happened last Tuesday.", "What happened last Tuesday?"),
         ("Today I will explain why bees are so important.", "Why are bees so important?"),
         ("Let me tell you how we built our first hive.", "How did you build your first hive?"),
+        ("Let me show you how I focus my camera.", "How do you focus your camera?"),  # not "does you focu"
         ("I will explain how the team fixes it.", None),  # "it" is whatever came before
         ("We will look at how they work.", None),
         ("Let me show you how, step by step, I do it.", None),  # a second clause: where it ends is a guess
