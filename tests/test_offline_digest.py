@@ -322,3 +322,7 @@ def test_unpunctuated_automatic_captions_get_no_made_up_questions():
     assert d.core_question == "What is this talk about?"
     for s in d.sections:
         assert 1 <= len(s.title.split()) <= 6 and " and " not in s.title
+
+
+def test_caption_markup_and_mentions_give_no_heading_in_other_languages():
+    assert _article_nouns("La <!channel> est la @everyone du <@U1> toit, le **miel**.", "fr") == []

@@ -4,6 +4,7 @@ How the offline digest uses them is tests/test_offline_digest.py."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -87,3 +88,17 @@ def test_a_huge_sentence_is_read_quickly_and_gives_nothing_odd():
     assert ask("The bees " + "and the wasps " * 20_000 + "make honey.") == []
     assert ask("Bees make " + "honey " * 50_000) == []
     assert time.perf_counter() - began < 1.0
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Today I want to show you how I keep a **sourdough** starter @everyone alive.",
+        "Today I want to show you how I keep a <!channel> starter alive.",
+        "Today I want to show you how I keep a `sourdough` starter alive <script>.",
+    ],
+)
+def test_an_announced_question_carries_no_markup_or_mention_from_the_captions(sentence):
+    question = announced(sentence)
+    assert question is not None and question.startswith("How do you keep a ")
+    assert re.fullmatch(r"[A-Za-z0-9' ,-]+\?", question), question
